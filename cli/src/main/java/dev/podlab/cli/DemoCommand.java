@@ -1,0 +1,61 @@
+package dev.podlab.cli;
+
+import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.rootfs.BusyboxRootfs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** The quick start's main job: one container from the sample rootfs, what it sees, and how it was made. */
+@Command(name = "demo", description = "Run a sample container on the built-in engine and explain what happened.")
+final class DemoCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
+    static final String SCRIPT = """
+            echo "== inside a podlab container =="
+            echo "my PID: $$   (1: a new PID namespace, this shell is its init)"
+            echo "hostname: $(hostname)   (a new UTS namespace)"
+            echo "processes I can see:"; ps -o pid,user,args
+            echo "privileges:"; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status
+            echo "root filesystem: $(grep ' / ' /proc/self/mounts)"
+            echo "open file descriptors: $(ls /proc/self/fd | tr '\\n' ' ')"
+            echo "/proc/kcore is masked: $(wc -c < /proc/kcore) bytes"
+            if echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null; then echo "/proc/sys writable!"; else echo "/proc/sys is read-only"; fi
+            """;
+
+    @Override
+    public Integer call() throws Exception {
+        ContainerEngine e = engine.open();
+        var rootfs = BusyboxRootfs.ensure(engine.root().resolve("samples/busybox"));
+        System.out.println("podlab demo: a busybox container with 64 MiB of memory, 0.5 CPU and at most 64 processes");
+        System.out.println("state root " + engine.root() + ", cgroups " + e.cgroups().layout().version()
+                + (e.cgroups().layout().hybrid() ? " (hybrid)" : "") + ", rootfs " + rootfs);
+        System.out.println();
+        ContainerConfig config = ContainerConfig.builder(rootfs, List.of("/bin/sh", "-c", SCRIPT))
+                .resources(CgroupResources.builder().memoryLimitBytes(64L << 20).cpuQuotaMicros(50_000L)
+                        .cpuPeriodMicros(100_000L).pidsLimit(64L).build())
+                .build();
+        ContainerRecord r = e.create(config);
+        try {
+            e.start(r.id());
+            LogsCommand.print(e, r.id(), true, false);
+            ExitRecord exit = e.await(r.id(), Duration.ofMinutes(1)).orElseThrow();
+            System.out.println();
+            System.out.println("== how podlab made it (container " + r.shortId() + ", exit code " + exit.exitCode() + ") ==");
+            InspectCommand.printTrace(e.trace(r.id()));
+            System.out.println();
+            System.out.println("Next: podlab run -d --name web -- sleep 600; podlab exec web ps; podlab inspect web");
+            return exit.exitCode();
+        } finally {
+            e.remove(r.id(), true);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.podlab.cli;
+
+import dev.podlab.core.PodlabException;
+import dev.podlab.core.container.ContainerException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code podlab} command: parses, then hands over to one subcommand class per verb. */
+@Command(name = "podlab",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "A Linux container workbench: run containers and pods on swappable engines, and see every step.",
+        subcommands = {
+                RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, StopCommand.class,
+                KillCommand.class, RmCommand.class, InspectCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns its exit status (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("podlab: " + oneLine(ex));
+            if (ex instanceof ContainerException ce) {
+                return ce.exitCode();
+            }
+            return 125;
+        });
+        return cl.execute(args);
+    }
+
+    static String oneLine(Throwable ex) {
+        String m = ex instanceof PodlabException ? ex.getMessage() : PodlabException.describe(ex);
+        return m == null ? ex.toString() : m.replace('\n', ' ');
+    }
+}

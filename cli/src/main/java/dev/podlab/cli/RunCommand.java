@@ -1,0 +1,62 @@
+package dev.podlab.cli;
+
+import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.container.ExitRecord;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "run", description = "Create and start a container on the built-in engine.",
+        sortOptions = false)
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
+    @ArgGroup(exclusive = false, heading = "Container%n")
+    ContainerOptions container = new ContainerOptions();
+
+    @Option(names = {"-d", "--detach"}, description = "Print the id and leave the container running.")
+    boolean detach;
+
+    @Option(names = "--rm", description = "Remove the container when it exits.")
+    boolean remove;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        ContainerEngine e = engine.open();
+        ContainerRecord r = e.create(container.toConfig(engine.root(), command));
+        r.warnings().forEach(w -> System.err.println("podlab: warning: " + w));
+        try {
+            e.start(r.id());
+        } catch (RuntimeException ex) {
+            if (remove) {
+                e.remove(r.id(), true);
+            }
+            throw ex;
+        }
+        if (detach) {
+            System.out.println(r.id());
+            return 0;
+        }
+        LogsCommand.print(e, r.id(), true, false);
+        ExitRecord exit = e.await(r.id(), Duration.ofDays(365)).orElseThrow();
+        if (exit.oomKilled()) {
+            System.err.println("podlab: container " + (r.name() != null ? r.name() : r.shortId())
+                    + " was killed by the kernel's OOM killer (memory limit reached)");
+        }
+        if (remove) {
+            e.remove(r.id(), true);
+        }
+        return exit.exitCode();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.podlab.core.container;
+
+import dev.podlab.core.cgroup.CgroupResources;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a caller asks for: the domain form of a container, independent of any runtime's
+ * wire format. {@link dev.podlab.core.oci.SpecGenerator} turns it into a config.json.
+ *
+ * @param namespacePaths namespaces to join instead of creating ("network" -> "/run/netns/x"),
+ *                       how pods share namespaces between their containers
+ */
+public record ContainerConfig(
+        String name,
+        Path rootfs,
+        List<String> command,
+        List<String> env,
+        String workingDir,
+        int uid,
+        int gid,
+        List<Integer> supplementaryGroups,
+        String hostname,
+        boolean terminal,
+        boolean readOnlyRootfs,
+        CgroupResources resources,
+        List<VolumeMount> volumes,
+        Map<String, String> namespacePaths,
+        Map<String, String> labels) {
+
+    public ContainerConfig {
+        command = List.copyOf(command);
+        env = List.copyOf(env);
+        supplementaryGroups = List.copyOf(supplementaryGroups);
+        volumes = List.copyOf(volumes);
+        namespacePaths = Map.copyOf(namespacePaths);
+        labels = Map.copyOf(labels);
+        if (command.isEmpty()) {
+            throw new InvalidConfigException("failed to configure container: no command given");
+        }
+        if (workingDir == null || !workingDir.startsWith("/")) {
+            throw new InvalidConfigException("failed to configure container: working directory \"" + workingDir
+                    + "\" is not an absolute path");
+        }
+        for (String e : env) {
+            if (e.indexOf('=') <= 0) {
+                throw new InvalidConfigException("failed to parse environment variable \"" + e + "\": expected KEY=VALUE");
+            }
+        }
+    }
+
+    public static Builder builder(Path rootfs, List<String> command) {
+        return new Builder(rootfs, command);
+    }
+
+    /** Builder for the wide record; defaults match what Docker and Kubernetes do. */
+    public static final class Builder {
+        private String name;
+        private final Path rootfs;
+        private final List<String> command;
+        private final List<String> env = new ArrayList<>();
+        private String workingDir = "/";
+        private int uid;
+        private int gid;
+        private final List<Integer> groups = new ArrayList<>();
+        private String hostname;
+        private boolean terminal;
+        private boolean readOnlyRootfs;
+        private CgroupResources resources = CgroupResources.none();
+        private final List<VolumeMount> volumes = new ArrayList<>();
+        private final Map<String, String> namespaces = new LinkedHashMap<>();
+        private final Map<String, String> labels = new LinkedHashMap<>();
+
+        private Builder(Path rootfs, List<String> command) {
+            this.rootfs = rootfs;
+            this.command = List.copyOf(command);
+        }
+
+        public Builder name(String v) { this.name = v; return this; }
+        public Builder env(String keyValue) { env.add(keyValue); return this; }
+        public Builder env(List<String> kv) { env.addAll(kv); return this; }
+        public Builder workingDir(String v) { this.workingDir = v; return this; }
+        public Builder user(int uid, int gid) { this.uid = uid; this.gid = gid; return this; }
+        public Builder supplementaryGroups(List<Integer> g) { groups.addAll(g); return this; }
+        public Builder hostname(String v) { this.hostname = v; return this; }
+        public Builder terminal(boolean v) { this.terminal = v; return this; }
+        public Builder readOnlyRootfs(boolean v) { this.readOnlyRootfs = v; return this; }
+        public Builder resources(CgroupResources v) { this.resources = v; return this; }
+        public Builder volume(VolumeMount v) { volumes.add(v); return this; }
+        public Builder joinNamespace(String type, String path) { namespaces.put(type, path); return this; }
+        public Builder label(String k, String v) { labels.put(k, v); return this; }
+
+        public ContainerConfig build() {
+            return new ContainerConfig(name, rootfs, command, env, workingDir, uid, gid, groups, hostname,
+                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels);
+        }
+    }
+}

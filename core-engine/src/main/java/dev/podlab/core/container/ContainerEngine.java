@@ -1,0 +1,630 @@
+package dev.podlab.core.container;
+
+import dev.podlab.core.PodlabException;
+import dev.podlab.core.cgroup.Cgroup;
+import dev.podlab.core.cgroup.CgroupManager;
+import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.cgroup.OomCounter;
+import dev.podlab.core.container.ContainerStatus.Operation;
+import dev.podlab.core.events.EventLog;
+import dev.podlab.core.events.StepTimer;
+import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.oci.RuntimeSpec;
+import dev.podlab.core.oci.SpecGenerator;
+import dev.podlab.core.rootfs.OverlaySnapshotter;
+import dev.podlab.core.runtime.builtin.LaunchPlan;
+import dev.podlab.core.runtime.builtin.PlanCompiler;
+import dev.podlab.core.runtime.builtin.ShimBinary;
+import dev.podlab.core.runtime.builtin.ShimClient;
+import dev.podlab.core.state.AtomicFiles;
+import dev.podlab.core.state.ContainerStore;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The built-in container engine: creates containers from a {@link ContainerConfig}, runs
+ * them under podlab-shim and keeps their records. State lives on disk, so any number of
+ * engine instances (CLI invocations, the future engine service) see the same containers;
+ * each refreshes a record from reality (shim alive? exit record written?) when it reads it.
+ */
+public final class ContainerEngine {
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int SIGKILL = 9;
+    private static final int SIGTERM = 15;
+
+    private final EngineConfig config;
+    private final ContainerStore store;
+    private final CgroupManager cgroups;
+    private final OverlaySnapshotter snapshots = new OverlaySnapshotter();
+    private final SpecGenerator specs;
+    private final Path shim;
+
+    public ContainerEngine(EngineConfig config) {
+        this.config = config;
+        this.store = new ContainerStore(config.root());
+        this.cgroups = config.cgroups();
+        this.specs = new SpecGenerator(new SpecGenerator.HostFacts(cgroups.layout().version(),
+                HostInfo.nofileHardLimit()));
+        this.shim = ShimBinary.locate(config.root());
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    public CgroupManager cgroups() {
+        return cgroups;
+    }
+
+    // ---- create / start / run -------------------------------------------------------------
+
+    public ContainerRecord create(ContainerConfig request) {
+        validate(request);
+        try (var lock = store.lock()) {
+            String name = request.name();
+            if (name != null && findByName(name).isPresent()) {
+                throw new InvalidConfigException("failed to create container " + name + ": the name is already in use");
+            }
+            String id = newId();
+            String display = name != null ? name : id.substring(0, 12);
+            Path dir = store.containerDir(id);
+            Deque<Runnable> rollback = new ArrayDeque<>();
+            try {
+                Files.createDirectories(dir);
+                rollback.push(() -> deleteTree(dir));
+                EventLog events = new EventLog(dir.resolve("events.jsonl"));
+                StepTimer timer = new StepTimer(events);
+
+                OverlaySnapshotter.Snapshot snap = timer.time("mount rootfs",
+                        "overlay lowerdir=" + request.rootfs() + " upperdir=" + dir.resolve("upper"),
+                        () -> snapshots.mount(request.rootfs(), dir));
+                rollback.push(() -> snapshots.unmount(dir));
+
+                String cgroupPath = config.cgroupParent() + "/" + id;
+                Cgroup cgroup = timer.time("create cgroup", cgroups.layout().version() + " " + cgroupPath,
+                        () -> cgroups.create(cgroupPath, request.resources()));
+                rollback.push(() -> {
+                    cgroups.killAll(cgroup);
+                    cgroups.destroy(cgroup);
+                });
+
+                SpecGenerator.Result generated = timer.time("generate config.json", "OCI runtime spec "
+                        + RuntimeSpec.OCI_VERSION, () -> specs.generate(id, request, snap.merged().toString(), cgroupPath));
+                RuntimeSpec spec = generated.spec();
+                writeFile(dir.resolve("config.json"), ContainerStore.JSON.writeValueAsBytes(spec));
+                generated.warnings().forEach(w -> events.accept(TraceEvent.instant("engine", "warning", w)));
+
+                Path log = dir.resolve("container.log");
+                Optional<OomCounter> oom = cgroups.oomCounter(cgroup);
+                LaunchPlan plan = PlanCompiler.compile(id, spec, new PlanCompiler.HostSide(snap.merged(),
+                        cgroups.procsFiles(cgroup), oom.map(OomCounter::file).orElse(null),
+                        oom.map(o -> o.format().name().toLowerCase()).orElse(null), log));
+                writeFile(dir.resolve("plan"), plan.render().getBytes(StandardCharsets.UTF_8));
+
+                ShimClient.Created created = timer.time("run shim create", shim.toString(),
+                        () -> new ShimClient(shim, dir).create(display));
+                created.steps().forEach(events);
+                List<String> warnings = new ArrayList<>(generated.warnings());
+                warnings.addAll(created.warnings());
+                created.warnings().forEach(w -> events.accept(TraceEvent.instant("shim", "warning", w)));
+
+                ContainerRecord record = new ContainerRecord(id, name, "builtin", ContainerStatus.CREATED, request,
+                        TraceEvent.Clock.nowNanos(), created.shimPid(), created.initPid(), cgroupPath,
+                        log.toString(), null, null, warnings);
+                store.save(record);
+                events.accept(TraceEvent.instant("engine", "created", "init pid " + created.initPid()
+                        + ", shim pid " + created.shimPid()));
+                return record;
+            } catch (RuntimeException | IOException e) {
+                undo(rollback, e);
+                if (e instanceof ContainerException ce) {
+                    throw ce;
+                }
+                throw new ContainerException(PodlabException.failed("create container", display, e), e);
+            }
+        }
+    }
+
+    public ContainerRecord start(String ref) {
+        ContainerRecord r = resolve(ref);
+        r.status().check(Operation.START, display(r));
+        EventLog events = events(r);
+        List<TraceEvent> steps = new StepTimer(events).time("start", "init execs " + r.config().command().get(0),
+                () -> client(r).start(display(r)));
+        steps.forEach(events);
+        try (var lock = store.lock()) {
+            ContainerRecord running = refresh(store.load(r.id()).orElse(r).withStatus(ContainerStatus.RUNNING));
+            store.save(running);
+            return running;
+        }
+    }
+
+    /** Create and start. A failed start leaves the container (and its exit record) for inspection. */
+    public ContainerRecord run(ContainerConfig request) {
+        return start(create(request).id());
+    }
+
+    // ---- signals, stop, wait ----------------------------------------------------------------
+
+    public void kill(String ref, int signal) {
+        ContainerRecord r = resolve(ref);
+        r.status().check(Operation.KILL, display(r));
+        client(r).kill(signal, display(r));
+        events(r).accept(TraceEvent.instant("engine", "signal", "sent signal " + signal + " to init"));
+    }
+
+    /**
+     * SIGTERM, then SIGKILL when the container is still alive after {@code grace}. A PID 1
+     * without a SIGTERM handler ignores SIGTERM (kernel rule for namespace init), which is
+     * exactly why the escalation exists.
+     */
+    public ContainerRecord stop(String ref, Duration grace) {
+        ContainerRecord r = resolve(ref);
+        r.status().check(Operation.STOP, display(r));
+        if (r.status() == ContainerStatus.EXITED || r.status() == ContainerStatus.UNKNOWN) {
+            return r;
+        }
+        ShimClient c = client(r);
+        EventLog events = events(r);
+        long t0 = System.nanoTime();
+        long wall = TraceEvent.Clock.nowNanos();
+        int signal = r.status() == ContainerStatus.CREATED ? SIGKILL : SIGTERM;
+        try {
+            c.kill(signal, display(r));
+        } catch (ShimClient.ShimUnreachable gone) {
+            return inspect(r.id());
+        }
+        Optional<ExitRecord> exit = c.awaitExit(grace);
+        String how = "SIG" + (signal == SIGKILL ? "KILL" : "TERM") + " sufficed";
+        if (exit.isEmpty()) {
+            try {
+                c.kill(SIGKILL, display(r));
+            } catch (ShimClient.ShimUnreachable gone) {
+                // It exited between the timeout and the kill: fine.
+            }
+            exit = c.awaitExit(Duration.ofSeconds(30));
+            how = "SIGTERM ignored for " + grace.toMillis() + " ms, escalated to SIGKILL";
+        }
+        events.accept(new TraceEvent(wall, System.nanoTime() - t0, "engine", "stop", how));
+        if (exit.isEmpty()) {
+            throw new ContainerException("failed to stop container " + display(r)
+                    + ": it survived SIGKILL for 30 s (stuck in uninterruptible sleep?)");
+        }
+        return inspect(r.id());
+    }
+
+    /** Waits for the container to exit (no polling: the shim answers when it happens). */
+    public Optional<ExitRecord> await(String ref, Duration timeout) {
+        ContainerRecord r = resolve(ref);
+        r.status().check(Operation.WAIT, display(r));
+        if (r.exit() != null) {
+            return Optional.of(r.exit());
+        }
+        Optional<ExitRecord> e = client(r).awaitExit(timeout);
+        if (e.isPresent()) {
+            inspect(r.id());
+        }
+        return e;
+    }
+
+    // ---- remove -----------------------------------------------------------------------------
+
+    public void remove(String ref, boolean force) {
+        ContainerRecord r = resolve(ref);
+        r.status().check(force ? Operation.FORCE_REMOVE : Operation.REMOVE, display(r));
+        if (r.status() == ContainerStatus.RUNNING || r.status() == ContainerStatus.CREATED) {
+            ShimClient c = client(r);
+            try {
+                c.kill(SIGKILL, display(r));
+                c.awaitExit(Duration.ofSeconds(30));
+            } catch (ShimClient.ShimUnreachable gone) {
+                // Already exited: nothing to kill.
+            }
+        }
+        try (var lock = store.lock()) {
+            release(r.id(), r.cgroupPath());
+        }
+    }
+
+    /** Frees everything a container holds: processes in its cgroup, the cgroup, the rootfs, the directory. */
+    private void release(String id, String cgroupPath) {
+        Path dir = store.containerDir(id);
+        List<String> problems = new ArrayList<>();
+        String path = cgroupPath != null ? cgroupPath : config.cgroupParent() + "/" + id;
+        try {
+            if (cgroups.exists(path)) {
+                Cgroup cg = cgroups.open(path);
+                cgroups.killAll(cg);
+                cgroups.destroy(cg);
+            }
+        } catch (RuntimeException e) {
+            problems.add(PodlabException.describe(e));
+        }
+        try {
+            snapshots.unmount(dir);
+        } catch (RuntimeException e) {
+            problems.add(PodlabException.describe(e));
+        }
+        if (problems.isEmpty()) {
+            deleteTree(dir);
+        } else {
+            throw new ContainerException("failed to remove container " + id.substring(0, 12) + ": "
+                    + String.join("; ", problems));
+        }
+    }
+
+    // ---- exec -------------------------------------------------------------------------------
+
+    /** Starts an extra process in the container; the caller owns its stdio and its lifetime. */
+    public Process execProcess(String ref, ExecRequest req, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
+                               ProcessBuilder.Redirect err) {
+        ContainerRecord r = resolve(ref);
+        r.status().check(Operation.EXEC, display(r));
+        Path dir = store.containerDir(r.id());
+        RuntimeSpec spec = readSpec(r);
+        RuntimeSpec.Process base = spec.process();
+        List<String> env = new ArrayList<>(base.env());
+        env.addAll(req.env());
+        var user = new RuntimeSpec.User(req.uid() != null ? req.uid() : base.user().uid(),
+                req.gid() != null ? req.gid() : base.user().gid(), base.user().umask(), base.user().additionalGids());
+        var process = new RuntimeSpec.Process(req.terminal() ? Boolean.TRUE : null, user, req.command(), env,
+                req.workingDir() != null ? req.workingDir() : base.cwd(), base.capabilities(), base.rlimits(),
+                base.noNewPrivileges(), base.oomScoreAdj());
+        LaunchPlan plan = PlanCompiler.compileExec(process, spec.linux().seccomp(),
+                cgroups.procsFiles(cgroups.open(r.cgroupPath())));
+        Path planFile = dir.resolve("exec-" + newId().substring(0, 8) + ".plan");
+        try {
+            writeFile(planFile, plan.render().getBytes(StandardCharsets.UTF_8));
+            Process p = new ProcessBuilder(shim.toString(), "exec", dir.toString(), planFile.toString())
+                    .redirectInput(in).redirectOutput(out).redirectError(err).start();
+            p.onExit().thenRun(() -> deleteQuietly(planFile));
+            events(r).accept(TraceEvent.instant("engine", "exec", String.join(" ", req.command())));
+            return p;
+        } catch (IOException e) {
+            deleteQuietly(planFile);
+            throw new ContainerException(PodlabException.failed("exec in container", display(r), e), e);
+        }
+    }
+
+    /** Runs a command to completion (or until {@code timeout}) and collects its output. */
+    public ExecResult exec(String ref, ExecRequest req, Duration timeout) {
+        Process p = execProcess(ref, req, ProcessBuilder.Redirect.from(new java.io.File("/dev/null")),
+                ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        Thread t1 = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
+        Thread t2 = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
+        try {
+            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                // Killing the exec shim kills the process too (PR_SET_PDEATHSIG in the shim).
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            t1.join();
+            t2.join();
+            return new ExecResult(done ? p.exitValue() : 137, out.toByteArray(), err.toByteArray(), !done);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new ContainerException("failed to exec in container " + ref + ": interrupted", e);
+        }
+    }
+
+    private static void copy(InputStream in, ByteArrayOutputStream out) {
+        try (in) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            // The process was killed (timeout): what was read so far is the result.
+        }
+    }
+
+    // ---- queries ----------------------------------------------------------------------------
+
+    /** The container's record, brought up to date with what the shim and kernel say. */
+    public ContainerRecord inspect(String ref) {
+        ContainerRecord r = resolve(ref);
+        return r;
+    }
+
+    public List<ContainerRecord> list() {
+        List<ContainerRecord> out = new ArrayList<>();
+        for (String id : store.ids()) {
+            store.load(id).map(this::refreshAndSave).ifPresent(out::add);
+        }
+        out.sort(Comparator.comparingLong(ContainerRecord::createdAt));
+        return out;
+    }
+
+    public Path logPath(String ref) {
+        return Path.of(resolve(ref).logPath());
+    }
+
+    public Path containerDir(String ref) {
+        return store.containerDir(resolve(ref).id());
+    }
+
+    public List<TraceEvent> trace(String ref) {
+        return events(resolve(ref)).read();
+    }
+
+    public String configJson(String ref) {
+        try {
+            return Files.readString(store.containerDir(resolve(ref).id()).resolve("config.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Namespace of the container's init as the kernel names it ("net:[4026532281]"), by type. */
+    public Map<String, String> namespaces(String ref) {
+        ContainerRecord r = resolve(ref);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (r.status() != ContainerStatus.RUNNING && r.status() != ContainerStatus.CREATED) {
+            return out;
+        }
+        for (String ns : List.of("pid", "mnt", "net", "uts", "ipc", "cgroup", "user", "time")) {
+            try {
+                out.put(ns, Files.readSymbolicLink(Path.of("/proc/" + r.initPid() + "/ns/" + ns)).toString());
+            } catch (IOException e) {
+                // The process exited meanwhile or the kernel lacks this namespace type.
+            }
+        }
+        return out;
+    }
+
+    public Map<String, Path> cgroupDirectories(String ref) {
+        ContainerRecord r = resolve(ref);
+        if (!cgroups.exists(r.cgroupPath())) {
+            return Map.of();
+        }
+        return cgroups.open(r.cgroupPath()).directories();
+    }
+
+    // ---- reconcile --------------------------------------------------------------------------
+
+    /** What a reconcile pass found and repaired, for the trace and for the user. */
+    public record ReconcileReport(List<String> repaired) {}
+
+    /**
+     * Brings records in line with reality after podlab (or the machine) went away: records
+     * whose shim died get their exit record or become unknown, half-made containers (no
+     * state file: a crash during create) are dismantled.
+     */
+    public ReconcileReport reconcile() {
+        List<String> repaired = new ArrayList<>();
+        try (var lock = store.lock()) {
+            for (String id : store.ids()) {
+                Optional<ContainerRecord> rec = store.load(id);
+                if (rec.isEmpty()) {
+                    Path dir = store.containerDir(id);
+                    // A create in progress in another process holds the lock, so this one is abandoned.
+                    new ShimClient(shim, dir).readExit();
+                    killShimOf(dir);
+                    release(id, null);
+                    repaired.add("removed half-created container " + id.substring(0, 12));
+                    continue;
+                }
+                ContainerRecord before = rec.get();
+                ContainerRecord after = refreshAndSave(before);
+                if (after.status() != before.status()) {
+                    repaired.add("container " + display(after) + ": " + before.status().display() + " -> "
+                            + after.status().display() + (after.reason() != null ? " (" + after.reason() + ")" : ""));
+                }
+            }
+        }
+        return new ReconcileReport(repaired);
+    }
+
+    private void killShimOf(Path dir) {
+        try {
+            int pid = Integer.parseInt(Files.readString(dir.resolve("shim.pid")).strip());
+            if (HostInfo.isProcess(pid, "podlab-shim")) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // No shim pid recorded: the shim never started.
+        }
+    }
+
+    // ---- internals --------------------------------------------------------------------------
+
+    private ContainerRecord refreshAndSave(ContainerRecord r) {
+        ContainerRecord fresh = refresh(r);
+        if (fresh != r) {
+            try (var lock = store.lock()) {
+                store.save(fresh);
+            }
+        }
+        return fresh;
+    }
+
+    /** Derives the real status: an exit record wins; a live shim means as recorded; else unknown. */
+    private ContainerRecord refresh(ContainerRecord r) {
+        if (r.status() == ContainerStatus.EXITED) {
+            return r;
+        }
+        ShimClient c = client(r);
+        Optional<ExitRecord> exit = c.readExit();
+        if (exit.isPresent()) {
+            ExitRecord e = exit.get();
+            return r.withExit(e, e.reason());
+        }
+        if (HostInfo.isProcess(r.shimPid(), "podlab-shim")) {
+            return r;
+        }
+        // The shim may have written exit.json between our read and its exit.
+        exit = c.readExit();
+        if (exit.isPresent()) {
+            return r.withExit(exit.get(), exit.get().reason());
+        }
+        return r.status() == ContainerStatus.UNKNOWN ? r
+                : r.withUnknown("the shim (pid " + r.shimPid() + ") is gone and left no exit record");
+    }
+
+    private ContainerRecord resolve(String ref) {
+        if (ref == null || ref.isBlank()) {
+            throw new NotFoundException("(empty name)");
+        }
+        Optional<ContainerRecord> byName = findByName(ref);
+        if (byName.isPresent()) {
+            return refreshAndSave(byName.get());
+        }
+        List<String> matches = store.ids().stream().filter(id -> id.startsWith(ref)).toList();
+        if (matches.size() > 1) {
+            throw new ContainerException("failed to find container " + ref + ": the prefix matches " + matches.size()
+                    + " containers");
+        }
+        if (matches.isEmpty()) {
+            throw new NotFoundException(ref);
+        }
+        return store.load(matches.get(0)).map(this::refreshAndSave).orElseThrow(() -> new NotFoundException(ref));
+    }
+
+    private Optional<ContainerRecord> findByName(String name) {
+        for (String id : store.ids()) {
+            Optional<ContainerRecord> r = store.load(id);
+            if (r.isPresent() && name.equals(r.get().name())) {
+                return r;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void validate(ContainerConfig c) {
+        if (c.name() != null && !NAME.matcher(c.name()).matches()) {
+            throw new InvalidConfigException("failed to create container: invalid name \"" + c.name()
+                    + "\" (letters, digits, '_', '.', '-'; starting with a letter or digit)");
+        }
+        Path rootfs = c.rootfs();
+        if (rootfs == null) {
+            throw new InvalidConfigException("failed to create container: no rootfs given");
+        }
+        if (!Files.isDirectory(rootfs)) {
+            throw new InvalidConfigException("failed to create container: rootfs " + rootfs
+                    + (Files.exists(rootfs) ? " is not a directory" : " does not exist"));
+        }
+        for (VolumeMount v : c.volumes()) {
+            if (!Files.exists(v.source())) {
+                throw new InvalidConfigException("failed to create container: volume source " + v.source()
+                        + " does not exist");
+            }
+        }
+        CgroupResources res = c.resources();
+        if (res == null) {
+            throw new InvalidConfigException("failed to create container: no resources given");
+        }
+    }
+
+    private ShimClient client(ContainerRecord r) {
+        return new ShimClient(shim, store.containerDir(r.id()));
+    }
+
+    private EventLog events(ContainerRecord r) {
+        return new EventLog(store.containerDir(r.id()).resolve("events.jsonl"));
+    }
+
+    private RuntimeSpec readSpec(ContainerRecord r) {
+        try {
+            return ContainerStore.JSON.readValue(store.containerDir(r.id()).resolve("config.json").toFile(),
+                    RuntimeSpec.class);
+        } catch (IOException e) {
+            throw new ContainerException(PodlabException.failed("read config.json of container", display(r), e), e);
+        }
+    }
+
+    private static String display(ContainerRecord r) {
+        return r.name() != null ? r.name() : r.shortId();
+    }
+
+    private static String newId() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static void writeFile(Path p, byte[] content) throws IOException {
+        AtomicFiles.write(p, content);
+    }
+
+    private static void undo(Deque<Runnable> rollback, Exception cause) {
+        while (!rollback.isEmpty()) {
+            try {
+                rollback.pop().run();
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // A leftover exec plan is harmless; it goes with the container directory.
+        }
+    }
+
+    /**
+     * Deletes a container directory without ever crossing into another filesystem: a mount
+     * left inside (a rootfs that failed to unmount) must not be emptied through it.
+     */
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Object device = Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    if (!device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+                        throw new IOException(d + " is a mount point");
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(f);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    if (exc != null) {
+                        throw exc;
+                    }
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new ContainerException("failed to delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.podlab.core.oci;
+
+import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.cgroup.CgroupVersion;
+import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.core.container.VolumeMount;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a {@link ContainerConfig} into the OCI config.json every runtime receives, with
+ * the security defaults trusted runtimes promise (DESIGN.md "Security defaults").
+ */
+public final class SpecGenerator {
+
+    /** Docker's and containerd's default capability set. */
+    public static final List<String> DEFAULT_CAPABILITIES = List.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+            "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+            "CAP_KILL", "CAP_AUDIT_WRITE");
+
+    public static final List<String> MASKED_PATHS = List.of(
+            "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+            "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware");
+
+    public static final List<String> READONLY_PATHS = List.of(
+            "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+    public static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /** The value Docker gives RLIMIT_NOFILE; clamped to what this host allows. */
+    public static final long WANTED_NOFILE = 1_048_576L;
+
+    /** Facts about the host the spec is generated for. */
+    public record HostFacts(CgroupVersion cgroupVersion, long nofileHardLimit) {}
+
+    /** The document plus what could not be given as asked. */
+    public record Result(RuntimeSpec spec, List<String> warnings) {}
+
+    private final HostFacts host;
+
+    public SpecGenerator(HostFacts host) {
+        this.host = host;
+    }
+
+    public Result generate(String containerId, ContainerConfig config, String rootfsPath, String cgroupsPath) {
+        List<String> warnings = new ArrayList<>();
+        long nofile = WANTED_NOFILE;
+        if (host.nofileHardLimit() >= 0 && nofile > host.nofileHardLimit()) {
+            warnings.add("RLIMIT_NOFILE " + WANTED_NOFILE + " exceeds this host's hard limit; clamped to "
+                    + host.nofileHardLimit() + " (podlab lacks CAP_SYS_RESOURCE to raise it)");
+            nofile = host.nofileHardLimit();
+        }
+        List<String> env = new ArrayList<>();
+        if (config.env().stream().noneMatch(e -> e.startsWith("PATH="))) {
+            env.add(DEFAULT_PATH);
+        }
+        String hostname = config.hostname() != null ? config.hostname() : containerId.substring(0, 12);
+        if (config.terminal() && config.env().stream().noneMatch(e -> e.startsWith("TERM="))) {
+            env.add("TERM=xterm");
+        }
+        env.add("HOSTNAME=" + hostname);
+        env.addAll(config.env());
+
+        var caps = new RuntimeSpec.Capabilities(DEFAULT_CAPABILITIES, DEFAULT_CAPABILITIES, null,
+                DEFAULT_CAPABILITIES, null);
+        var process = new RuntimeSpec.Process(
+                config.terminal() ? Boolean.TRUE : null,
+                new RuntimeSpec.User(config.uid(), config.gid(), null,
+                        config.supplementaryGroups().isEmpty() ? null : config.supplementaryGroups()),
+                config.command(),
+                env,
+                config.workingDir(),
+                caps,
+                List.of(new RuntimeSpec.Rlimit("RLIMIT_NOFILE", nofile, nofile)),
+                true,
+                null);
+
+        return new Result(new RuntimeSpec(
+                RuntimeSpec.OCI_VERSION,
+                process,
+                new RuntimeSpec.Root(rootfsPath, config.readOnlyRootfs() ? Boolean.TRUE : null),
+                hostname,
+                mounts(config),
+                annotations(config),
+                linux(config, cgroupsPath)), List.copyOf(warnings));
+    }
+
+    private List<RuntimeSpec.Mount> mounts(ContainerConfig config) {
+        List<RuntimeSpec.Mount> m = new ArrayList<>();
+        m.add(new RuntimeSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+        m.add(new RuntimeSpec.Mount("/dev", "tmpfs", "tmpfs",
+                List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+        m.add(new RuntimeSpec.Mount("/dev/pts", "devpts", "devpts",
+                List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
+        m.add(new RuntimeSpec.Mount("/dev/shm", "tmpfs", "shm",
+                List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+        m.add(new RuntimeSpec.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
+        m.add(new RuntimeSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+        if (host.cgroupVersion() == CgroupVersion.V2) {
+            m.add(new RuntimeSpec.Mount("/sys/fs/cgroup", "cgroup2", "cgroup",
+                    List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        }
+        for (VolumeMount v : config.volumes()) {
+            List<String> opts = new ArrayList<>(List.of("rbind", "rprivate"));
+            opts.add(v.readOnly() ? "ro" : "rw");
+            m.add(new RuntimeSpec.Mount(v.destination(), "bind", v.source().toString(), opts));
+        }
+        return List.copyOf(m);
+    }
+
+    private static Map<String, String> annotations(ContainerConfig config) {
+        Map<String, String> a = new LinkedHashMap<>();
+        if (config.name() != null) {
+            a.put("dev.podlab.container.name", config.name());
+        }
+        config.labels().forEach((k, v) -> a.put("dev.podlab.label." + k, v));
+        return a.isEmpty() ? null : a;
+    }
+
+    private RuntimeSpec.Linux linux(ContainerConfig config, String cgroupsPath) {
+        List<RuntimeSpec.Namespace> ns = new ArrayList<>();
+        for (String type : List.of("pid", "network", "ipc", "uts", "mount")) {
+            ns.add(new RuntimeSpec.Namespace(type, config.namespacePaths().get(type)));
+        }
+        if (host.cgroupVersion() == CgroupVersion.V2) {
+            ns.add(new RuntimeSpec.Namespace("cgroup", config.namespacePaths().get("cgroup")));
+        }
+        return new RuntimeSpec.Linux(
+                List.copyOf(ns),
+                resources(config.resources()),
+                cgroupsPath,
+                null,
+                DefaultSeccomp.profile(DEFAULT_CAPABILITIES),
+                MASKED_PATHS,
+                READONLY_PATHS,
+                null,
+                null);
+    }
+
+    /** Only what was asked for is written, so the document shows the user's limits and nothing else. */
+    static RuntimeSpec.Resources resources(CgroupResources r) {
+        RuntimeSpec.Memory memory = r.memoryLimitBytes() == null && r.memorySwapLimitBytes() == null ? null
+                : new RuntimeSpec.Memory(r.memoryLimitBytes(), null, r.memorySwapLimitBytes());
+        RuntimeSpec.Cpu cpu = r.cpuShares() == null && r.cpuQuotaMicros() == null ? null
+                : new RuntimeSpec.Cpu(r.cpuShares(), r.cpuQuotaMicros(),
+                        r.cpuQuotaMicros() == null ? null : (r.cpuPeriodMicros() == null ? 100_000L : r.cpuPeriodMicros()),
+                        null, null);
+        RuntimeSpec.Pids pids = r.pidsLimit() == null ? null : new RuntimeSpec.Pids(r.pidsLimit());
+        // The devices cgroup list every runtime applies: deny all, then the standard nodes.
+        List<RuntimeSpec.DeviceRule> devices = List.of(
+                new RuntimeSpec.DeviceRule(false, null, null, null, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 1L, 3L, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 1L, 5L, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 1L, 7L, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 1L, 8L, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 1L, 9L, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 5L, 0L, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 5L, 2L, "rwm"),
+                new RuntimeSpec.DeviceRule(true, "c", 136L, null, "rwm"));
+        return new RuntimeSpec.Resources(devices, memory, cpu, pids);
+    }
+}
