@@ -32,6 +32,9 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit status (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // As with docker: everything after the command's first word belongs to the command.
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("exec").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("podlab: " + oneLine(ex));
             if (ex instanceof ContainerException ce) {

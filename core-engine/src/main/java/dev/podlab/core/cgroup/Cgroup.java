@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A cgroup that exists (or existed) on the host.
@@ -27,7 +28,7 @@ public record Cgroup(String relativePath, Map<String, Path> directories) {
     }
 
     /** The directory of this cgroup in the hierarchy that holds {@code controller}, if any. */
-    public java.util.Optional<Path> directory(String controller) {
-        return java.util.Optional.ofNullable(directories.get(controller));
+    public Optional<Path> directory(String controller) {
+        return Optional.ofNullable(directories.get(controller));
     }
 }

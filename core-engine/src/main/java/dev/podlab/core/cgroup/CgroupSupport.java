@@ -2,7 +2,6 @@ package dev.podlab.core.cgroup;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
@@ -246,11 +245,6 @@ final class CgroupSupport {
                 throw new CgroupException("remove", object, detail, e);
             }
         }
-    }
-
-    /** Files.exists without following surprises: a missing parent is simply false. */
-    static boolean exists(Path path) {
-        return Files.exists(path);
     }
 
     static Set<String> union(Collection<String> a, Collection<String> b) {
