@@ -60,6 +60,13 @@ public interface CgroupManager {
      */
     void destroy(Cgroup cgroup);
 
+    /**
+     * Applies a devices allowlist in order (deny rules first in the list usually reset the
+     * default). Returns false when this host's cgroup version cannot enforce it through files
+     * (v2 needs an eBPF program, which podlab does not load yet); the caller says so.
+     */
+    boolean applyDevices(Cgroup cgroup, java.util.List<DeviceRule> rules);
+
     /** True when the cgroup's directory exists in at least one hierarchy (a partial leftover counts). */
     boolean exists(String relativePath);
 }

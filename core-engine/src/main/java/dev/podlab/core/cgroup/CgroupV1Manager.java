@@ -254,6 +254,20 @@ public final class CgroupV1Manager implements CgroupManager {
     }
 
     @Override
+    public boolean applyDevices(Cgroup cgroup, List<DeviceRule> rules) {
+        if (!layout.has("devices")) {
+            return false;
+        }
+        Path dir = dir(cgroup, "devices", "set device rules of");
+        String object = "cgroup " + cgroup.relativePath();
+        for (DeviceRule r : rules) {
+            files.write(dir.resolve(r.allow() ? "devices.allow" : "devices.deny"), r.v1Syntax(),
+                    "set device rule \"" + r.v1Syntax() + "\" of", object);
+        }
+        return true;
+    }
+
+    @Override
     public List<Path> procsFiles(Cgroup cgroup) {
         return CgroupSupport.distinct(cgroup.directories().values()).values().stream()
                 .map(dir -> dir.resolve("cgroup.procs"))

@@ -306,4 +306,10 @@ public final class CgroupV2Manager implements CgroupManager {
     public Set<String> controllers(Cgroup cgroup) {
         return new LinkedHashSet<>(availableControllers(dir(cgroup), "cgroup " + cgroup.relativePath()));
     }
+
+    @Override
+    public boolean applyDevices(Cgroup cgroup, List<DeviceRule> rules) {
+        // cgroup v2 controls devices with a BPF_PROG_TYPE_CGROUP_DEVICE program, not files.
+        return false;
+    }
 }

@@ -4,6 +4,7 @@ import dev.podlab.core.PodlabException;
 import dev.podlab.core.cgroup.Cgroup;
 import dev.podlab.core.cgroup.CgroupManager;
 import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.cgroup.DeviceRule;
 import dev.podlab.core.cgroup.OomCounter;
 import dev.podlab.core.container.ContainerStatus.Operation;
 import dev.podlab.core.events.EventLog;
@@ -105,18 +106,26 @@ public final class ContainerEngine {
                 rollback.push(() -> snapshots.unmount(dir));
 
                 String cgroupPath = config.cgroupParent() + "/" + id;
+                SpecGenerator.Result generated = timer.time("generate config.json", "OCI runtime spec "
+                        + RuntimeSpec.OCI_VERSION, () -> specs.generate(id, request, snap.merged().toString(), cgroupPath));
+                RuntimeSpec spec = generated.spec();
+                writeFile(dir.resolve("config.json"), ContainerStore.JSON.writeValueAsBytes(spec));
+                List<String> warnings = new ArrayList<>(generated.warnings());
+
                 Cgroup cgroup = timer.time("create cgroup", cgroups.layout().version() + " " + cgroupPath,
                         () -> cgroups.create(cgroupPath, request.resources()));
                 rollback.push(() -> {
                     cgroups.killAll(cgroup);
                     cgroups.destroy(cgroup);
                 });
-
-                SpecGenerator.Result generated = timer.time("generate config.json", "OCI runtime spec "
-                        + RuntimeSpec.OCI_VERSION, () -> specs.generate(id, request, snap.merged().toString(), cgroupPath));
-                RuntimeSpec spec = generated.spec();
-                writeFile(dir.resolve("config.json"), ContainerStore.JSON.writeValueAsBytes(spec));
-                generated.warnings().forEach(w -> events.accept(TraceEvent.instant("engine", "warning", w)));
+                List<DeviceRule> deviceRules = deviceRules(spec);
+                boolean enforced = timer.time("apply device rules", deviceRules.size() + " rules, deny by default",
+                        () -> cgroups.applyDevices(cgroup, deviceRules));
+                if (!enforced) {
+                    warnings.add("the devices allowlist is not enforced on this cgroup " + cgroups.layout().version()
+                            + " host (it needs an eBPF program podlab does not load yet)");
+                }
+                warnings.forEach(w -> events.accept(TraceEvent.instant("engine", "warning", w)));
 
                 Path log = dir.resolve("container.log");
                 Optional<OomCounter> oom = cgroups.oomCounter(cgroup);
@@ -128,7 +137,6 @@ public final class ContainerEngine {
                 ShimClient.Created created = timer.time("run shim create", shim.toString(),
                         () -> new ShimClient(shim, dir).create(display));
                 created.steps().forEach(events);
-                List<String> warnings = new ArrayList<>(generated.warnings());
                 warnings.addAll(created.warnings());
                 created.warnings().forEach(w -> events.accept(TraceEvent.instant("shim", "warning", w)));
 
@@ -538,6 +546,16 @@ public final class ContainerEngine {
         if (res == null) {
             throw new InvalidConfigException("failed to create container: no resources given");
         }
+    }
+
+    static List<DeviceRule> deviceRules(RuntimeSpec spec) {
+        if (spec.linux().resources() == null || spec.linux().resources().devices() == null) {
+            return List.of();
+        }
+        return spec.linux().resources().devices().stream()
+                .map(d -> new DeviceRule(d.allow(), d.type() == null ? 'a' : d.type().charAt(0), d.major(), d.minor(),
+                        d.access() == null ? "rwm" : d.access()))
+                .toList();
     }
 
     private ShimClient client(ContainerRecord r) {

@@ -106,6 +106,14 @@ class BuiltinRuntimeTest {
         assertThat(mount.exitCode()).isNotZero();
         assertThat(exec("iso", "ls", "/dev").split("\\s+")).containsExactlyInAnyOrder("null", "zero", "full", "random",
                 "urandom", "tty", "ptmx", "pts", "shm", "mqueue", "fd", "stdin", "stdout", "stderr");
+        // CAP_MKNOD is in the default set, but the devices allowlist stops nodes for the host's disks.
+        ExecResult disk = engine.exec("iso", ExecRequest.of(List.of("mknod", "/tmp/disk", "b", "8", "0")),
+                Duration.ofSeconds(10));
+        if (t.cgroups.layout().version() == dev.podlab.core.cgroup.CgroupVersion.V1) {
+            assertThat(disk.exitCode()).isNotZero();
+            assertThat(disk.stderrText()).contains("Operation not permitted");
+        }
+        assertThat(exec("iso", "sh", "-c", "mknod /tmp/null2 c 1 3 && echo made")).isEqualTo("made\n");
         // Namespaces differ from the host's.
         assertThat(engine.namespaces("iso").get("pid"))
                 .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString());
