@@ -90,6 +90,10 @@ public final class ContainerStore {
     public Lock lock() {
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(root.toAbsolutePath().normalize(), k -> new ReentrantLock());
         local.lock();
+        if (local.getHoldCount() > 1) {
+            // Re-entered by the thread that holds the file lock already: the outer holder releases it.
+            return new Lock(null, null, local);
+        }
         try {
             FileChannel ch = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             return new Lock(ch, ch.lock(), local);
@@ -105,7 +109,9 @@ public final class ContainerStore {
         @Override
         public void close() {
             try {
-                channel.close();
+                if (channel != null) {
+                    channel.close();
+                }
             } catch (IOException ignored) {
                 // Closing releases the lock; nothing useful to do if the close itself fails.
             } finally {

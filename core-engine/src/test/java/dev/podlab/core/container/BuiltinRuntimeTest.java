@@ -91,11 +91,17 @@ class BuiltinRuntimeTest {
         // Only stdio is open in init: no descriptor of the engine or the shim leaked in.
         assertThat(exec("iso", "ls", "/proc/1/fd").split("\\s+")).containsExactlyInAnyOrder("0", "1", "2");
         // Its own mount table: the overlay root and the standard mounts, nothing of the host.
-        String mounts = exec("iso", "cat", "/proc/1/mounts");
-        assertThat(mounts).contains("overlay / overlay", " /proc proc ", " /dev tmpfs ", " /dev/pts devpts ",
-                " /sys sysfs ro,").doesNotContain("/work", "/tmp/plt", " /run ");
-        // Masked paths read as empty, read-only paths refuse writes, the seccomp filter refuses mounts.
-        assertThat(exec("iso", "wc", "-c", "/proc/kcore").trim()).startsWith("0");
+        List<String> mountPoints = exec("iso", "cat", "/proc/1/mounts").lines().map(l -> l.split(" ")[1]).toList();
+        assertThat(mountPoints).first().isEqualTo("/");
+        assertThat(mountPoints).contains("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/proc/sys")
+                .allMatch(m -> m.equals("/") || m.startsWith("/proc") || m.startsWith("/dev") || m.startsWith("/sys"),
+                        "only the container's own mounts");
+        // Masked paths read as empty (those this kernel has), read-only paths refuse writes.
+        for (String masked : List.of("/proc/keys", "/proc/timer_list", "/proc/kcore", "/proc/sched_debug")) {
+            if (Files.exists(Path.of(masked))) {
+                assertThat(exec("iso", "wc", "-c", masked).trim()).as(masked).startsWith("0");
+            }
+        }
         assertThat(exec("iso", "ls", "/sys/firmware").trim()).isEmpty();
         ExecResult sysctl = engine.exec("iso", ExecRequest.of(List.of("sh", "-c",
                 "echo 1 > /proc/sys/kernel/ns_last_pid")), Duration.ofSeconds(10));
@@ -209,8 +215,10 @@ class BuiltinRuntimeTest {
 
     @Test
     void aPidsLimitStopsAForkBomb() throws Exception {
+        // busybox sh gives up on the first failed fork, so the bomb runs in a subshell and the
+        // outer shell, which must not fork again, execs into its last command.
         ContainerRecord r = engine.run(busybox("sh", "-c",
-                "i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); done; echo spawned; sleep 30")
+                "(i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); done); echo spawned; exec sleep 30")
                 .resources(CgroupResources.builder().pidsLimit(10L).build()).build());
         Cgroup cg = t.cgroups.open(engine.inspect(r.id()).cgroupPath());
         awaitLog(r.id(), "spawned", Duration.ofSeconds(20));

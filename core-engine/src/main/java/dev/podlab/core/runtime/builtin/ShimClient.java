@@ -123,7 +123,8 @@ public final class ShimClient {
         try {
             request("wait", timeout, "wait for container in " + dir);
         } catch (ShimUnreachable gone) {
-            // The shim exited between our check and the connect: the record is on disk now.
+            // The shim exited between our check and the connect, or while closing its socket
+            // (pending connections are reset): either way the record is on disk by now.
         } catch (WaitTimedOut t) {
             return Optional.empty();
         }
@@ -174,7 +175,12 @@ public final class ShimClient {
             while (out.hasRemaining()) {
                 ch.write(out);
             }
-            String answer = readAll(ch, timeout);
+            String answer;
+            try {
+                answer = readAll(ch, timeout);
+            } catch (IOException e) {
+                throw new ShimUnreachable("failed to " + action + ": the shim went away (" + e.getMessage() + ")", e);
+            }
             if (answer == null) {
                 throw new WaitTimedOut("failed to " + action + ": no answer within " + timeout);
             }
