@@ -54,6 +54,7 @@ public final class Bench {
                     runcTimes[i] = b;
                 }
             }
+            breakdown(engine, rootfs);
             report("podlab builtin (create+start+wait+remove)", podlab);
             if (runc != null) {
                 report("runc run (same config.json)", runcTimes);
@@ -99,6 +100,26 @@ public final class Bench {
                 rootfs.toString(), null).spec();
         Files.write(bundle.resolve("config.json"), ContainerStore.JSON.writeValueAsBytes(s));
         return bundle;
+    }
+
+    /** Where the time of one warm lifecycle goes, from the container's own trace. */
+    private static void breakdown(ContainerEngine engine, Path rootfs) {
+        long t0 = System.nanoTime();
+        ContainerRecord r = engine.run(ContainerConfig.builder(rootfs, List.of("/bin/true")).build());
+        long started = System.nanoTime();
+        engine.await(r.id(), Duration.ofSeconds(30)).orElseThrow();
+        long exited = System.nanoTime();
+        var trace = engine.trace(r.id());
+        engine.remove(r.id(), false);
+        long removed = System.nanoTime();
+        System.out.println("one warm lifecycle, step by step:");
+        for (var e : trace) {
+            if (e.durationNanos() > 0) {
+                System.out.printf("  %-6s %-22s %8.2f ms%n", e.source(), e.step(), e.durationNanos() / 1e6);
+            }
+        }
+        System.out.printf("  create+start %.2f ms, wait %.2f ms, remove %.2f ms%n", (started - t0) / 1e6,
+                (exited - started) / 1e6, (removed - exited) / 1e6);
     }
 
     private static void shimMemory(ContainerEngine engine, Path rootfs) throws IOException {

@@ -152,13 +152,36 @@ final class ControlFiles {
     /** Child cgroup directories of {@code dir}, deepest first, {@code dir} itself last. */
     static List<Path> subtreeLeafFirst(Path dir) throws IOException {
         List<Path> dirs = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).forEach(dirs::add);
+        try {
+            collectDirectories(dir, dirs);
         } catch (NoSuchFileException e) {
-            return List.of();
+            if (dirs.isEmpty()) {
+                return List.of();
+            }
+            // A sub-cgroup vanished while listing (removed concurrently): what is left is still right.
         }
         dirs.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
         return dirs;
+    }
+
+    /**
+     * Adds {@code dir} and every directory below it. A directory whose link count is 2 has
+     * no subdirectories (cgroupfs, ext4 and tmpfs all keep the classic count), so the usual
+     * case, a leaf cgroup with dozens of control files, costs one stat instead of one per file.
+     */
+    private static void collectDirectories(Path dir, List<Path> out) throws IOException {
+        Object nlink = Files.getAttribute(dir, "unix:nlink", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        out.add(dir);
+        if (nlink instanceof Integer n && n == 2) {
+            return;
+        }
+        try (var entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    collectDirectories(p, out);
+                }
+            }
+        }
     }
 
     /** The errno text of an I/O failure, e.g. "Invalid argument", "Device or resource busy". */

@@ -143,9 +143,10 @@ public final class ContainerEngine {
                 ContainerRecord record = new ContainerRecord(id, name, "builtin", ContainerStatus.CREATED, request,
                         TraceEvent.Clock.nowNanos(), created.shimPid(), created.initPid(), cgroupPath,
                         log.toString(), null, null, warnings);
-                store.save(record);
+                store.save(record, true);
                 events.accept(TraceEvent.instant("engine", "created", "init pid " + created.initPid()
                         + ", shim pid " + created.shimPid()));
+                events.flush();
                 return record;
             } catch (RuntimeException | IOException e) {
                 undo(rollback, e);
@@ -160,10 +161,12 @@ public final class ContainerEngine {
     public ContainerRecord start(String ref) {
         ContainerRecord r = resolve(ref);
         r.status().check(Operation.START, display(r));
-        EventLog events = events(r);
-        List<TraceEvent> steps = new StepTimer(events).time("start", "init execs " + r.config().command().get(0),
-                () -> client(r).start(display(r)));
-        steps.forEach(events);
+        List<TraceEvent> steps;
+        try (EventLog events = events(r)) {
+            steps = new StepTimer(events).time("start", "init execs " + r.config().command().get(0),
+                    () -> client(r).start(display(r)));
+            steps.forEach(events);
+        }
         try (var lock = store.lock()) {
             ContainerRecord running = refresh(store.load(r.id()).orElse(r).withStatus(ContainerStatus.RUNNING));
             store.save(running);
@@ -182,7 +185,9 @@ public final class ContainerEngine {
         ContainerRecord r = resolve(ref);
         r.status().check(Operation.KILL, display(r));
         client(r).kill(signal, display(r));
-        events(r).accept(TraceEvent.instant("engine", "signal", "sent signal " + signal + " to init"));
+        try (EventLog events = events(r)) {
+            events.accept(TraceEvent.instant("engine", "signal", "sent signal " + signal + " to init"));
+        }
     }
 
     /**
@@ -197,7 +202,6 @@ public final class ContainerEngine {
             return r;
         }
         ShimClient c = client(r);
-        EventLog events = events(r);
         long t0 = System.nanoTime();
         long wall = TraceEvent.Clock.nowNanos();
         int signal = r.status() == ContainerStatus.CREATED ? SIGKILL : SIGTERM;
@@ -217,7 +221,9 @@ public final class ContainerEngine {
             exit = c.awaitExit(Duration.ofSeconds(30));
             how = "SIGTERM ignored for " + grace.toMillis() + " ms, escalated to SIGKILL";
         }
-        events.accept(new TraceEvent(wall, System.nanoTime() - t0, "engine", "stop", how));
+        try (EventLog events = events(r)) {
+            events.accept(new TraceEvent(wall, System.nanoTime() - t0, "engine", "stop", how));
+        }
         if (exit.isEmpty()) {
             throw new ContainerException("failed to stop container " + display(r)
                     + ": it survived SIGKILL for 30 s (stuck in uninterruptible sleep?)");
@@ -310,7 +316,9 @@ public final class ContainerEngine {
             Process p = new ProcessBuilder(shim.toString(), "exec", dir.toString(), planFile.toString())
                     .redirectInput(in).redirectOutput(out).redirectError(err).start();
             p.onExit().thenRun(() -> deleteQuietly(planFile));
-            events(r).accept(TraceEvent.instant("engine", "exec", String.join(" ", req.command())));
+            try (EventLog events = events(r)) {
+                events.accept(TraceEvent.instant("engine", "exec", String.join(" ", req.command())));
+            }
             return p;
         } catch (IOException e) {
             deleteQuietly(planFile);
@@ -498,6 +506,12 @@ public final class ContainerEngine {
         if (ref == null || ref.isBlank()) {
             throw new NotFoundException("(empty name)");
         }
+        if (store.exists(ref)) {
+            Optional<ContainerRecord> byId = store.load(ref);
+            if (byId.isPresent()) {
+                return refreshAndSave(byId.get());
+            }
+        }
         Optional<ContainerRecord> byName = findByName(ref);
         if (byName.isPresent()) {
             return refreshAndSave(byName.get());
@@ -585,8 +599,9 @@ public final class ContainerEngine {
         return HexFormat.of().formatHex(b);
     }
 
+    /** Not fsync'd: until state.json is written durably these files belong to a create in progress. */
     private static void writeFile(Path p, byte[] content) throws IOException {
-        AtomicFiles.write(p, content);
+        AtomicFiles.write(p, content, false);
     }
 
     private static void undo(Deque<Runnable> rollback, Exception cause) {

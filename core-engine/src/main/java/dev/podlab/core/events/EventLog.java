@@ -12,10 +12,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A container's trace as JSON lines ({@code events.jsonl}), appended as steps happen. */
-public final class EventLog implements TraceSink {
+/**
+ * A container's trace as JSON lines ({@code events.jsonl}). Events are buffered and
+ * appended in one write by {@link #flush()} (or {@link #close()}), so a create that records
+ * twenty steps opens the file once, not twenty times.
+ */
+public final class EventLog implements TraceSink, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
+    private final StringBuilder pending = new StringBuilder();
 
     public EventLog(Path file) {
         this.file = file;
@@ -24,11 +29,29 @@ public final class EventLog implements TraceSink {
     @Override
     public synchronized void accept(TraceEvent event) {
         try {
-            byte[] line = (JSON.writeValueAsString(event) + "\n").getBytes(StandardCharsets.UTF_8);
-            Files.write(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            pending.append(JSON.writeValueAsString(event)).append('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException("failed to encode trace event " + event + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Appends what was recorded since the last flush. */
+    public synchronized void flush() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            Files.write(file, pending.toString().getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            pending.setLength(0);
         } catch (IOException e) {
             throw new UncheckedIOException("failed to append to trace " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void close() {
+        flush();
     }
 
     public List<TraceEvent> read() {

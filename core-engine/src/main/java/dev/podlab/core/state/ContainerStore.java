@@ -50,12 +50,28 @@ public final class ContainerStore {
         return containers.resolve(id);
     }
 
-    public void save(ContainerRecord record) {
+    /**
+     * Saves a record atomically. {@code durable} (fsync) is for the first record of a
+     * container, which says it exists and must be cleaned up; later changes are derived
+     * from the shim and the kernel again on every read, so losing one to a machine crash
+     * loses nothing.
+     */
+    public void save(ContainerRecord record, boolean durable) {
         try {
-            AtomicFiles.write(containerDir(record.id()).resolve("state.json"), JSON.writeValueAsBytes(record));
+            AtomicFiles.write(containerDir(record.id()).resolve("state.json"), JSON.writeValueAsBytes(record), durable);
         } catch (IOException e) {
             throw new StateException(PodlabException.failed("save state of container", record.shortId(), e), e);
         }
+    }
+
+    public void save(ContainerRecord record) {
+        save(record, false);
+    }
+
+    /** True when a container directory with this exact id exists. */
+    public boolean exists(String id) {
+        return id.length() == 32 && id.chars().allMatch(c -> Character.digit(c, 16) >= 0)
+                && Files.isDirectory(containerDir(id));
     }
 
     public Optional<ContainerRecord> load(String id) {
