@@ -5,10 +5,13 @@ import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.container.VolumeMount;
 import dev.podlab.core.rootfs.BusyboxRootfs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,16 +22,21 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
+    /** Runs inside the container; each line shows one thing the engine set up. */
     static final String SCRIPT = """
+            #!/bin/sh
             echo "== inside a podlab container =="
             echo "my PID: $$   (1: a new PID namespace, this shell is its init)"
             echo "hostname: $(hostname)   (a new UTS namespace)"
             echo "processes I can see:"; ps -o pid,user,args
             echo "privileges:"; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status
-            echo "root filesystem: $(grep ' / ' /proc/self/mounts)"
-            echo "open file descriptors: $(ls /proc/self/fd | tr '\\n' ' ')"
-            echo "/proc/kcore is masked: $(wc -c < /proc/kcore) bytes"
-            if echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null; then echo "/proc/sys writable!"; else echo "/proc/sys is read-only"; fi
+            echo "  (CapEff a80425fb = Docker's 14 default capabilities; Seccomp 2 = a filter is loaded)"
+            echo "mounts: $(cut -d' ' -f2 /proc/self/mounts | tr '\\n' ' ')"
+            echo "this script came in through a read-only bind mount: $(grep ' /demo.sh ' /proc/self/mounts | cut -d' ' -f4 | cut -d, -f1)"
+            echo "/proc/keys is masked: $(wc -c < /proc/keys) bytes"
+            if (echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null; then echo "/proc/sys writable!"; else echo "/proc/sys is read-only"; fi
+            if mknod /tmp/disk b 8 0 2>/dev/null; then echo "made a disk node!"; else echo "mknod of a disk refused (devices cgroup)"; fi
+            echo "memory limit: $(cat /sys/fs/cgroup/memory.max 2>/dev/null || echo 'see podlab inspect (cgroup v1 is not mounted inside)')"
             """;
 
     @Override
@@ -39,7 +47,10 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("state root " + engine.root() + ", cgroups " + e.cgroups().layout().version()
                 + (e.cgroups().layout().hybrid() ? " (hybrid)" : "") + ", rootfs " + rootfs);
         System.out.println();
-        ContainerConfig config = ContainerConfig.builder(rootfs, List.of("/bin/sh", "-c", SCRIPT))
+        Path script = engine.root().resolve("samples/demo.sh");
+        Files.writeString(script, SCRIPT);
+        ContainerConfig config = ContainerConfig.builder(rootfs, List.of("/bin/sh", "/demo.sh"))
+                .volume(new VolumeMount(script, "/demo.sh", true))
                 .resources(CgroupResources.builder().memoryLimitBytes(64L << 20).cpuQuotaMicros(50_000L)
                         .cpuPeriodMicros(100_000L).pidsLimit(64L).build())
                 .build();
