@@ -1,0 +1,106 @@
+/* podlab-shim: executes launch plans (docs/shim.md).
+ *   podlab-shim create DIR        set a container up, supervise it
+ *   podlab-shim exec DIR PLAN     run one more process inside it */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "error.h"
+#include "exec.h"
+#include "plan.h"
+#include "report.h"
+#include "supervise.h"
+
+static int
+usage (void)
+{
+  static const char text[] = "usage: podlab-shim create DIR\n       podlab-shim exec DIR PLAN\n";
+  write_all (2, text, sizeof (text) - 1);
+  return 2;
+}
+
+/* The `create` invocation: parse, fork the shim, print its progress lines
+ * and exit 0 on "created", 1 otherwise. */
+static int
+create_main (const char *dir_arg)
+{
+  struct shim_error err = { 0 };
+  struct linebuf lb = { 0 };
+  char dir[PATH_MAX];
+  struct plan plan;
+  int p[2];
+  pid_t pid;
+
+  if (realpath (dir_arg, dir) == NULL)
+    {
+      shim_fail (&err, errno, "resolve container directory `%s`", dir_arg);
+      report_line (1, "error %s", err.msg);
+      return 1;
+    }
+  {
+    cleanup_free char *plan_path = xasprintf ("%s/plan", dir);
+    if (plan_path == NULL || plan_load (plan_path, PLAN_CREATE, &plan, &err) < 0)
+      {
+        report_line (1, "error %s", plan_path ? err.msg : "out of memory");
+        return 1;
+      }
+  }
+  if (pipe2 (p, O_CLOEXEC) < 0 || (pid = fork ()) < 0)
+    {
+      shim_fail (&err, errno, "fork the shim");
+      report_line (1, "error %s", err.msg);
+      return 1;
+    }
+  if (pid == 0)
+    {
+      close (p[0]);
+      _exit (supervise_main (&plan, dir, p[1]));
+    }
+  close (p[1]);
+  /* Not until EOF: init holds a copy of the pipe until it execs. */
+  for (;;)
+    {
+      char *line;
+      size_t n;
+      ssize_t r;
+
+      while ((line = linebuf_next (&lb, &n)))
+        {
+          bool created = strncmp (line, "created ", 8) == 0;
+          bool failed = strncmp (line, "error ", 6) == 0;
+          line[n - 1] = '\n';
+          write_all (1, line, n);
+          if (created)
+            return 0;
+          if (failed)
+            {
+              waitpid (pid, NULL, 0);
+              return 1;
+            }
+          linebuf_consume (&lb, n);
+        }
+      r = linebuf_fill (&lb, p[0]);
+      if (r <= 0)
+        {
+          report_line (1, "error the shim exited during setup");
+          return 1;
+        }
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  /* Descriptors of whoever started us (a JVM has many) stay out. */
+  syscall (SYS_close_range, 3, ~0U, 0);
+  if (argc == 3 && strcmp (argv[1], "create") == 0)
+    return create_main (argv[2]);
+  if (argc == 4 && strcmp (argv[1], "exec") == 0)
+    return exec_main (argv[2], argv[3]);
+  return usage ();
+}
