@@ -57,7 +57,8 @@ final class InspectCommand implements Callable<Integer> {
         System.out.println("  status:    " + PsCommand.status(r) + (r.reason() != null ? " - " + r.reason() : ""));
         System.out.println("  runtime:   " + r.runtime() + ", shim pid " + r.shimPid() + ", init pid " + r.initPid());
         System.out.println("  command:   " + String.join(" ", r.config().command()));
-        System.out.println("  rootfs:    " + r.config().rootfs() + " (overlay snapshot)");
+        System.out.println("  rootfs:    " + (r.config().image() != null ? "image " + r.config().image() + ", " : "")
+                + r.config().layers().size() + " read-only layer(s) under a private upper directory (overlayfs)");
         System.out.println("  log:       " + r.logPath());
         r.warnings().forEach(w -> System.out.println("  warning:   " + w));
         System.out.println("Cgroups (" + e.cgroups().layout().version() + (e.cgroups().layout().hybrid() ? ", hybrid" : "") + "):");

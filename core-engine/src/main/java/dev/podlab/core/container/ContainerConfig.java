@@ -12,12 +12,16 @@ import java.util.Map;
  * What a caller asks for: the domain form of a container, independent of any runtime's
  * wire format. {@link dev.podlab.core.oci.SpecGenerator} turns it into a config.json.
  *
+ * @param layers         read-only directories stacked into the root filesystem, bottom first:
+ *                       one directory for a plain rootfs, the unpacked layers of an image
+ * @param image          the image the layers come from (reference and id), null for a directory
  * @param namespacePaths namespaces to join instead of creating ("network" -> "/run/netns/x"),
  *                       how pods share namespaces between their containers
  */
 public record ContainerConfig(
         String name,
-        Path rootfs,
+        List<Path> layers,
+        String image,
         List<String> command,
         List<String> env,
         String workingDir,
@@ -33,6 +37,7 @@ public record ContainerConfig(
         Map<String, String> labels) {
 
     public ContainerConfig {
+        layers = List.copyOf(layers);
         command = List.copyOf(command);
         env = List.copyOf(env);
         supplementaryGroups = List.copyOf(supplementaryGroups);
@@ -54,13 +59,24 @@ public record ContainerConfig(
     }
 
     public static Builder builder(Path rootfs, List<String> command) {
-        return new Builder(rootfs, command);
+        return new Builder(List.of(rootfs), null, command);
+    }
+
+    /** A container on an image's unpacked layers (bottom first). */
+    public static Builder builder(List<Path> layers, String image, List<String> command) {
+        return new Builder(layers, image, command);
+    }
+
+    /** The directory a user would call "the rootfs": the top layer. */
+    public Path rootfs() {
+        return layers.get(layers.size() - 1);
     }
 
     /** Builder for the wide record; defaults match what Docker and Kubernetes do. */
     public static final class Builder {
         private String name;
-        private final Path rootfs;
+        private final List<Path> layers;
+        private final String image;
         private final List<String> command;
         private final List<String> env = new ArrayList<>();
         private String workingDir = "/";
@@ -75,8 +91,9 @@ public record ContainerConfig(
         private final Map<String, String> namespaces = new LinkedHashMap<>();
         private final Map<String, String> labels = new LinkedHashMap<>();
 
-        private Builder(Path rootfs, List<String> command) {
-            this.rootfs = rootfs;
+        private Builder(List<Path> layers, String image, List<String> command) {
+            this.layers = List.copyOf(layers);
+            this.image = image;
             this.command = List.copyOf(command);
         }
 
@@ -95,7 +112,7 @@ public record ContainerConfig(
         public Builder label(String k, String v) { labels.put(k, v); return this; }
 
         public ContainerConfig build() {
-            return new ContainerConfig(name, rootfs, command, env, workingDir, uid, gid, groups, hostname,
+            return new ContainerConfig(name, layers, image, command, env, workingDir, uid, gid, groups, hostname,
                     terminal, readOnlyRootfs, resources, volumes, namespaces, labels);
         }
     }

@@ -101,8 +101,9 @@ public final class ContainerEngine {
                 StepTimer timer = new StepTimer(events);
 
                 OverlaySnapshotter.Snapshot snap = timer.time("mount rootfs",
-                        "overlay lowerdir=" + request.rootfs() + " upperdir=" + dir.resolve("upper"),
-                        () -> snapshots.mount(request.rootfs(), dir));
+                        "overlay of " + request.layers().size() + " layer(s), top " + request.rootfs()
+                                + ", upperdir " + dir.resolve("upper"),
+                        () -> snapshots.mount(request.layers(), dir));
                 rollback.push(() -> snapshots.unmount(dir));
 
                 String cgroupPath = config.cgroupParent() + "/" + id;
@@ -129,8 +130,8 @@ public final class ContainerEngine {
 
                 Path log = dir.resolve("container.log");
                 Optional<OomCounter> oom = cgroups.oomCounter(cgroup);
-                LaunchPlan plan = PlanCompiler.compile(id, spec, new PlanCompiler.HostSide(snap.merged(),
-                        cgroups.procsFiles(cgroup), oom.map(OomCounter::file).orElse(null),
+                LaunchPlan plan = PlanCompiler.compile(id, spec, new PlanCompiler.HostSide(
+                        snap.merged(), cgroups.procsFiles(cgroup), oom.map(OomCounter::file).orElse(null),
                         oom.map(o -> o.format().name().toLowerCase()).orElse(null), log));
                 writeFile(dir.resolve("plan"), plan.render().getBytes(StandardCharsets.UTF_8));
 
@@ -542,13 +543,14 @@ public final class ContainerEngine {
             throw new InvalidConfigException("failed to create container: invalid name \"" + c.name()
                     + "\" (letters, digits, '_', '.', '-'; starting with a letter or digit)");
         }
-        Path rootfs = c.rootfs();
-        if (rootfs == null) {
+        if (c.layers().isEmpty()) {
             throw new InvalidConfigException("failed to create container: no rootfs given");
         }
-        if (!Files.isDirectory(rootfs)) {
-            throw new InvalidConfigException("failed to create container: rootfs " + rootfs
-                    + (Files.exists(rootfs) ? " is not a directory" : " does not exist"));
+        for (Path rootfs : c.layers()) {
+            if (!Files.isDirectory(rootfs)) {
+                throw new InvalidConfigException("failed to create container: rootfs " + rootfs
+                        + (Files.exists(rootfs) ? " is not a directory" : " does not exist"));
+            }
         }
         for (VolumeMount v : c.volumes()) {
             if (!Files.exists(v.source())) {

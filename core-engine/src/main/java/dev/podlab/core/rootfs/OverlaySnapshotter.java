@@ -6,6 +6,7 @@ import dev.podlab.core.sys.LibC;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Gives each container a private writable view of a read-only root filesystem: an overlay
@@ -24,12 +25,20 @@ public final class OverlaySnapshotter {
         return new Snapshot(containerDir.resolve("rootfs"), containerDir.resolve("upper"), containerDir.resolve("work"));
     }
 
-    public Snapshot mount(Path lower, Path containerDir) {
+    /** The kernel copies mount options into one page: the lowerdir list must fit in it. */
+    static final int MAX_MOUNT_DATA = 4095;
+
+    /** Mounts {@code lowers} (bottom first) under a fresh upper directory of the container. */
+    public Snapshot mount(List<Path> lowers, Path containerDir) {
         Snapshot s = layout(containerDir);
-        String lowerStr = lower.toString();
-        if (lowerStr.contains(",") || lowerStr.contains(":")) {
-            throw new RootfsException("failed to mount rootfs " + lower
-                    + ": overlayfs cannot take a lower directory whose path contains ',' or ':'");
+        StringBuilder lowerStr = new StringBuilder();
+        for (int i = lowers.size() - 1; i >= 0; i--) {
+            String l = lowers.get(i).toString();
+            if (l.contains(",") || l.contains(":")) {
+                throw new RootfsException("failed to mount rootfs " + l
+                        + ": overlayfs cannot take a lower directory whose path contains ',' or ':'");
+            }
+            lowerStr.append(lowerStr.isEmpty() ? "" : ":").append(l);
         }
         try {
             Files.createDirectories(s.merged());
@@ -39,10 +48,14 @@ public final class OverlaySnapshotter {
             throw new RootfsException("failed to create snapshot directories in " + containerDir + ": " + e, e);
         }
         String data = "lowerdir=" + lowerStr + ",upperdir=" + s.upper() + ",workdir=" + s.work() + ",volatile";
+        if (data.length() > MAX_MOUNT_DATA) {
+            throw new RootfsException("failed to mount rootfs of " + lowers.size() + " layers: the overlay options are "
+                    + data.length() + " bytes, more than the kernel's " + MAX_MOUNT_DATA);
+        }
         try {
             LibC.INSTANCE.mount("overlay", s.merged().toString(), "overlay", LibC.MS_NODEV, data);
         } catch (LastErrorException e) {
-            throw new RootfsException("failed to mount overlay rootfs at " + s.merged() + " over " + lower + ": "
+            throw new RootfsException("failed to mount overlay rootfs at " + s.merged() + " over " + lowers + ": "
                     + LibC.describe(e), e);
         }
         return s;
