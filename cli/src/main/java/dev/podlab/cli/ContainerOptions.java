@@ -4,7 +4,9 @@ import dev.podlab.core.cgroup.CgroupResources;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.InvalidConfigException;
 import dev.podlab.core.container.VolumeMount;
-import dev.podlab.core.rootfs.BusyboxRootfs;
+import dev.podlab.core.image.ImageRecord;
+import dev.podlab.core.image.ImageService;
+import dev.podlab.core.image.run.ImageDefaults;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -14,7 +16,7 @@ import java.util.List;
 /** The options that describe a container, shared by run (and later create). */
 final class ContainerOptions {
     @Option(names = "--rootfs", paramLabel = "DIR",
-            description = "Root filesystem directory (default: the sample busybox rootfs, built on first use).")
+            description = "Run from a root filesystem directory instead of an image (then every argument is the command).")
     Path rootfs;
 
     @Option(names = "--name", description = "Name of the container.")
@@ -26,8 +28,12 @@ final class ContainerOptions {
     @Option(names = {"-v", "--volume"}, paramLabel = "SRC:DST[:ro]", description = "Bind a host path (repeatable).")
     List<String> volumes = new ArrayList<>();
 
-    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container.")
-    String workdir = "/";
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR",
+            description = "Working directory inside the container (default: the image's, or /).")
+    String workdir;
+
+    @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replace the image's entrypoint.")
+    String entrypoint;
 
     @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "Numeric user (and group) to run as.")
     String user;
@@ -57,25 +63,46 @@ final class ContainerOptions {
     @Option(names = {"-t", "--tty"}, description = "Give the container a terminal (pty).")
     boolean tty;
 
-    ContainerConfig toConfig(Path stateRoot, List<String> command) {
-        Path fs = rootfs != null ? rootfs.toAbsolutePath().normalize()
-                : BusyboxRootfs.ensure(stateRoot.resolve("samples/busybox"));
-        var b = ContainerConfig.builder(fs, command).name(name).env(env).workingDir(workdir).hostname(hostname)
-                .terminal(tty).readOnlyRootfs(readOnly);
-        volumes.forEach(v -> b.volume(VolumeMount.parse(v)));
-        if (user != null) {
-            String[] ug = user.split(":", 2);
-            try {
-                int uid = Integer.parseInt(ug[0]);
-                int gid = ug.length > 1 ? Integer.parseInt(ug[1]) : uid;
-                if (uid < 0 || gid < 0) {
-                    throw new NumberFormatException();
-                }
-                b.user(uid, gid);
-            } catch (NumberFormatException e) {
-                throw new InvalidConfigException("failed to parse --user \"" + user + "\": expected UID[:GID] as numbers");
-            }
+    /** A container from a plain root filesystem directory. */
+    ContainerConfig fromRootfs(List<String> command) {
+        if (command.isEmpty()) {
+            throw new InvalidConfigException("failed to create container: no command given (podlab run --rootfs DIR -- CMD)");
         }
+        var b = ContainerConfig.builder(rootfs.toAbsolutePath().normalize(), command)
+                .workingDir(workdir != null ? workdir : "/");
+        if (user != null) {
+            int[] ug = numericUser();
+            b.user(ug[0], ug[1]);
+        }
+        return common(b).build();
+    }
+
+    /** A container from a stored image: its config first, then these options on top. */
+    ContainerConfig fromImage(ImageService images, String image, List<String> command) {
+        ImageRecord record = images.require(image);
+        var overrides = new ImageDefaults.Overrides(entrypoint == null ? null : List.of(entrypoint),
+                command.isEmpty() ? null : command, workdir, user);
+        return common(images.containerFrom(record, overrides)).build();
+    }
+
+    private int[] numericUser() {
+        String[] ug = user.split(":", 2);
+        try {
+            int uid = Integer.parseInt(ug[0]);
+            int gid = ug.length > 1 ? Integer.parseInt(ug[1]) : uid;
+            if (uid < 0 || gid < 0) {
+                throw new NumberFormatException();
+            }
+            return new int[] {uid, gid};
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException("failed to parse --user \"" + user
+                    + "\": expected UID[:GID] as numbers (names need an image's /etc/passwd)");
+        }
+    }
+
+    private ContainerConfig.Builder common(ContainerConfig.Builder b) {
+        b.name(name).env(env).hostname(hostname).terminal(tty).readOnlyRootfs(readOnly);
+        volumes.forEach(v -> b.volume(VolumeMount.parse(v)));
         var r = CgroupResources.builder();
         if (memory != null) {
             r.memoryLimitBytes(Sizes.bytes("--memory", memory));
@@ -88,7 +115,6 @@ final class ContainerOptions {
         }
         r.cpuShares(cpuShares);
         r.pidsLimit(pidsLimit);
-        b.resources(r.build());
-        return b.build();
+        return b.resources(r.build());
     }
 }

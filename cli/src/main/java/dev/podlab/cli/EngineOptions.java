@@ -3,6 +3,7 @@ package dev.podlab.cli;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerException;
 import dev.podlab.core.container.EngineConfig;
+import dev.podlab.core.image.ImageService;
 import dev.podlab.core.sys.LibC;
 import picocli.CommandLine.Option;
 
@@ -18,11 +19,21 @@ public final class EngineOptions {
         return root != null ? root : EngineConfig.rootFromEnvironment();
     }
 
-    ContainerEngine open() {
+    /** The image store and snapshots of the same state root. */
+    ImageService images() {
+        requireRoot();
+        return ImageService.forRoot(root());
+    }
+
+    private static void requireRoot() {
         if (LibC.INSTANCE.geteuid() != 0) {
             throw new ContainerException("failed to open the engine: podlab needs root for namespaces, mounts and "
                     + "cgroups (run it with sudo)");
         }
+    }
+
+    ContainerEngine open() {
+        requireRoot();
         return new ContainerEngine(EngineConfig.forRoot(root()));
     }
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         description = "A Linux container workbench: run containers and pods on swappable engines, and see every step.",
         subcommands = {
                 RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, StopCommand.class,
-                KillCommand.class, RmCommand.class, InspectCommand.class, DemoCommand.class,
+                KillCommand.class, RmCommand.class, InspectCommand.class, PullCommand.class, ImagesCommand.class,
+                ImageCommand.class, LoginCommand.class, LogoutCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -28,13 +28,23 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--rm", description = "Remove the container when it exits.")
     boolean remove;
 
-    @Parameters(arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
-    List<String> command;
+    @Parameters(arity = "0..*", paramLabel = "IMAGE [CMD...]",
+            description = "The image and an optional command; with --rootfs, only the command.")
+    List<String> args = new java.util.ArrayList<>();
+
+    private String image() {
+        if (args.isEmpty()) {
+            throw new dev.podlab.core.container.InvalidConfigException(
+                    "failed to create container: no image given (podlab run IMAGE [CMD...], or --rootfs DIR -- CMD)");
+        }
+        return args.get(0);
+    }
 
     @Override
     public Integer call() throws Exception {
         ContainerEngine e = engine.open();
-        ContainerRecord r = e.create(container.toConfig(engine.root(), command));
+        ContainerRecord r = e.create(container.rootfs != null ? container.fromRootfs(args)
+                : container.fromImage(engine.images(), image(), args.subList(1, args.size())));
         r.warnings().forEach(w -> System.err.println("podlab: warning: " + w));
         try {
             e.start(r.id());

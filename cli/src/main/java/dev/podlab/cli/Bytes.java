@@ -1,0 +1,20 @@
+package dev.podlab.cli;
+
+/** Sizes for people: "532 B", "4.0 KiB", "12.3 MiB". */
+final class Bytes {
+    private Bytes() {}
+
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
+    }
+}

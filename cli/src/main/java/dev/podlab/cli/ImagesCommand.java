@@ -1,0 +1,18 @@
+package dev.podlab.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "images", description = "List stored images (same as podlab image ls).")
+final class ImagesCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
+    @Override
+    public Integer call() {
+        ImageCommand.printList(engine.images().store().list());
+        return 0;
+    }
+}
