@@ -4,6 +4,10 @@ import dev.podlab.core.image.ImageException;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageReference;
 import dev.podlab.core.image.analysis.FileChange;
+import dev.podlab.core.image.archive.ArchiveFormat;
+import dev.podlab.core.image.archive.ImageExporter;
+import dev.podlab.core.image.archive.ImageImporter;
+import dev.podlab.core.image.archive.ImportListener;
 import dev.podlab.core.image.analysis.ImageAnalysis;
 import dev.podlab.core.image.analysis.LayerAnalysis;
 import dev.podlab.core.state.ContainerStore;
@@ -15,13 +19,14 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code podlab image ...}: the stored images and their layers. */
 @Command(name = "image", description = "Manage stored images: list, inspect, layers, remove, prune.",
         subcommands = {ImageCommand.Ls.class, ImageCommand.Inspect.class, ImageCommand.Layers.class,
-                ImageCommand.Rm.class, ImageCommand.Prune.class})
+                ImageCommand.Rm.class, ImageCommand.Prune.class, ImageCommand.Import.class, ImageCommand.Save.class})
 final class ImageCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -126,6 +131,51 @@ final class ImageCommand implements Runnable {
 
         private static String abbreviate(String s, int n) {
             return s.length() <= n ? s : s.substring(0, n - 3) + "...";
+        }
+    }
+
+    @Command(name = "import", description = "Import an OCI layout directory, an oci-archive or a docker-archive "
+            + "(docker save / podman save); the format is found from the content.")
+    static final class Import implements Callable<Integer> {
+        @Mixin
+        EngineOptions engine;
+
+        @Option(names = "--name", paramLabel = "REF", description = "Name for the (single) image in the archive.")
+        String name;
+
+        @Parameters(paramLabel = "FILE")
+        Path file;
+
+        @Override
+        public Integer call() {
+            var records = ImageImporter.importFrom(file, engine.images().store(),
+                    Optional.ofNullable(name).map(ImageReference::parse), ImportListener.NONE);
+            records.forEach(r -> System.out.println("imported " + r.reference().familiar() + " " + r.id().shortHex()));
+            return 0;
+        }
+    }
+
+    @Command(name = "save", description = "Write images to an archive: docker-archive (default), oci-archive or oci-dir.")
+    static final class Save implements Callable<Integer> {
+        @Mixin
+        EngineOptions engine;
+
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE")
+        Path output;
+
+        @Option(names = "--format", defaultValue = "docker-archive",
+                description = "docker-archive, oci-archive or oci-dir (default ${DEFAULT-VALUE}).")
+        String format;
+
+        @Parameters(arity = "1..*", paramLabel = "IMAGE")
+        List<String> images;
+
+        @Override
+        public Integer call() {
+            var result = ImageExporter.save(engine.images().store(), images, output, ArchiveFormat.parse(format));
+            System.out.println("saved " + result.images().size() + " image(s), " + result.blobs() + " blobs, "
+                    + Bytes.human(result.bytes()) + " to " + result.target() + " (" + format + ")");
+            return 0;
         }
     }
 
