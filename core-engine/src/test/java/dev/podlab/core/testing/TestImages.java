@@ -3,9 +3,15 @@ package dev.podlab.core.testing;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.github.luben.zstd.ZstdOutputStream;
 import dev.podlab.core.image.ContentStore;
 import dev.podlab.core.image.Digest;
+import dev.podlab.core.image.build.BuiltImage;
+import dev.podlab.core.image.build.BuiltManifest;
+import dev.podlab.core.image.build.Busybox;
+import dev.podlab.core.image.build.Layer;
+import dev.podlab.core.image.build.LayerEntry;
+import dev.podlab.core.image.build.LayerEntry.Owner;
+import dev.podlab.core.image.build.LayerTars;
 import dev.podlab.core.image.oci.Descriptor;
 import dev.podlab.core.image.oci.ImageConfig;
 import dev.podlab.core.image.oci.Index;
@@ -24,22 +30,19 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.zip.GZIPOutputStream;
 
 /**
- * Builds real OCI images from layers described in code, for tests. Everything is deterministic (fixed
+ * Builds real OCI images from layers described in code, for tests: a thin test-side face of the main-code
+ * {@link dev.podlab.core.image.build.ImageBuilder} (which does the work) plus the raw/malicious tar helpers that
+ * only tests need. Everything is deterministic (fixed
  * timestamps, owners 0:0 unless set, empty user/group names), so the same description always gives the same
  * digests and two images built from the same layer description share that layer's blob.
  *
@@ -66,9 +69,9 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class TestImages {
     /** The modification time of every entry and the "created" of every config. */
-    public static final Instant CREATED = Instant.parse("2024-01-01T00:00:00Z");
+    public static final Instant CREATED = dev.podlab.core.image.build.ImageBuilder.FIXED_TIME;
     public static final String REF_NAME = "org.opencontainers.image.ref.name";
-    public static final Path BUSYBOX = Path.of("/bin/busybox");
+    public static final Path BUSYBOX = Busybox.HOST_BINARY;
 
     static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -122,67 +125,19 @@ public final class TestImages {
 
     /** A {@link TarArchiveOutputStream} set up as the layers here are: POSIX/PAX long names and big numbers. */
     public static TarArchiveOutputStream newTar(OutputStream out) {
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
-        return tar;
+        return LayerTars.newTar(out);
     }
 
     public static byte[] compress(byte[] tar, Compression compression) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            switch (compression) {
-                case NONE -> {
-                    return tar;
-                }
-                case GZIP -> {
-                    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-                        gz.write(tar);
-                    }
-                }
-                case ZSTD -> {
-                    try (ZstdOutputStream z = new ZstdOutputStream(out)) {
-                        z.write(tar);
-                    }
-                }
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException("failed to compress test layer", e);
-        }
+        return LayerTars.compress(tar, compression);
     }
 
     // ------------------------------------------------------------------------------------------------ busybox
 
-    private static final class Busybox {
-        static final byte[] BINARY;
-        static final List<String> APPLETS;
-
-        static {
-            try {
-                BINARY = Files.readAllBytes(BUSYBOX);
-                Process p = new ProcessBuilder(BUSYBOX.toString(), "--list").redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                    throw new IllegalStateException("/bin/busybox --list failed: " + out);
-                }
-                APPLETS = out.lines().map(String::strip)
-                        .filter(a -> !a.isEmpty() && !a.equals("busybox") && !a.contains("/"))
-                        .sorted().toList();
-            } catch (IOException e) {
-                throw new UncheckedIOException("failed to read " + BUSYBOX, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-    }
-
     /** The applet names of the host's /bin/busybox ({@code busybox --list}); skips the test when it is missing. */
     public static List<String> busyboxApplets() {
         requireBusybox();
-        return Busybox.APPLETS;
+        return Busybox.applets(BUSYBOX);
     }
 
     private static void requireBusybox() {
@@ -199,22 +154,8 @@ public final class TestImages {
      */
     public static Consumer<LayerBuilder> busyboxLayer() {
         requireBusybox();
-        byte[] binary = Busybox.BINARY;
-        List<String> applets = Busybox.APPLETS;
-        return l -> {
-            l.dir("bin", 0755).dir("dev", 0755).dir("etc", 0755).dir("home", 0755).dir("proc", 0555)
-                    .dir("root", 0700).dir("sys", 0555).dir("tmp", 01777).dir("usr", 0755).dir("usr/bin", 0755)
-                    .dir("var", 0755).dir("var/tmp", 01777);
-            l.file("bin/busybox", binary, 0755);
-            for (String applet : applets) {
-                l.symlink("bin/" + applet, "busybox");
-            }
-            l.symlink("usr/bin/env", "../../bin/busybox");
-            l.file("etc/passwd", ("root:x:0:0:root:/root:/bin/sh\n"
-                    + "daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
-                    + "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n").getBytes(StandardCharsets.UTF_8), 0644);
-            l.file("etc/group", ("root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n").getBytes(StandardCharsets.UTF_8), 0644);
-        };
+        Layer layer = Busybox.layer();
+        return l -> layer.entries().forEach(l::entry);
     }
 
     // ------------------------------------------------------------------------------------------------ raw tar
@@ -278,15 +219,7 @@ public final class TestImages {
          * or group names); set what you like on it, then {@code putArchiveEntry}/write/{@code closeArchiveEntry}.
          */
         public static TarArchiveEntry entry(String name, byte type, int mode) {
-            // preserveAbsolutePath=true: commons-compress would otherwise strip a leading "/".
-            TarArchiveEntry e = new TarArchiveEntry(name, type, true);
-            e.setMode(mode);
-            e.setModTime(FileTime.from(CREATED));
-            e.setUserId(0);
-            e.setGroupId(0);
-            e.setUserName("");
-            e.setGroupName("");
-            return e;
+            return LayerTars.header(name, type, mode, CREATED);
         }
 
         private static void put(TarArchiveOutputStream tar, TarArchiveEntry e) throws IOException {
@@ -302,20 +235,25 @@ public final class TestImages {
      * parent directories are not added implicitly (real layers often lack them too). Modes are permission bits.
      */
     public static final class LayerBuilder {
-        private final List<RawTar> entries = new ArrayList<>();
-        private long uid;
-        private long gid;
+        /** {@link LayerEntry} or {@link RawTar}, in order. */
+        private final List<Object> entries = new ArrayList<>();
+        private Owner owner = Owner.ROOT;
 
         /** Owner of the entries added after this call (0:0 before). */
         public LayerBuilder owner(long uid, long gid) {
-            this.uid = uid;
-            this.gid = gid;
+            owner = new Owner(uid, gid);
+            return this;
+        }
+
+        /** Any main-code layer entry (its own owner applies). */
+        public LayerBuilder entry(LayerEntry e) {
+            entries.add(Objects.requireNonNull(e));
             return this;
         }
 
         public LayerBuilder file(String path, byte[] content, int mode) {
-            byte[] copy = content.clone();
-            return add(path, TarConstants.LF_NORMAL, 0100000 | mode, null, copy);
+            return entry(new LayerEntry.RegularFile(path, dev.podlab.core.image.build.FileContent.of(content), mode,
+                    owner));
         }
 
         public LayerBuilder file(String path, String content) {
@@ -327,94 +265,63 @@ public final class TestImages {
         }
 
         public LayerBuilder dir(String path, int mode) {
-            String p = clean(path);
-            return add(p.endsWith("/") ? p : p + "/", TarConstants.LF_DIR, 040000 | mode, null, null);
+            return entry(new LayerEntry.Directory(path, mode, owner));
         }
 
         /** {@code path} becomes a symbolic link to {@code target} (kept verbatim, relative or absolute). */
         public LayerBuilder symlink(String path, String target) {
-            return add(path, TarConstants.LF_SYMLINK, 0120777, target, null);
+            return entry(new LayerEntry.Symlink(path, target, owner));
         }
 
         /** {@code path} becomes a hard link to the earlier entry {@code target} (a path in the layer). */
         public LayerBuilder hardlink(String path, String target) {
-            return add(path, TarConstants.LF_LINK, 0100644, clean(target), null);
+            return entry(new LayerEntry.Hardlink(path, target, owner));
         }
 
         /** Deletes {@code path} of a lower layer: the entry {@code dir/.wh.name}. */
         public LayerBuilder whiteout(String path) {
-            String p = clean(path);
-            int slash = p.lastIndexOf('/');
-            String name = slash < 0 ? ".wh." + p : p.substring(0, slash + 1) + ".wh." + p.substring(slash + 1);
-            return add(name, TarConstants.LF_NORMAL, 0100644, null, new byte[0]);
+            return entry(new LayerEntry.Whiteout(path, owner));
         }
 
         /** Hides everything a lower layer has in directory {@code dir}: the entry {@code dir/.wh..wh..opq}. */
         public LayerBuilder opaque(String dir) {
-            String p = clean(dir);
-            return add((p.isEmpty() ? "" : p + "/") + ".wh..wh..opq", TarConstants.LF_NORMAL, 0100644, null, new byte[0]);
+            return entry(new LayerEntry.OpaqueDirectory(dir, owner));
         }
 
         public LayerBuilder charDevice(String path, int major, int minor) {
-            String p = clean(path);
-            long u = uid;
-            long g = gid;
-            entries.add(tar -> {
-                TarArchiveEntry e = Tar.entry(p, TarConstants.LF_CHR, 020666);
-                e.setDevMajor(major);
-                e.setDevMinor(minor);
-                e.setUserId(u);
-                e.setGroupId(g);
-                tar.putArchiveEntry(e);
-                tar.closeArchiveEntry();
-            });
-            return this;
+            return entry(new LayerEntry.Device(path, LayerEntry.DeviceKind.CHARACTER, major, minor, 0666, owner));
+        }
+
+        public LayerBuilder blockDevice(String path, int major, int minor) {
+            return entry(new LayerEntry.Device(path, LayerEntry.DeviceKind.BLOCK, major, minor, 0660, owner));
         }
 
         public LayerBuilder fifo(String path) {
-            return add(path, TarConstants.LF_FIFO, 010644, null, null);
+            return entry(new LayerEntry.Fifo(path, 0644, owner));
         }
 
         /** Arbitrary raw entries in the middle of the described ones. */
         public LayerBuilder raw(RawTar raw) {
-            entries.add(raw);
+            entries.add(Objects.requireNonNull(raw));
             return this;
-        }
-
-        private LayerBuilder add(String path, byte type, int mode, String link, byte[] content) {
-            String p = clean(path);
-            long u = uid;
-            long g = gid;
-            entries.add(tar -> {
-                TarArchiveEntry e = Tar.entry(p, type, mode);
-                e.setUserId(u);
-                e.setGroupId(g);
-                if (link != null) {
-                    e.setLinkName(link);
-                }
-                if (content != null) {
-                    e.setSize(content.length);
-                }
-                tar.putArchiveEntry(e);
-                if (content != null) {
-                    tar.write(content);
-                }
-                tar.closeArchiveEntry();
-            });
-            return this;
-        }
-
-        private static String clean(String path) {
-            String p = path;
-            while (p.startsWith("/")) {
-                p = p.substring(1);
-            }
-            return p;
         }
 
         void writeTo(TarArchiveOutputStream tar) throws IOException {
-            for (RawTar e : entries) {
-                e.write(tar);
+            for (Object e : entries) {
+                if (e instanceof LayerEntry entry) {
+                    LayerTars.write(tar, entry, CREATED);
+                } else {
+                    ((RawTar) e).write(tar);
+                }
+            }
+        }
+
+        /** Adds this layer to {@code image}: as described entries, or as tar bytes when it has raw entries. */
+        void addTo(dev.podlab.core.image.build.ImageBuilder image, Compression c) {
+            if (entries.stream().allMatch(e -> e instanceof LayerEntry)) {
+                image.layer(new Layer(entries.stream().map(e -> (LayerEntry) e).toList(), c));
+            } else {
+                image.tarLayer(rawTar(this::writeTo), c);
             }
         }
     }
@@ -423,71 +330,62 @@ public final class TestImages {
 
     /** The image config's runtime part and history. */
     public static final class ConfigBuilder {
-        private String user;
-        private List<String> env;
-        private List<String> entrypoint;
-        private List<String> cmd;
-        private String workingDir;
-        private final Map<String, String> labels = new TreeMap<>();
-        private final Map<String, Object> exposedPorts = new TreeMap<>();
-        private final Map<String, Object> volumes = new TreeMap<>();
-        private String stopSignal;
-        private String author;
-        private final List<ImageConfig.History> history = new ArrayList<>();
+        private final dev.podlab.core.image.build.ImageBuilder image;
+
+        ConfigBuilder(dev.podlab.core.image.build.ImageBuilder image) {
+            this.image = image;
+        }
 
         public ConfigBuilder entrypoint(String... args) {
-            entrypoint = List.of(args);
+            image.entrypoint(args);
             return this;
         }
 
         public ConfigBuilder cmd(String... args) {
-            cmd = List.of(args);
+            image.cmd(args);
             return this;
         }
 
         /** Adds "KEY=value" entries. */
         public ConfigBuilder env(String... vars) {
-            if (env == null) {
-                env = new ArrayList<>();
-            }
-            env.addAll(Arrays.asList(vars));
+            image.env(vars);
             return this;
         }
 
         public ConfigBuilder workingDir(String dir) {
-            workingDir = dir;
+            image.workingDir(dir);
             return this;
         }
 
         /** "uid", "uid:gid", "name" or "name:group", as in a Dockerfile. */
         public ConfigBuilder user(String u) {
-            user = u;
+            image.user(u);
             return this;
         }
 
         public ConfigBuilder label(String key, String value) {
-            labels.put(key, value);
+            image.label(key, value);
             return this;
         }
 
         /** "80/tcp". */
         public ConfigBuilder exposedPort(String port) {
-            exposedPorts.put(port, Map.of());
+            image.exposedPort(port);
             return this;
         }
 
         public ConfigBuilder volume(String path) {
-            volumes.put(path, Map.of());
+            image.volume(path);
             return this;
         }
 
         public ConfigBuilder stopSignal(String signal) {
-            stopSignal = signal;
+            image.stopSignal(signal);
             return this;
         }
 
         public ConfigBuilder author(String a) {
-            author = a;
+            image.author(a);
             return this;
         }
 
@@ -496,39 +394,14 @@ public final class TestImages {
          * later ones are marked {@code empty_layer}. Layers without an entry get a generated one.
          */
         public ConfigBuilder history(String createdBy) {
-            history.add(new ImageConfig.History(CREATED.toString(), createdBy, null, null, null));
+            image.history(createdBy);
             return this;
         }
 
         /** A history entry that made no layer (ENV, CMD ...): placed in order, does not count as a layer. */
         public ConfigBuilder emptyHistory(String createdBy) {
-            history.add(new ImageConfig.History(CREATED.toString(), createdBy, null, null, true));
+            image.emptyHistory(createdBy);
             return this;
-        }
-
-        ImageConfig build(Platform platform, List<Digest> diffIds) {
-            ImageConfig.Config runtime = new ImageConfig.Config(user, exposedPorts.isEmpty() ? null : exposedPorts,
-                    env == null ? null : List.copyOf(env), entrypoint, cmd, volumes.isEmpty() ? null : volumes,
-                    workingDir, labels.isEmpty() ? null : labels, stopSignal);
-            List<ImageConfig.History> h = new ArrayList<>();
-            int layers = 0;
-            for (ImageConfig.History e : history) {
-                if (Boolean.TRUE.equals(e.emptyLayer())) {
-                    h.add(e);
-                } else if (layers < diffIds.size()) {
-                    h.add(e);
-                    layers++;
-                } else {
-                    h.add(new ImageConfig.History(e.created(), e.createdBy(), null, null, true));
-                }
-            }
-            while (layers < diffIds.size()) {
-                layers++;
-                h.add(new ImageConfig.History(CREATED.toString(), "TestImages layer " + layers, null, null, null));
-            }
-            return new ImageConfig(CREATED.toString(), author, platform.architecture(), platform.os(),
-                    platform.variant(), runtime,
-                    new ImageConfig.RootFs("layers", diffIds.stream().map(Digest::toString).toList()), h);
         }
     }
 
@@ -537,16 +410,9 @@ public final class TestImages {
     /** One image; see the class comment. */
     public static final class ImageBuilder {
         private final Path dir;
-        private final List<LayerSpec> layers = new ArrayList<>();
-        private final ConfigBuilder config = new ConfigBuilder();
-        private Compression compression = Compression.GZIP;
+        private final dev.podlab.core.image.build.ImageBuilder image = dev.podlab.core.image.build.ImageBuilder.create();
+        private final ConfigBuilder config = new ConfigBuilder(image);
         private String tag;
-        private boolean docker;
-        private List<Platform> platforms = List.of(Platform.host());
-        private boolean index;
-        private final Map<String, String> manifestAnnotations = new TreeMap<>();
-
-        private record LayerSpec(RawTar tar, Compression compression, byte[] bytes) {}
 
         ImageBuilder(Path dir) {
             this.dir = dir;
@@ -554,30 +420,26 @@ public final class TestImages {
 
         /** A layer from a description; compressed with {@link #compression(Compression)}. */
         public ImageBuilder layer(Consumer<LayerBuilder> layer) {
-            LayerBuilder b = new LayerBuilder();
-            layer.accept(b);
-            layers.add(new LayerSpec(b::writeTo, null, null));
-            return this;
+            return layer(null, layer);
         }
 
         /** A layer compressed its own way (mixed-compression images). */
         public ImageBuilder layer(Compression c, Consumer<LayerBuilder> layer) {
             LayerBuilder b = new LayerBuilder();
             layer.accept(b);
-            layers.add(new LayerSpec(b::writeTo, c, null));
+            b.addTo(image, c);
             return this;
         }
 
         /** A layer whose tar entries {@code raw} writes itself (anything goes: see {@link Tar}). */
         public ImageBuilder rawLayer(RawTar raw) {
-            layers.add(new LayerSpec(raw, null, null));
+            image.tarLayer(rawTar(raw));
             return this;
         }
 
         /** A layer from ready-made uncompressed tar bytes. */
         public ImageBuilder tarLayer(byte[] tar) {
-            byte[] copy = tar.clone();
-            layers.add(new LayerSpec(t -> t.write(copy), null, copy));
+            image.tarLayer(tar);
             return this;
         }
 
@@ -588,7 +450,7 @@ public final class TestImages {
 
         /** Compression of the layers (default GZIP). */
         public ImageBuilder compression(Compression c) {
-            compression = Objects.requireNonNull(c);
+            image.compression(c);
             return this;
         }
 
@@ -600,14 +462,13 @@ public final class TestImages {
 
         /** Docker schema 2 media types (manifest list, manifest, container config, rootfs.diff.tar[.gzip]). */
         public ImageBuilder dockerMediaTypes() {
-            docker = true;
+            image.format(dev.podlab.core.image.build.ImageBuilder.Format.DOCKER);
             return this;
         }
 
         /** A single manifest (no index) whose config says {@code platform}; the host's by default. */
         public ImageBuilder platform(Platform p) {
-            platforms = List.of(p);
-            index = false;
+            image.platform(p);
             return this;
         }
 
@@ -621,86 +482,34 @@ public final class TestImages {
          * the index. One platform gives an index with a single entry ("missing platform" tests).
          */
         public ImageBuilder platforms(String... ps) {
-            platforms = Arrays.stream(ps).map(TestImages::platform).toList();
-            index = true;
+            image.platforms(java.util.Arrays.stream(ps).map(TestImages::platform).toList());
             return this;
         }
 
         public ImageBuilder platforms(Platform... ps) {
-            platforms = List.of(ps);
-            index = true;
+            image.platforms(List.of(ps));
             return this;
         }
 
         public ImageBuilder manifestAnnotation(String key, String value) {
-            manifestAnnotations.put(key, value);
+            image.manifestAnnotation(key, value);
             return this;
         }
 
         /** Builds every blob in memory. {@link WrittenImage#dir()} is null. */
         public WrittenImage build() {
-            String manifestType = docker ? MediaTypes.DOCKER_MANIFEST : MediaTypes.OCI_MANIFEST;
-            String configType = docker ? MediaTypes.DOCKER_CONFIG : MediaTypes.OCI_CONFIG;
-            String indexType = docker ? MediaTypes.DOCKER_MANIFEST_LIST : MediaTypes.OCI_INDEX;
+            // Layers without a history entry are named as they always were here.
+            for (int n = image.layerHistoryCount(); n < image.layerCount(); n++) {
+                image.history("TestImages layer " + (n + 1));
+            }
             Map<Digest, byte[]> blobs = new LinkedHashMap<>();
-            List<Descriptor> layerDescriptors = new ArrayList<>();
-            List<Digest> diffIds = new ArrayList<>();
-            for (int i = 0; i < layers.size(); i++) {
-                LayerSpec spec = layers.get(i);
-                byte[] tar = spec.bytes() != null ? spec.bytes() : rawTar(spec.tar());
-                Compression c = spec.compression() != null ? spec.compression() : compression;
-                byte[] blob = compress(tar, c);
-                Digest d = Digest.sha256(blob);
-                blobs.put(d, blob);
-                diffIds.add(Digest.sha256(tar));
-                layerDescriptors.add(Descriptor.of(layerType(c), d, blob.length));
-            }
-            List<WrittenManifest> manifests = new ArrayList<>();
-            for (Platform p : platforms) {
-                ImageConfig cfg = config.build(p, diffIds);
-                byte[] cfgBytes = json(cfg);
-                Digest cfgDigest = Digest.sha256(cfgBytes);
-                blobs.put(cfgDigest, cfgBytes);
-                Descriptor cfgDesc = Descriptor.of(configType, cfgDigest, cfgBytes.length);
-                Manifest m = new Manifest(2, manifestType, cfgDesc, List.copyOf(layerDescriptors),
-                        manifestAnnotations.isEmpty() || docker ? null : Map.copyOf(manifestAnnotations));
-                byte[] mBytes = json(m);
-                Digest mDigest = Digest.sha256(mBytes);
-                blobs.put(mDigest, mBytes);
-                Descriptor mDesc = new Descriptor(manifestType, mDigest.toString(), mBytes.length, null, null,
-                        index ? p : null);
-                manifests.add(new WrittenManifest(p, mDesc, m, cfgDesc, cfg, List.copyOf(layerDescriptors),
-                        List.copyOf(diffIds)));
-            }
-            Descriptor target;
-            if (index) {
-                Index idx = new Index(2, indexType, manifests.stream().map(WrittenManifest::descriptor).toList(), null);
-                byte[] iBytes = json(idx);
-                Digest iDigest = Digest.sha256(iBytes);
-                blobs.put(iDigest, iBytes);
-                target = Descriptor.of(indexType, iDigest, iBytes.length);
-            } else {
-                target = manifests.get(0).descriptor();
-            }
+            BuiltImage built = image.write(blobs::put);
+            List<WrittenManifest> manifests = built.manifests().stream().map(WrittenManifest::of).toList();
+            Descriptor target = built.target();
             if (tag != null) {
                 target = target.withAnnotations(Map.of(REF_NAME, tag));
             }
-            return new WrittenImage(dir, tag, target, List.copyOf(manifests), Collections.unmodifiableMap(blobs));
-        }
-
-        private String layerType(Compression c) {
-            if (docker) {
-                return switch (c) {
-                    case NONE -> MediaTypes.DOCKER_LAYER;
-                    case GZIP -> MediaTypes.DOCKER_LAYER_GZIP;
-                    case ZSTD -> throw new IllegalArgumentException("Docker schema 2 has no zstd layer type");
-                };
-            }
-            return switch (c) {
-                case NONE -> MediaTypes.OCI_LAYER;
-                case GZIP -> MediaTypes.OCI_LAYER_GZIP;
-                case ZSTD -> MediaTypes.OCI_LAYER_ZSTD;
-            };
+            return new WrittenImage(dir, tag, target, manifests, java.util.Collections.unmodifiableMap(blobs));
         }
 
         /**
@@ -764,6 +573,11 @@ public final class TestImages {
     /** One platform's manifest of a written image. */
     public record WrittenManifest(Platform platform, Descriptor descriptor, Manifest manifest, Descriptor config,
                                   ImageConfig imageConfig, List<Descriptor> layers, List<Digest> diffIds) {
+        static WrittenManifest of(BuiltManifest m) {
+            return new WrittenManifest(m.platform(), m.descriptor(), m.manifest(), m.config(), m.imageConfig(),
+                    m.layers(), m.diffIds());
+        }
+
         public Digest digest() {
             return descriptor.parsedDigest();
         }
