@@ -6,7 +6,9 @@ import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.container.VolumeMount;
-import dev.podlab.core.rootfs.BusyboxRootfs;
+import dev.podlab.core.image.ImageRecord;
+import dev.podlab.core.image.build.SampleImages;
+import dev.podlab.core.image.run.ImageDefaults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -16,7 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** The quick start's main job: one container from the sample rootfs, what it sees, and how it was made. */
+/** The quick start's main job: one container from the sample image, what it sees, and how it was made. */
 @Command(name = "demo", description = "Run a sample container on the built-in engine and explain what happened.")
 final class DemoCommand implements Callable<Integer> {
     @Mixin
@@ -42,14 +44,20 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ContainerEngine e = engine.open();
-        var rootfs = BusyboxRootfs.ensure(engine.root().resolve("samples/busybox"));
-        System.out.println("podlab demo: a busybox container with 64 MiB of memory, 0.5 CPU and at most 64 processes");
+        var images = engine.images();
+        var samples = SampleImages.ensure(images.store(), SampleImages.recipesDir());
+        ImageRecord busybox = images.require("localhost/podlab/busybox:latest");
+        System.out.println("podlab demo: a container from the sample image " + busybox.reference().familiar()
+                + " with 64 MiB of memory, 0.5 CPU and at most 64 processes");
         System.out.println("state root " + engine.root() + ", cgroups " + e.cgroups().layout().version()
-                + (e.cgroups().layout().hybrid() ? " (hybrid)" : "") + ", rootfs " + rootfs);
+                + (e.cgroups().layout().hybrid() ? " (hybrid)" : "") + "; sample images: "
+                + samples.stream().map(si -> si.reference().familiar() + (si.built() ? " (built now)" : ""))
+                        .collect(java.util.stream.Collectors.joining(", ")));
         System.out.println();
         Path script = engine.root().resolve("samples/demo.sh");
         Files.writeString(script, SCRIPT);
-        ContainerConfig config = ContainerConfig.builder(rootfs, List.of("/bin/sh", "/demo.sh"))
+        ContainerConfig config = images.containerFrom(busybox,
+                        new ImageDefaults.Overrides(List.of("/bin/sh"), List.of("/demo.sh"), "/", "0"))
                 .volume(new VolumeMount(script, "/demo.sh", true))
                 .resources(CgroupResources.builder().memoryLimitBytes(64L << 20).cpuQuotaMicros(50_000L)
                         .cpuPeriodMicros(100_000L).pidsLimit(64L).build())
@@ -63,7 +71,13 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("== how podlab made it (container " + r.shortId() + ", exit code " + exit.exitCode() + ") ==");
             InspectCommand.printTrace(e.trace(r.id()));
             System.out.println();
-            System.out.println("Next: podlab run -d --name web -- sleep 600; podlab exec web ps; podlab inspect web");
+            System.out.println();
+            var layers = images.analyze("localhost/podlab/layers-demo:latest");
+            System.out.printf("Images are layers: localhost/podlab/layers-demo has %d layers, wastes %s on purpose "
+                    + "(efficiency %.0f%%): podlab image layers localhost/podlab/layers-demo%n", layers.layers().size(),
+                    Bytes.human(layers.wastedBytes()), layers.efficiency() * 100);
+            System.out.println("Next: podlab run -d --name web localhost/podlab/busybox sleep 600; podlab exec web ps; "
+                    + "podlab inspect web");
             return exit.exitCode();
         } finally {
             e.remove(r.id(), true);
