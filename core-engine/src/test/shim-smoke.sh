@@ -355,6 +355,44 @@ chmod 755 "$R/bin/busybox"
 check "start answers error" contains "$D/start.out" '^error failed to exec "/bin/sh": Permission denied$'
 check "exit record 126" contains "$D/exit.json" '"exitCode":126,.*Permission denied'
 
+echo "== seccomp BPF cache"
+mkdir -p "$T/seccomp"
+BPF=$T/seccomp/profile.bpf
+SCPROBE='grep -E "^Seccomp(_filters)?:" /proc/self/status; mount -t tmpfs x /tmp 2>/dev/null || echo mount-denied'
+D=$(container bpf1 <<<"seccomp-bpf $BPF" -- sh -c "$SCPROBE")
+run "$D"
+check "a missing cache: compiled at create (seccomp-compile step)" contains "$D/create.out" "^step seccomp-compile [0-9]{19} [0-9]+$"
+check "the cache file is written: mode 0600, whole instructions" bash -c "test \"\$(stat -c %a '$BPF')\" = 600 && test -s '$BPF' && test \$((\$(stat -c %s '$BPF') % 8)) = 0"
+check "no temp file left next to it" test "$(ls -A "$T/seccomp")" = profile.bpf
+logtext "$D" > "$D/out.txt"
+check "compiled filter: Seccomp 2, mount refused" bash -c "grep -qE '^Seccomp:\s+2$' '$D/out.txt' && grep -qx mount-denied '$D/out.txt'"
+cp "$BPF" "$T/profile.bpf.first"
+D=$(container bpf2 <<<"seccomp-bpf $BPF" -- sh -c "$SCPROBE")
+run "$D"
+check "a cached filter: no seccomp-compile step" lacks "$D/create.out" "^step seccomp-compile "
+check "cached filter loaded at start (seccomp step)" contains "$D/start.out" "^step seccomp [0-9]{19} [0-9]+$"
+logtext "$D" > "$D/out.txt"
+check "cached filter: Seccomp 2, one filter, mount refused" bash -c "grep -qE '^Seccomp:\s+2$' '$D/out.txt' && grep -qE '^Seccomp_filters:\s+1$' '$D/out.txt' && grep -qx mount-denied '$D/out.txt'"
+printf 'abc' > "$BPF"
+D=$(container bpf3 <<<"seccomp-bpf $BPF" -- sh -c "$SCPROBE")
+run "$D"
+check "a corrupt cache file: warned and rebuilt" bash -c "grep -qx 'warn seccomp-bpf $BPF: 3 bytes are not a whole program, rebuilt' '$D/create.out' && grep -qE '^step seccomp-compile ' '$D/create.out'"
+check "the rebuilt file replaces it, same program" cmp -s "$BPF" "$T/profile.bpf.first"
+logtext "$D" > "$D/out.txt"
+check "rebuilt filter: Seccomp 2, mount refused" bash -c "grep -qE '^Seccomp:\s+2$' '$D/out.txt' && grep -qx mount-denied '$D/out.txt'"
+D=$(container bpf4 <<<"seccomp-bpf $T/no-such-dir/profile.bpf" -- sh -c "$SCPROBE")
+run "$D"
+logtext "$D" > "$D/out.txt"
+check "a missing cache directory: warned, not cached, still filtered" bash -c "grep -qx 'warn seccomp-bpf $T/no-such-dir/profile.bpf: directory missing, filter not cached' '$D/create.out' && test ! -e '$T/no-such-dir' && grep -qE '^Seccomp:\s+2$' '$D/out.txt'"
+D=$(container bpfexec </dev/null -- sleep 1000)
+create "$D"; ctl "$D" start > /dev/null
+{ cat "$(xplan bxbase cat /proc/self/status)"; echo "seccomp-bpf $T/seccomp/exec.bpf"; } > "$T/bx.xplan"
+"$SHIM" exec "$D" "$T/bx.xplan" > "$T/exec-bx1.out" 2>&1
+check "exec compiles and writes the cache" bash -c "test -s '$T/seccomp/exec.bpf' && grep -qE '^Seccomp:\s+2' '$T/exec-bx1.out'"
+"$SHIM" exec "$D" "$T/bx.xplan" > "$T/exec-bx2.out" 2>&1
+check "exec with the cached filter: Seccomp 2" grep -qE '^Seccomp:\s+2' "$T/exec-bx2.out"
+kill_wait "$D" 9
+
 echo
 echo "$((CHECKS - FAILS))/$CHECKS checks passed"
 [ "$FAILS" -eq 0 ]

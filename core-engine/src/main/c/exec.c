@@ -16,6 +16,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "report.h"
+#include "seccomp.h"
 #include "security.h"
 
 #define EXIT_SETUP 125
@@ -23,6 +24,7 @@
 struct exec_ctx
 {
   struct plan plan;
+  struct sock_fprog seccomp;
   pid_t init_pid;
   int *cgroup_fds;
   int cgroupns_fd;   /* joined by the child after the cgroup write, or -1 */
@@ -73,7 +75,6 @@ static _Noreturn void
 child_run (struct exec_ctx *x)
 {
   struct shim_error err = { 0 };
-  scmp_filter_ctx filter = NULL;
   uint64_t caps[CAPSET_COUNT];
   char *exe = NULL;
   char c;
@@ -102,10 +103,9 @@ child_run (struct exec_ctx *x)
     }
   memcpy (caps, x->plan.caps, sizeof (caps));
   if (rlimits_apply (&x->plan, ignore_warning, NULL, &err) < 0 || caps_check (caps, ignore_warning, NULL, &err) < 0
-      || process_chdir (&x->plan, &err) < 0 || process_resolve (&x->plan, &exe, &err) < 0
-      || seccomp_build (&x->plan, &filter, &err) < 0)
+      || process_chdir (&x->plan, &err) < 0 || process_resolve (&x->plan, &exe, &err) < 0)
     goto fail;
-  process_exec (&x->plan, caps, filter, exe, true, x->rep[1], &err);
+  process_exec (&x->plan, caps, x->seccomp.filter ? &x->seccomp : NULL, exe, true, x->rep[1], &err);
 fail:
   report_error (x->rep[1], &err);
   _exit (err.exit_code ? err.exit_code : EXIT_SETUP);
@@ -114,7 +114,13 @@ fail:
 static int
 prepare (struct exec_ctx *x, const char *dir, const char *plan_path, struct shim_error *err)
 {
+  struct step compile;
+  bool compiled;
+
   if (plan_load (plan_path, PLAN_EXEC, &x->plan, err) < 0 || read_init_pid (dir, &x->init_pid, err) < 0)
+    return -1;
+  /* The cache file is a host path too. */
+  if (seccomp_prepare (&x->plan, &x->seccomp, &compiled, &compile, ignore_warning, NULL, err) < 0)
     return -1;
   /* Host paths: open them before the mount namespace changes. */
   x->cgroup_fds = calloc (x->plan.ncgroups + 1, sizeof (int));

@@ -14,12 +14,13 @@
 #include "namespaces.h"
 #include "process.h"
 #include "report.h"
+#include "seccomp.h"
 #include "security.h"
 
 static void
 warn_to_report (void *ctx, const char *msg)
 {
-  report_line (*(int *) ctx, "warn %s", msg);
+  report_hold (ctx, "warn %s", msg);
 }
 
 static int
@@ -72,13 +73,20 @@ write_sysctls (const struct plan *plan, struct shim_error *err)
 }
 
 static int
-create_phase (const struct init_args *a, char **exe, scmp_filter_ctx *filter, uint64_t caps[CAPSET_COUNT],
-              struct shim_error *err)
+create_phase (const struct init_args *a, struct linebuf *rep, struct sock_fprog *filter, char **exe,
+              uint64_t caps[CAPSET_COUNT], struct shim_error *err)
 {
   const struct plan *plan = a->plan;
-  int rep = a->report_fd;
   struct mount_steps ms;
   struct step s;
+  bool compiled;
+
+  /* First, while host paths (the filter's cache file) are still what
+   * they are: before a mount namespace is joined, and before pivot_root. */
+  if (seccomp_prepare (plan, filter, &compiled, &s, warn_to_report, rep, err) < 0)
+    return -1;
+  if (compiled)
+    report_hold_step (rep, "seccomp-compile", &s);
 
   step_begin (&s);
   if (ns_enter (plan, err) < 0)
@@ -88,18 +96,18 @@ create_phase (const struct init_args *a, char **exe, scmp_filter_ctx *filter, ui
    * `readonly /proc/sys` would refuse them. */
   if (write_sysctls (plan, err) < 0)
     return -1;
-  if (oom_score_adj_apply (plan, warn_to_report, &rep, err) < 0)
+  if (oom_score_adj_apply (plan, warn_to_report, rep, err) < 0)
     return -1;
   step_end (&s);
-  report_step (rep, "namespaces", &s);
+  report_hold_step (rep, "namespaces", &s);
 
   umask (0); /* modes of mkdir and device directives are exact */
   if (mounts_setup (plan, &ms, err) < 0)
     return -1;
-  report_step (rep, "mounts", &ms.mounts);
+  report_hold_step (rep, "mounts", &ms.mounts);
   if (ms.devices.start)
-    report_step (rep, "devices", &ms.devices);
-  report_step (rep, "pivot_root", &ms.pivot_root);
+    report_hold_step (rep, "devices", &ms.devices);
+  report_hold_step (rep, "pivot_root", &ms.pivot_root);
 
   if (plan->hostname)
     {
@@ -109,24 +117,23 @@ create_phase (const struct init_args *a, char **exe, scmp_filter_ctx *filter, ui
       if (sethostname (plan->hostname, strlen (plan->hostname)) < 0)
         return shim_fail (err, errno, "set hostname `%s`", plan->hostname);
       step_end (&s);
-      report_step (rep, "hostname", &s);
+      report_hold_step (rep, "hostname", &s);
     }
   if (process_chdir (plan, err) < 0 || process_resolve (plan, exe, err) < 0)
     return -1;
-  if (seccomp_build (plan, filter, err) < 0)
-    return -1;
   memcpy (caps, plan->caps, sizeof (plan->caps));
-  if (caps_check (caps, warn_to_report, &rep, err) < 0)
+  if (caps_check (caps, warn_to_report, rep, err) < 0)
     return -1;
   /* Last, so that a low limit does not hinder the setup itself. */
-  return rlimits_apply (plan, warn_to_report, &rep, err);
+  return rlimits_apply (plan, warn_to_report, rep, err);
 }
 
 _Noreturn void
 init_run (const struct init_args *a)
 {
   struct shim_error err = { 0 };
-  scmp_filter_ctx filter = NULL;
+  struct linebuf held = { 0 }; /* step and warn lines, sent with the outcome */
+  struct sock_fprog filter = { 0 };
   uint64_t caps[CAPSET_COUNT];
   char *exe = NULL;
 
@@ -140,13 +147,16 @@ init_run (const struct init_args *a)
     goto fail;
   if (wait_for (a->sync_fd, 'c') < 0)
     _exit (1);
-  if (create_phase (a, &exe, &filter, caps, &err) < 0)
+  if (create_phase (a, &held, &filter, &exe, caps, &err) < 0)
     goto fail;
-  report_line (a->report_fd, "ready");
+  report_hold (&held, "ready");
+  report_flush (a->report_fd, &held);
+  linebuf_free (&held);
   if (wait_for (a->sync_fd, 's') < 0)
     _exit (1);
-  process_exec (a->plan, caps, filter, exe, false, a->report_fd, &err);
+  process_exec (a->plan, caps, filter.filter ? &filter : NULL, exe, false, a->report_fd, &err);
 fail:
+  report_flush (a->report_fd, &held);
   report_error (a->report_fd, &err);
   _exit (err.exit_code ? err.exit_code : 1);
 }

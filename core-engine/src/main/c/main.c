@@ -62,34 +62,36 @@ create_main (const char *dir_arg)
       _exit (supervise_main (&plan, dir, p[1]));
     }
   close (p[1]);
-  /* Not until EOF: init holds a copy of the pipe until it execs. */
+  /* Not until EOF: init holds a copy of the pipe until it execs. The lines
+   * up to the outcome go out in one write (the shim sends them so too). */
   for (;;)
     {
-      char *line;
-      size_t n;
-      ssize_t r;
+      size_t off = 0;
+      char *nl;
+      ssize_t r = linebuf_fill (&lb, p[0]);
 
-      while ((line = linebuf_next (&lb, &n)))
-        {
-          bool created = strncmp (line, "created ", 8) == 0;
-          bool failed = strncmp (line, "error ", 6) == 0;
-          line[n - 1] = '\n';
-          write_all (1, line, n);
-          if (created)
-            return 0;
-          if (failed)
-            {
-              waitpid (pid, NULL, 0);
-              return 1;
-            }
-          linebuf_consume (&lb, n);
-        }
-      r = linebuf_fill (&lb, p[0]);
       if (r <= 0)
         {
           report_line (1, "error the shim exited during setup");
           return 1;
         }
+      while ((nl = memchr (lb.data + off, '\n', lb.len - off)))
+        {
+          const char *line = lb.data + off;
+          bool created = strncmp (line, "created ", 8) == 0;
+          bool failed = strncmp (line, "error ", 6) == 0;
+
+          off = (size_t) (nl - lb.data) + 1;
+          if (created || failed)
+            {
+              write_all (1, lb.data, off);
+              if (failed)
+                waitpid (pid, NULL, 0); /* the shim has cleaned up once it is gone */
+              return created ? 0 : 1;
+            }
+        }
+      write_all (1, lb.data, off);
+      linebuf_consume (&lb, off);
     }
 }
 

@@ -547,7 +547,7 @@ exec_allowed (const char *d)
 {
   static const char *const ok[] = {
     "version", "id", "args", "env", "cwd", "user", "cap", "no-new-privileges",
-    "seccomp", "seccomp-default", "seccomp-arch", "rlimit", "umask", "terminal",
+    "seccomp", "seccomp-default", "seccomp-arch", "seccomp-bpf", "rlimit", "umask", "terminal",
     "cgroup", NULL,
   };
   for (int i = 0; ok[i]; i++)
@@ -661,6 +661,8 @@ directive (struct parser *p)
            : PUSH (pl->sc_arches, pl->nsc_arches, p->tok[1]) < 0 ? shim_fail (p->err, ENOMEM, "parse plan") : 0;
   if (strcmp (d, "seccomp") == 0)
     return d_seccomp (p);
+  if (strcmp (d, "seccomp-bpf") == 0)
+    return want_args (p, 1, 1) < 0 || need_abs (p, p->tok[1]) < 0 ? -1 : (pl->sc_bpf_path = p->tok[1], 0);
   if (strcmp (d, "cgroup") == 0)
     return want_args (p, 1, 1) < 0 || need_abs (p, p->tok[1]) < 0 ? -1
            : PUSH (pl->cgroups, pl->ncgroups, p->tok[1]) < 0 ? shim_fail (p->err, ENOMEM, "parse plan") : 0;

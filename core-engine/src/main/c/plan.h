@@ -165,6 +165,7 @@ struct plan
   size_t nsc_arches;
   struct sc_rule *sc_rules;
   size_t nsc_rules;
+  const char *sc_bpf_path;  /* cache of the compiled filter, or NULL */
 
   const char **cgroups;
   size_t ncgroups;

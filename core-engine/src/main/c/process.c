@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -139,11 +140,13 @@ process_reset_signals (void)
 }
 
 int
-process_exec (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], scmp_filter_ctx filter,
+process_exec (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], const struct sock_fprog *filter,
               const char *path, bool keep_pdeathsig, int report_fd, struct shim_error *err)
 {
   struct step sc = { 0 };
   struct step ex;
+  char lines[128];
+  int n = 0;
 
   umask (plan->umask);
   /* Nothing of the shim may reach the container: every descriptor above
@@ -154,14 +157,17 @@ process_exec (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], scmp_f
     return shim_fail (err, errno, "mark descriptors close-on-exec");
   if (privileges_drop (plan, caps, filter, &sc, err) < 0)
     return -1;
-  if (filter)
-    report_step (report_fd, "seccomp", &sc);
   /* The container outlives a crashed shim (it is not the engine's child
    * either); exec'd processes do not, their caller waits for them. */
   if (!keep_pdeathsig)
     prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  /* Both lines in one write (one wakeup of the shim), from the stack: the
+   * filter may allow little more than write and execve now. */
+  if (filter)
+    n = snprintf (lines, sizeof (lines), "step seccomp %" PRId64 " %" PRId64 "\n", sc.start, sc.duration);
   step_begin (&ex);
-  report_line (report_fd, "exec %" PRId64 " %" PRId64, ex.start, ex.mono);
+  n += snprintf (lines + n, sizeof (lines) - (size_t) n, "exec %" PRId64 " %" PRId64 "\n", ex.start, ex.mono);
+  write_all (report_fd, lines, (size_t) n);
   execve (path, plan->args, plan->env);
   shim_fail (err, errno, "exec \"%s\"", path);
   err->exit_code = (errno == ENOENT || errno == ENOTDIR) ? 127 : 126;

@@ -23,7 +23,7 @@ void process_reset_signals (void);
 /* Set the umask, mark every fd but 0-2 close-on-exec, drop privileges and
  * execve PATH. Steps and the exec start go to REPORT_FD. Returns only on
  * failure (err->exit_code 127 or 126 for an execve failure). */
-int process_exec (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], scmp_filter_ctx filter,
+int process_exec (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], const struct sock_fprog *filter,
                   const char *path, bool keep_pdeathsig, int report_fd, struct shim_error *err);
 
 #endif

@@ -5,6 +5,24 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One message, one line, whatever the message holds; returns its length
+ * with the '\n', or -1. */
+static int
+format_line (char *buf, size_t cap, const char *fmt, va_list ap)
+{
+  int n = vsnprintf (buf, cap - 1, fmt, ap);
+
+  if (n < 0)
+    return -1;
+  if (n > (int) cap - 2)
+    n = (int) cap - 2;
+  for (int i = 0; i < n; i++)
+    if (buf[i] == '\n' || buf[i] == '\r')
+      buf[i] = ' ';
+  buf[n++] = '\n';
+  return n;
+}
+
 void
 report_line (int fd, const char *fmt, ...)
 {
@@ -13,18 +31,38 @@ report_line (int fd, const char *fmt, ...)
   int n;
 
   va_start (ap, fmt);
-  n = vsnprintf (buf, sizeof (buf) - 1, fmt, ap);
+  n = format_line (buf, sizeof (buf), fmt, ap);
   va_end (ap);
-  if (n < 0)
-    return;
-  if (n > (int) sizeof (buf) - 2)
-    n = (int) sizeof (buf) - 2;
-  /* One message, one line, whatever the message holds. */
-  for (int i = 0; i < n; i++)
-    if (buf[i] == '\n' || buf[i] == '\r')
-      buf[i] = ' ';
-  buf[n++] = '\n';
-  write_all (fd, buf, (size_t) n);
+  if (n > 0)
+    write_all (fd, buf, (size_t) n);
+}
+
+void
+report_hold (struct linebuf *lb, const char *fmt, ...)
+{
+  char buf[700];
+  va_list ap;
+  int n;
+
+  va_start (ap, fmt);
+  n = format_line (buf, sizeof (buf), fmt, ap);
+  va_end (ap);
+  if (n > 0)
+    linebuf_append (lb, buf, (size_t) n);
+}
+
+void
+report_hold_step (struct linebuf *lb, const char *name, const struct step *s)
+{
+  report_hold (lb, "step %s %" PRId64 " %" PRId64, name, s->start, s->duration);
+}
+
+void
+report_flush (int fd, struct linebuf *lb)
+{
+  if (lb->len > 0)
+    write_all (fd, lb->data, lb->len);
+  lb->len = 0;
 }
 
 void

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -111,110 +112,21 @@ caps_check (uint64_t caps[CAPSET_COUNT], warn_fn warn, void *ctx, struct shim_er
   return 0;
 }
 
-static uint32_t
-sc_action (enum sc_action a, int errnum)
-{
-  switch (a)
-    {
-    case SC_ALLOW:
-      return SCMP_ACT_ALLOW;
-    case SC_ERRNO:
-      return SCMP_ACT_ERRNO ((uint32_t) errnum);
-    case SC_KILL_THREAD:
-      return SCMP_ACT_KILL_THREAD;
-    case SC_KILL_PROCESS:
-      return SCMP_ACT_KILL_PROCESS;
-    case SC_TRAP:
-      return SCMP_ACT_TRAP;
-    case SC_LOG:
-      return SCMP_ACT_LOG;
-    }
-  return SCMP_ACT_KILL_PROCESS;
-}
-
-static const enum scmp_compare sc_ops[] = {
-  [SC_NE] = SCMP_CMP_NE, [SC_LT] = SCMP_CMP_LT, [SC_LE] = SCMP_CMP_LE, [SC_EQ] = SCMP_CMP_EQ,
-  [SC_GE] = SCMP_CMP_GE, [SC_GT] = SCMP_CMP_GT, [SC_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
-};
-
-static void
-seccomp_releasep (scmp_filter_ctx *ctx)
-{
-  if (*ctx)
-    seccomp_release (*ctx);
-}
-
-int
-seccomp_build (const struct plan *plan, scmp_filter_ctx *out, struct shim_error *err)
-{
-  __attribute__ ((cleanup (seccomp_releasep))) scmp_filter_ctx ctx = NULL;
-  uint32_t def;
-  int r;
-
-  *out = NULL;
-  if (!plan->has_seccomp)
-    return 0;
-  def = sc_action (plan->sc_default, plan->sc_default_errno);
-  ctx = seccomp_init (def);
-  if (ctx == NULL)
-    return shim_fail (err, EINVAL, "create the seccomp filter");
-  /* no_new_privs is a directive of its own; libseccomp would set it. */
-  r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
-  if (r < 0)
-    return shim_fail (err, -r, "configure the seccomp filter");
-  for (size_t i = 0; i < plan->nsc_arches; i++)
-    {
-      uint32_t arch = seccomp_arch_resolve_name (plan->sc_arches[i]);
-      if (arch == 0)
-        return shim_fail (err, EINVAL, "add seccomp architecture `%s`", plan->sc_arches[i]);
-      r = seccomp_arch_add (ctx, arch);
-      if (r < 0 && r != -EEXIST)
-        return shim_fail (err, -r, "add seccomp architecture `%s`", plan->sc_arches[i]);
-    }
-  for (size_t i = 0; i < plan->nsc_rules; i++)
-    {
-      const struct sc_rule *rule = &plan->sc_rules[i];
-      struct scmp_arg_cmp args[SC_MAX_ARGS];
-      uint32_t act = sc_action (rule->action, rule->errnum);
-      int nr = seccomp_syscall_resolve_name (rule->syscall);
-
-      /* Kernels and architectures differ: unknown names are skipped. */
-      if (nr == __NR_SCMP_ERROR)
-        continue;
-      /* libseccomp refuses rules that repeat the default action. */
-      if (act == def)
-        continue;
-      for (int c = 0; c < rule->ncond; c++)
-        {
-          args[c].arg = rule->cond[c].index;
-          args[c].op = sc_ops[rule->cond[c].op];
-          args[c].datum_a = rule->cond[c].value;
-          args[c].datum_b = rule->cond[c].op == SC_MASKED_EQ ? rule->cond[c].value2 : 0;
-        }
-      r = seccomp_rule_add_array (ctx, act, nr, (unsigned int) rule->ncond, args);
-      if (r < 0)
-        return shim_fail (err, -r, "add seccomp rule for `%s` (plan line %d)", rule->syscall, rule->line);
-    }
-  *out = ctx;
-  ctx = NULL;
-  return 0;
-}
-
 static int
-seccomp_apply (scmp_filter_ctx filter, struct step *s, struct shim_error *err)
+seccomp_apply (const struct sock_fprog *prog, struct step *s, struct shim_error *err)
 {
   int r;
 
   step_begin (s);
-  r = seccomp_load (filter);
+  r = (int) syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
   step_end (s);
   if (r < 0)
-    return shim_fail (err, -r, "load the seccomp filter");
+    return shim_fail (err, errno, "load the seccomp filter");
   return 0;
 }
 
 int
-privileges_drop (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], scmp_filter_ctx filter,
+privileges_drop (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], const struct sock_fprog *filter,
                  struct step *seccomp_step, struct shim_error *err)
 {
   struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };

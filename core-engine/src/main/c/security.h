@@ -3,7 +3,7 @@
 #ifndef SHIM_SECURITY_H
 #define SHIM_SECURITY_H
 
-#include <seccomp.h>
+#include <linux/filter.h>
 
 #include "error.h"
 #include "plan.h"
@@ -20,12 +20,10 @@ int oom_score_adj_apply (const struct plan *plan, warn_fn warn, void *ctx, struc
  * the plan's sets), with a warning each: asking for them would fail. */
 int caps_check (uint64_t caps[CAPSET_COUNT], warn_fn warn, void *ctx, struct shim_error *err);
 
-/* Compile the plan's seccomp filter; *out stays NULL without one. */
-int seccomp_build (const struct plan *plan, scmp_filter_ctx *out, struct shim_error *err);
-
-/* Drop to the plan's user, capabilities, no_new_privs and seccomp, in the
- * order the kernel requires. SECCOMP_STEP gets the time of the load. */
-int privileges_drop (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], scmp_filter_ctx filter,
+/* Drop to the plan's user, capabilities, no_new_privs and seccomp FILTER
+ * (NULL: none; see seccomp.h), in the order the kernel requires.
+ * SECCOMP_STEP gets the time of the load. */
+int privileges_drop (const struct plan *plan, const uint64_t caps[CAPSET_COUNT], const struct sock_fprog *filter,
                      struct step *seccomp_step, struct shim_error *err);
 
 #endif

@@ -6,6 +6,7 @@
 #include <link.h>
 #include <malloc.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,9 @@
 #define DRAIN_SECONDS 2
 /* Quiet time after which the shim drops its resident code pages. */
 #define TRIM_SECONDS 1
+/* How long the exiting shim waits for the request line of a client that
+ * connected just before the socket went away. */
+#define LATE_REQUEST_MS 100
 
 enum state
 {
@@ -74,6 +78,7 @@ struct shim
   const char *dir;
   int dirfd;
   int out;              /* progress lines to `create`; -1 once created */
+  struct linebuf held;  /* progress lines, sent with the outcome */
   enum state state;
   pid_t init_pid;
   int sync_fd;          /* to init: 'c', 's' */
@@ -106,11 +111,23 @@ static void
 out_line (struct shim *s, const char *line)
 {
   if (s->out >= 0)
-    report_line (s->out, "%s", line);
+    report_hold (&s->held, "%s", line);
+}
+
+/* The outcome of create: one write with every progress line, so that
+ * `create` (and whoever reads its output) wakes up once. */
+static void
+out_outcome (struct shim *s, const char *line)
+{
+  out_line (s, line);
+  if (s->out >= 0)
+    report_flush (s->out, &s->held);
+  linebuf_free (&s->held);
 }
 
 /* Write DIR/NAME through a temp file and rename, so readers never see a
- * half-written record. */
+ * half-written record. No fsync: these files describe processes that do
+ * not survive a machine crash, so losing them in one loses nothing. */
 static int
 write_atomic (struct shim *s, const char *name, const char *data, struct shim_error *err)
 {
@@ -121,11 +138,10 @@ write_atomic (struct shim *s, const char *name, const char *data, struct shim_er
   fd = openat (s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return shim_fail (err, errno, "create `%s/%s`", s->dir, tmp);
-  if (write_all (fd, data, strlen (data)) < 0 || fsync (fd) < 0)
+  if (write_all (fd, data, strlen (data)) < 0)
     return shim_fail (err, errno, "write `%s/%s`", s->dir, tmp);
   if (renameat (s->dirfd, tmp, s->dirfd, name) < 0)
     return shim_fail (err, errno, "rename `%s/%s`", s->dir, tmp);
-  fsync (s->dirfd);
   return 0;
 }
 
@@ -245,6 +261,46 @@ streams_open (struct shim *s)
   return false;
 }
 
+/* After the exit: the answer to a request that came too late for the
+ * event loop. BUF holds what was read of it already (LEN bytes). */
+static void
+answer_late (struct shim *s, int fd, char *buf, size_t len, size_t cap, const char *wait_reply, int64_t deadline)
+{
+  char state[64];
+  const char *reply;
+  char *nl;
+
+  while ((nl = memchr (buf, '\n', len)) == NULL && len < cap - 1)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int64_t left = (deadline - now_monotonic_ns ()) / 1000000;
+      ssize_t r;
+
+      if (left <= 0 || poll (&p, 1, (int) left) <= 0)
+        return;
+      r = read (fd, buf + len, cap - 1 - len);
+      if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+        return;
+      if (r > 0)
+        len += (size_t) r;
+    }
+  if (nl == NULL)
+    return;
+  *nl = '\0';
+  if (strcmp (buf, "wait") == 0)
+    reply = wait_reply;
+  else if (strcmp (buf, "state") == 0)
+    {
+      snprintf (state, sizeof (state), "ok stopped %d\n", s->init_pid);
+      reply = state;
+    }
+  else if (strcmp (buf, "start") == 0 || strncmp (buf, "kill ", 5) == 0)
+    reply = "error container is not running\n";
+  else
+    reply = "error unknown request\n";
+  send (fd, reply, strlen (reply), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static _Noreturn void
 finish (struct shim *s)
 {
@@ -273,6 +329,23 @@ finish (struct shim *s)
     if (c->waiting)
       client_send (c, reply);
   unlinkat (s->dirfd, "ctl.sock", 0);
+  /* Clients that connected meanwhile (accepted, request not read yet, or
+   * still in the listen backlog) would have their connection reset when
+   * we exit: answer them too. No new ones come, the name is gone. */
+  {
+    int64_t deadline = now_monotonic_ns () + LATE_REQUEST_MS * 1000000LL;
+    int fd;
+
+    for (struct client *c = s->clients; c; c = c->next)
+      if (!c->waiting && c->fd >= 0)
+        answer_late (s, c->fd, c->buf, c->len, sizeof (c->buf), reply, deadline);
+    while (s->listenfd >= 0 && (fd = accept4 (s->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+      {
+        char buf[128];
+        answer_late (s, fd, buf, 0, sizeof (buf), reply, deadline);
+        close (fd);
+      }
+  }
   shim_log ("container %s exited: %s", s->plan->id ? s->plan->id : "", record);
   _exit (0);
 }
@@ -784,7 +857,7 @@ clone_init (struct shim *s, int io[3], struct shim_error *err)
       init_run (&a);
     }
   step_end (&st);
-  report_step (s->out, "clone", &st);
+  report_hold_step (&s->held, "clone", &st);
   s->init_pid = pid;
   close (sync[0]);
   close (rep[1]);
@@ -806,7 +879,7 @@ join_cgroups (struct shim *s, struct shim_error *err)
     if (write_file_at (AT_FDCWD, s->plan->cgroups[i], pid, err) < 0)
       return -1;
   step_end (&st);
-  report_step (s->out, "cgroup", &st);
+  report_hold_step (&s->held, "cgroup", &st);
   return 0;
 }
 
@@ -884,16 +957,13 @@ create (struct shim *s, struct shim_error *err)
 
   if (detach (s, err) < 0 || setup_signals (s, err) < 0)
     return -1;
-  snprintf (buf, sizeof (buf), "%d\n", getpid ());
-  if (write_atomic (s, "shim.pid", buf, err) < 0)
-    return -1;
   s->logfd = open (s->plan->log ? s->plan->log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (s->logfd < 0)
     return shim_fail (err, errno, "open the container log `%s`", s->plan->log);
   if (s->plan->oom_counter)
     s->oom_base_ok = read_oom_kill (s->plan->oom_counter, &s->oom_base) == 0;
   if (s->plan->oom_counter && !s->oom_base_ok)
-    report_line (s->out, "warn oom-counter %s: no oom_kill counter, OOM kills will not be detected",
+    report_hold (&s->held, "warn oom-counter %s: no oom_kill counter, OOM kills will not be detected",
                  s->plan->oom_counter);
   ret = setup_stdio (s, io, err);
   if (ret == 0)
@@ -903,13 +973,16 @@ create (struct shim *s, struct shim_error *err)
     return -1;
   if (write_all (s->sync_fd, "c", 1) < 0)
     return shim_fail (err, errno, "signal the container init");
-  if (await_ready (s, err) < 0)
+
+  /* While init sets itself up (on another CPU, with luck): the pid files,
+   * the control socket and the event sources. Nobody looks at them before
+   * "created", and a rollback removes them. */
+  snprintf (buf, sizeof (buf), "%d\n", getpid ());
+  if (write_atomic (s, "shim.pid", buf, err) < 0)
     return -1;
-  fcntl (s->report_fd, F_SETFL, O_NONBLOCK);
   snprintf (buf, sizeof (buf), "%d\n", s->init_pid);
   if (write_atomic (s, "init.pid", buf, err) < 0 || listen_ctl (s, err) < 0)
     return -1;
-
   s->epfd = epoll_create1 (EPOLL_CLOEXEC);
   if (s->epfd < 0)
     return shim_fail (err, errno, "create an epoll instance");
@@ -927,6 +1000,10 @@ create (struct shim *s, struct shim_error *err)
       close (s->trimfd);
       s->trimfd = -1;
     }
+
+  if (await_ready (s, err) < 0)
+    return -1;
+  fcntl (s->report_fd, F_SETFL, O_NONBLOCK);
   return 0;
 }
 
@@ -935,6 +1012,8 @@ create (struct shim *s, struct shim_error *err)
 static void
 rollback (struct shim *s, const struct shim_error *err)
 {
+  char line[600];
+
   if (s->init_pid > 0)
     {
       kill (s->init_pid, SIGKILL);
@@ -954,7 +1033,8 @@ rollback (struct shim *s, const struct shim_error *err)
   unlinkat (s->dirfd, "init.pid", 0);
   unlinkat (s->dirfd, "shim.pid", 0);
   shim_log ("create failed: %s", err->msg);
-  report_line (s->out, "error %s", err->msg);
+  snprintf (line, sizeof (line), "error %s", err->msg);
+  out_outcome (s, line);
 }
 
 int
@@ -980,7 +1060,7 @@ supervise_main (struct plan *plan, const char *dir, int out)
       return 1;
     }
   snprintf (line, sizeof (line), "created %d %d", s.init_pid, getpid ());
-  out_line (&s, line);
+  out_outcome (&s, line);
   close (s.out);
   s.out = -1;
   shim_log ("container %s created, init %d", plan->id ? plan->id : "", s.init_pid);

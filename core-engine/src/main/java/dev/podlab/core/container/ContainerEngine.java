@@ -15,6 +15,7 @@ import dev.podlab.core.oci.SpecGenerator;
 import dev.podlab.core.rootfs.OverlaySnapshotter;
 import dev.podlab.core.runtime.builtin.LaunchPlan;
 import dev.podlab.core.runtime.builtin.PlanCompiler;
+import dev.podlab.core.runtime.builtin.SeccompCache;
 import dev.podlab.core.runtime.builtin.ShimBinary;
 import dev.podlab.core.runtime.builtin.ShimClient;
 import dev.podlab.core.state.AtomicFiles;
@@ -63,6 +64,7 @@ public final class ContainerEngine {
     private final OverlaySnapshotter snapshots = new OverlaySnapshotter();
     private final SpecGenerator specs;
     private final Path shim;
+    private final SeccompCache seccompCache;
 
     public ContainerEngine(EngineConfig config) {
         this.config = config;
@@ -71,6 +73,7 @@ public final class ContainerEngine {
         this.specs = new SpecGenerator(new SpecGenerator.HostFacts(cgroups.layout().version(),
                 HostInfo.nofileHardLimit()));
         this.shim = ShimBinary.locate(config.root());
+        this.seccompCache = SeccompCache.forShim(config.root(), shim);
     }
 
     public EngineConfig config() {
@@ -130,9 +133,9 @@ public final class ContainerEngine {
 
                 Path log = dir.resolve("container.log");
                 Optional<OomCounter> oom = cgroups.oomCounter(cgroup);
-                LaunchPlan plan = PlanCompiler.compile(id, spec, new PlanCompiler.HostSide(
+                LaunchPlan plan = seccompCache.attach(PlanCompiler.compile(id, spec, new PlanCompiler.HostSide(
                         snap.merged(), cgroups.procsFiles(cgroup), oom.map(OomCounter::file).orElse(null),
-                        oom.map(o -> o.format().name().toLowerCase()).orElse(null), log));
+                        oom.map(o -> o.format().name().toLowerCase()).orElse(null), log)));
                 writeFile(dir.resolve("plan"), plan.render().getBytes(StandardCharsets.UTF_8));
 
                 ShimClient.Created created = timer.time("run shim create", shim.toString(),
@@ -309,8 +312,8 @@ public final class ContainerEngine {
         var process = new RuntimeSpec.Process(req.terminal() ? Boolean.TRUE : null, user, req.command(), env,
                 req.workingDir() != null ? req.workingDir() : base.cwd(), base.capabilities(), base.rlimits(),
                 base.noNewPrivileges(), base.oomScoreAdj());
-        LaunchPlan plan = PlanCompiler.compileExec(process, spec.linux().seccomp(),
-                cgroups.procsFiles(cgroups.open(r.cgroupPath())));
+        LaunchPlan plan = seccompCache.attach(PlanCompiler.compileExec(process, spec.linux().seccomp(),
+                cgroups.procsFiles(cgroups.open(r.cgroupPath()))));
         Path planFile = dir.resolve("exec-" + newId().substring(0, 8) + ".plan");
         try {
             writeFile(planFile, plan.render().getBytes(StandardCharsets.UTF_8));

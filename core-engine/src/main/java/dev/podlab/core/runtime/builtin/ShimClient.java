@@ -172,8 +172,13 @@ public final class ShimClient {
                 throw new ShimUnreachable("failed to " + action + ": the shim is not running (" + e.getMessage() + ")", e);
             }
             ByteBuffer out = ByteBuffer.wrap((req + "\n").getBytes(StandardCharsets.UTF_8));
-            while (out.hasRemaining()) {
-                ch.write(out);
+            try {
+                while (out.hasRemaining()) {
+                    ch.write(out);
+                }
+            } catch (IOException e) {
+                // EPIPE/ECONNRESET: the shim exited while we connected; its exit record tells the rest.
+                throw new ShimUnreachable("failed to " + action + ": the shim went away (" + e.getMessage() + ")", e);
             }
             String answer;
             try {
