@@ -80,6 +80,11 @@ public final class ImageService {
 
     /** The image's layers, unpacked once each, bottom first. */
     public SnapshotStore.Prepared prepare(ImageRecord image) {
+        return snapshots.prepare(layerSources(image, store.content()));
+    }
+
+    /** What a snapshot store needs to unpack {@code image}'s layers from {@code content}. */
+    public static List<SnapshotStore.LayerSource> layerSources(ImageRecord image, ContentStore content) {
         List<String> diffIds = image.config().rootfs() == null ? List.of() : image.config().rootfs().diffIds();
         if (diffIds.size() != image.layers().size()) {
             throw new ImageException("failed to prepare image " + image.reference() + ": its config lists "
@@ -90,9 +95,9 @@ public final class ImageService {
             Descriptor layer = image.layers().get(i);
             Digest blob = layer.parsedDigest();
             sources.add(new SnapshotStore.LayerSource(blob, layer.mediaType(), Digest.parse(diffIds.get(i)),
-                    () -> store.content().open(blob)));
+                    () -> content.open(blob)));
         }
-        return snapshots.prepare(sources);
+        return sources;
     }
 
     /**
