@@ -13,6 +13,7 @@ import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.oci.RuntimeSpec;
 import dev.podlab.core.oci.SpecGenerator;
 import dev.podlab.core.rootfs.OverlaySnapshotter;
+import dev.podlab.core.rootfs.WritableLayer;
 import dev.podlab.core.runtime.builtin.LaunchPlan;
 import dev.podlab.core.runtime.builtin.PlanCompiler;
 import dev.podlab.core.runtime.builtin.SeccompCache;
@@ -415,6 +416,12 @@ public final class ContainerEngine {
             }
         }
         return out;
+    }
+
+    /** What the container wrote, added and deleted on top of its layers (as {@code docker diff}). */
+    public List<WritableLayer.Change> changes(String ref) {
+        ContainerRecord r = resolve(ref);
+        return WritableLayer.changes(OverlaySnapshotter.layout(store.containerDir(r.id())).upper(), r.config().layers());
     }
 
     public Map<String, Path> cgroupDirectories(String ref) {

@@ -30,6 +30,8 @@ import java.util.Set;
  * from an image to a container's rootfs and process.
  */
 public final class ImageService {
+    /** Container label holding the image's ExposedPorts ("8080/tcp,53/udp"). */
+    public static final String EXPOSED_PORTS_LABEL = "dev.podlab.image.exposed-ports";
     private final Path root;
     private final OciLayoutImageStore store;
     private final SnapshotStore snapshots;
@@ -116,9 +118,13 @@ public final class ImageService {
         var b = ContainerConfig.builder(prepared.dirs(), name + " (" + image.id().shortHex() + ")", p.args())
                 .env(p.env()).workingDir(p.workingDir()).user(user.uid(), user.gid())
                 .supplementaryGroups(user.groups());
-        var labels = image.config().config() == null ? null : image.config().config().labels();
-        if (labels != null) {
-            labels.forEach(b::label);
+        var imageConfig = image.config().config();
+        if (imageConfig != null && imageConfig.labels() != null) {
+            imageConfig.labels().forEach(b::label);
+        }
+        if (imageConfig != null && imageConfig.exposedPorts() != null && !imageConfig.exposedPorts().isEmpty()) {
+            // Recorded for inspect and for pod networking (ports are published by pods, not images).
+            b.label(EXPOSED_PORTS_LABEL, String.join(",", new java.util.TreeSet<>(imageConfig.exposedPorts().keySet())));
         }
         return b;
     }

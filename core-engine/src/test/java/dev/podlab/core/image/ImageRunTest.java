@@ -54,6 +54,13 @@ class ImageRunTest {
             ContainerRecord r2 = t.engine.run(again);
             t.engine.await(r2.id(), Duration.ofSeconds(30)).orElseThrow();
             assertThat(stdout(t, r2.id())).isEqualTo("hello.txt\n");
+
+            // The writable layer, as docker diff shows it.
+            ContainerRecord writer = t.engine.run(images.containerFrom(image, new ImageDefaults.Overrides(null,
+                    List.of("echo new > /app/new.txt; echo more >> /app/hello.txt; rm /bin/vi"), null, "0")).build());
+            assertThat(t.engine.await(writer.id(), Duration.ofSeconds(30)).orElseThrow().exitCode()).isZero();
+            assertThat(t.engine.changes(writer.id())).extracting(c -> c.kind() + " " + c.path())
+                    .containsExactly("C /app", "C /app/hello.txt", "A /app/new.txt", "C /bin", "D /bin/vi");
         }
     }
 
