@@ -1,0 +1,123 @@
+package dev.podlab.cli;
+
+import dev.podlab.core.testing.HostRequirements;
+import dev.podlab.core.testing.LocalRegistry;
+import dev.podlab.core.testing.TestImages;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The image verbs end to end: a real registry on loopback, pull, run, layers, save, import, prune. */
+@Tag("root")
+@Tag("host-tools")
+class ImageCliTest {
+    private Path root;
+    private Path work;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        HostRequirements.requireRoot();
+        LocalRegistry.requireTools();
+        root = Files.createTempDirectory(Path.of("/tmp"), "plimg");
+        work = Files.createTempDirectory(Path.of("/tmp"), "plimgw");
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        try {
+            for (String id : podlab("ps", "-a", "-q").split("\\s+")) {
+                if (!id.isBlank()) {
+                    status("rm", "-f", id);
+                }
+            }
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        for (Path p : new Path[] {root, work}) {
+            try (var walk = Files.walk(p)) {
+                for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            }
+        }
+    }
+
+    /** Runs podlab with --root after the command words ("image layers" takes two). */
+    private int status(String verb, String... args) {
+        int words = verb.equals("image") ? 2 : 1;
+        java.util.List<String> all = new java.util.ArrayList<>();
+        all.add(verb);
+        for (int i = 0; i < words - 1; i++) {
+            all.add(args[i]);
+        }
+        all.add("--root");
+        all.add(root.toString());
+        all.addAll(java.util.List.of(args).subList(words - 1, args.length));
+        return Main.execute(all.toArray(String[]::new));
+    }
+
+    private String podlab(String verb, String... args) {
+        out.reset();
+        int code = status(verb, args);
+        assertThat(code).as("podlab %s: %s", verb, err.toString(StandardCharsets.UTF_8)).isZero();
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void pullRunInspectSaveImportPrune() throws Exception {
+        Path layout = work.resolve("layout");
+        TestImages.layout(layout).layer(TestImages.busyboxLayer())
+                .layer(l -> l.dir("srv", 0755).file("srv/greeting", "hello from a pulled image\n"))
+                .config(c -> c.cmd("cat", "/srv/greeting").env("PATH=/bin")).tag("v1").write();
+        try (LocalRegistry registry = LocalRegistry.start()) {
+            registry.push(layout, "v1", "demo/app");
+            String ref = registry.hostPort() + "/demo/app:v1";
+
+            String pull = podlab("pull", ref);
+            assertThat(pull).contains("layer 1/2", "layer 2/2", "digest verified", "pulled " + ref);
+            assertThat(podlab("images")).contains(registry.hostPort() + "/demo/app", "v1");
+
+            out.reset();
+            assertThat(status("run", "--rm", ref)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello from a pulled image\n");
+
+            String layers = podlab("image", "layers", ref, "--files", "2", "--which", "/srv/greeting");
+            assertThat(layers).contains("efficiency", "+ srv/greeting", "/srv/greeting: layer 2");
+
+            Path archive = work.resolve("app.tar");
+            assertThat(podlab("image", "save", ref, "-o", archive.toString(), "--format", "oci-archive"))
+                    .contains("saved 1 image(s)");
+            podlab("image", "rm", ref);
+            assertThat(podlab("images")).doesNotContain("demo/app");
+            assertThat(podlab("image", "prune")).matches("(?s)[1-9]\\d* blobs .* removed\\s*");
+            assertThat(podlab("image", "import", archive.toString())).contains("imported", "demo/app:v1");
+            out.reset();
+            assertThat(status("run", "--rm", ref, "echo", "again")).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("again\n");
+
+            err.reset();
+            assertThat(status("pull", registry.hostPort() + "/demo/app:missing")).isEqualTo(125);
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("podlab: ").contains("missing").hasLineCount(1);
+        }
+    }
+}
