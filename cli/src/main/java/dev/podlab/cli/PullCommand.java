@@ -1,13 +1,17 @@
 package dev.podlab.cli;
 
+import dev.podlab.core.image.ImageException;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.registry.PullEvent;
 import dev.podlab.core.image.registry.PullListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "pull", description = "Pull an image from a registry (OCI distribution / Docker Registry v2).")
@@ -18,9 +22,26 @@ final class PullCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE", description = "Reference, e.g. localhost:5000/demo:v1 or busybox@sha256:...")
     String image;
 
+    @Option(names = "--mirror", paramLabel = "REGISTRY=URL",
+            description = "Try URL before REGISTRY (repeatable, in order), e.g. docker.io=http://127.0.0.1:5000.")
+    List<String> mirrors = new ArrayList<>();
+
+    @Option(names = "--insecure-registry", paramLabel = "HOST", description = "Use plain HTTP for HOST (loopback always is).")
+    List<String> insecure = new ArrayList<>();
+
     @Override
     public Integer call() {
-        ImageRecord r = engine.images().pull(image, new Progress(System.out));
+        var images = engine.images();
+        var settings = images.registries().toBuilder();
+        for (String m : mirrors) {
+            int eq = m.indexOf('=');
+            if (eq <= 0 || eq == m.length() - 1) {
+                throw new ImageException("failed to parse --mirror \"" + m + "\": expected REGISTRY=URL");
+            }
+            settings.mirror(m.substring(0, eq), m.substring(eq + 1));
+        }
+        insecure.forEach(settings::insecure);
+        ImageRecord r = images.pull(image, settings.build(), new Progress(System.out));
         System.out.println(r.reference() + " " + r.id());
         return 0;
     }
@@ -48,6 +69,8 @@ final class PullCommand implements Callable<Integer> {
                         d.index() + 1, d.digest().shortHex(), Bytes.human(d.size()), d.took().toMillis());
                 case PullEvent.EndpointFailed f -> out.println("endpoint " + f.url() + " failed: " + f.reason()
                         + " (trying the next)");
+                case PullEvent.EndpointUsed u when u.endpoint().mirror() && u.what().startsWith("manifest") ->
+                        out.println("mirror " + u.endpoint().base() + " serves " + u.what());
                 case PullEvent.Finished f -> out.printf("pulled %s: %s downloaded in %d ms%n", f.image().reference(),
                         Bytes.human(f.downloaded()), f.took().toMillis());
                 default -> {

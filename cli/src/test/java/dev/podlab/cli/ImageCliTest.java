@@ -115,6 +115,11 @@ class ImageCliTest {
             assertThat(status("run", "--rm", ref, "echo", "again")).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("again\n");
 
+            // A made-up registry name served by a mirror: the name itself is never resolved.
+            String mirrored = podlab("pull", "--mirror", "registry.example.test=http://" + registry.hostPort(),
+                    "registry.example.test/demo/app:v1");
+            assertThat(mirrored).contains("mirror http://" + registry.hostPort(), "pulled registry.example.test/demo/app:v1");
+
             err.reset();
             assertThat(status("pull", registry.hostPort() + "/demo/app:missing")).isEqualTo(125);
             assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("podlab: ").contains("missing").hasLineCount(1);

@@ -50,6 +50,10 @@ public final class ImageService {
         return new ImageService(stateRoot, RegistryConfig.defaults());
     }
 
+    public RegistryConfig registries() {
+        return registries;
+    }
+
     public OciLayoutImageStore store() {
         return store;
     }
@@ -64,8 +68,13 @@ public final class ImageService {
     }
 
     public ImageRecord pull(String reference, PullListener listener) {
+        return pull(reference, registries, listener);
+    }
+
+    /** A pull with other registry settings (mirrors, insecure hosts) than the service's. */
+    public ImageRecord pull(String reference, RegistryConfig settings, PullListener listener) {
         ImageReference ref = ImageReference.parse(reference);
-        try (RegistryClient client = new RegistryClient(registries, credentials())) {
+        try (RegistryClient client = new RegistryClient(settings, credentials())) {
             return client.pull(ref, Platform.host(), store, listener);
         }
     }
