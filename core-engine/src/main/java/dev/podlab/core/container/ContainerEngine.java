@@ -21,17 +21,14 @@ import dev.podlab.core.runtime.builtin.ShimBinary;
 import dev.podlab.core.runtime.builtin.ShimClient;
 import dev.podlab.core.state.AtomicFiles;
 import dev.podlab.core.state.ContainerStore;
+import dev.podlab.core.state.FileTrees;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -634,40 +631,9 @@ public final class ContainerEngine {
         }
     }
 
-    /**
-     * Deletes a container directory without ever crossing into another filesystem: a mount
-     * left inside (a rootfs that failed to unmount) must not be emptied through it.
-     */
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
         try {
-            Object device = Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    if (!device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
-                        throw new IOException(d + " is a mount point");
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    if (exc != null) {
-                        throw exc;
-                    }
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            FileTrees.deleteRecursively(dir);
         } catch (IOException e) {
             throw new ContainerException("failed to delete " + dir + ": " + e.getMessage(), e);
         }

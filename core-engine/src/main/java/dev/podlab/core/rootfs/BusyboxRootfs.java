@@ -88,13 +88,6 @@ public final class BusyboxRootfs {
     }
 
     private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
+        dev.podlab.core.state.FileTrees.deleteRecursively(p);
     }
 }
