@@ -78,8 +78,7 @@ final class ContainerOptions {
     }
 
     /** A container from a stored image: its config first, then these options on top. */
-    ContainerConfig fromImage(ImageService images, String image, List<String> command) {
-        ImageRecord record = images.require(image);
+    ContainerConfig fromImage(ImageService images, ImageRecord record, List<String> command) {
         var overrides = new ImageDefaults.Overrides(entrypoint == null ? null : List.of(entrypoint),
                 command.isEmpty() ? null : command, workdir, user);
         return common(images.containerFrom(record, overrides)).build();

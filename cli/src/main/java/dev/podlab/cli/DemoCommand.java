@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
                 .resources(CgroupResources.builder().memoryLimitBytes(64L << 20).cpuQuotaMicros(50_000L)
                         .cpuPeriodMicros(100_000L).pidsLimit(64L).build())
                 .build();
-        ContainerRecord r = e.create(config);
+        ContainerRecord r = e.create(config, images.populator(busybox));
         try {
             e.start(r.id());
             LogsCommand.print(e, r.id(), true, false);

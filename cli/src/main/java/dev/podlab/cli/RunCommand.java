@@ -43,8 +43,14 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ContainerEngine e = engine.open();
-        ContainerRecord r = e.create(container.rootfs != null ? container.fromRootfs(args)
-                : container.fromImage(engine.images(), image(), args.subList(1, args.size())));
+        ContainerRecord r;
+        if (container.rootfs != null) {
+            r = e.create(container.fromRootfs(args));
+        } else {
+            var images = engine.images();
+            var image = images.require(image());
+            r = e.create(container.fromImage(images, image, args.subList(1, args.size())), images.populator(image));
+        }
         r.warnings().forEach(w -> System.err.println("podlab: warning: " + w));
         try {
             e.start(r.id());

@@ -13,6 +13,7 @@ import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.oci.RuntimeSpec;
 import dev.podlab.core.oci.SpecGenerator;
 import dev.podlab.core.rootfs.OverlaySnapshotter;
+import dev.podlab.core.rootfs.RootfsPopulator;
 import dev.podlab.core.rootfs.WritableLayer;
 import dev.podlab.core.runtime.builtin.LaunchPlan;
 import dev.podlab.core.runtime.builtin.PlanCompiler;
@@ -85,6 +86,14 @@ public final class ContainerEngine {
     // ---- create / start / run -------------------------------------------------------------
 
     public ContainerRecord create(ContainerConfig request) {
+        return create(request, null);
+    }
+
+    /**
+     * Creates a container; {@code populator} (may be null) fills a private copy of the rootfs
+     * when its layers cannot be stacked by overlayfs.
+     */
+    public ContainerRecord create(ContainerConfig request, RootfsPopulator populator) {
         validate(request);
         try (var lock = store.lock()) {
             String name = request.name();
@@ -101,10 +110,20 @@ public final class ContainerEngine {
                 EventLog events = new EventLog(dir.resolve("events.jsonl"));
                 StepTimer timer = new StepTimer(events);
 
-                OverlaySnapshotter.Snapshot snap = timer.time("mount rootfs",
-                        "overlay of " + request.layers().size() + " layer(s), top " + request.rootfs()
-                                + ", upperdir " + dir.resolve("upper"),
-                        () -> snapshots.mount(request.layers(), dir));
+                String unstackable = populator != null && !populator.overlayReady()
+                        ? "the layers were unpacked without overlay whiteouts"
+                        : snapshots.unusable(request.layers(), dir);
+                OverlaySnapshotter.Snapshot snap;
+                if (unstackable == null) {
+                    snap = timer.time("mount rootfs", "overlay of " + request.layers().size() + " layer(s), top "
+                            + request.rootfs() + ", upperdir " + dir.resolve("upper"),
+                            () -> snapshots.mount(request.layers(), dir));
+                } else if (populator != null) {
+                    snap = timer.time("copy rootfs", "overlay unusable (" + unstackable + "): layers applied into "
+                            + dir.resolve("rootfs"), () -> snapshots.copy(dir, populator));
+                } else {
+                    throw new ContainerException("failed to create container " + display + ": " + unstackable);
+                }
                 rollback.push(() -> snapshots.unmount(dir));
 
                 String cgroupPath = config.cgroupParent() + "/" + id;

@@ -12,6 +12,7 @@ import dev.podlab.core.image.registry.RegistryConfig;
 import dev.podlab.core.image.run.ImageDefaults;
 import dev.podlab.core.image.run.UserResolver;
 import dev.podlab.core.image.snapshot.SnapshotStore;
+import dev.podlab.core.rootfs.RootfsPopulator;
 import dev.podlab.core.image.snapshot.SnapshotStores;
 import dev.podlab.core.image.store.ImageStores;
 import dev.podlab.core.image.store.OciLayoutImageStore;
@@ -117,10 +118,6 @@ public final class ImageService {
      */
     public ContainerConfig.Builder containerFrom(ImageRecord image, ImageDefaults.Overrides overrides) {
         SnapshotStore.Prepared prepared = prepare(image);
-        if (!prepared.overlayReady()) {
-            throw new ImageException("failed to prepare image " + image.reference()
-                    + ": its layers were unpacked without overlay whiteouts (not as root)");
-        }
         String name = image.reference().familiar();
         ImageDefaults.Process p = ImageDefaults.apply(image.config(), overrides, name);
         UserResolver.ResolvedUser user = UserResolver.resolve(p.user(), accountFilesRoot(prepared.dirs()));
@@ -136,6 +133,25 @@ public final class ImageService {
             b.label(EXPOSED_PORTS_LABEL, String.join(",", new java.util.TreeSet<>(imageConfig.exposedPorts().keySet())));
         }
         return b;
+    }
+
+    /**
+     * Fills a private rootfs with the image's layers applied in order: the engine's fallback
+     * when the layers cannot be stacked by overlayfs.
+     */
+    public RootfsPopulator populator(ImageRecord image) {
+        boolean ready = prepare(image).overlayReady();
+        return new RootfsPopulator() {
+            @Override
+            public boolean overlayReady() {
+                return ready;
+            }
+
+            @Override
+            public void populate(Path rootfs) {
+                snapshots.applyAll(layerSources(image, store.content()), rootfs);
+            }
+        };
     }
 
     /**

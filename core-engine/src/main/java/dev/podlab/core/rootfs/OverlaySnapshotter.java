@@ -28,6 +28,43 @@ public final class OverlaySnapshotter {
     /** The kernel copies mount options into one page: the lowerdir list must fit in it. */
     static final int MAX_MOUNT_DATA = 4095;
 
+    /** Why {@code lowers} cannot be stacked for this container, or null when they can. */
+    public String unusable(List<Path> lowers, Path containerDir) {
+        if (!OVERLAY_AVAILABLE) {
+            return "this kernel has no overlay filesystem";
+        }
+        Snapshot s = layout(containerDir);
+        int length = "lowerdir=,upperdir=,workdir=,volatile".length() + s.upper().toString().length()
+                + s.work().toString().length() + lowers.stream().mapToInt(l -> l.toString().length() + 1).sum();
+        if (length > MAX_MOUNT_DATA) {
+            return lowers.size() + " layers need " + length + " bytes of mount options, more than the kernel's "
+                    + MAX_MOUNT_DATA;
+        }
+        return null;
+    }
+
+    private static final boolean OVERLAY_AVAILABLE = overlayAvailable();
+
+    private static boolean overlayAvailable() {
+        try {
+            return Files.readString(Path.of("/proc/filesystems")).contains("\toverlay\n");
+        } catch (IOException e) {
+            return true; // cannot tell: let the mount itself say
+        }
+    }
+
+    /** The copy fallback: a private directory filled by {@code populator}, used without overlay. */
+    public Snapshot copy(Path containerDir, RootfsPopulator populator) {
+        Snapshot s = layout(containerDir);
+        try {
+            Files.createDirectories(s.merged());
+        } catch (IOException e) {
+            throw new RootfsException("failed to create rootfs directory in " + containerDir + ": " + e, e);
+        }
+        populator.populate(s.merged());
+        return s;
+    }
+
     /** Mounts {@code lowers} (bottom first) under a fresh upper directory of the container. */
     public Snapshot mount(List<Path> lowers, Path containerDir) {
         Snapshot s = layout(containerDir);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** An image from the store, unpacked once, stacked by overlayfs, run with its own config. */
 @Tag("root")
@@ -70,5 +71,34 @@ class ImageRunTest {
         StringBuilder sb = new StringBuilder();
         lines.stream().filter(l -> l.stream().equals("stdout")).forEach(l -> sb.append(l.text()).append('\n'));
         return sb.toString();
+    }
+
+    @Test
+    void tooManyLayersForOneOverlayMountFallBackToAPrivateCopy() throws Exception {
+        try (TestEngine t = TestEngine.open()) {
+            ImageService images = ImageService.forRoot(t.root);
+            var builder = TestImages.image().layer(TestImages.busyboxLayer());
+            for (int i = 0; i < 130; i++) {
+                int n = i;
+                builder.layer(l -> l.file("layer-" + n, "layer " + n + "\n"));
+            }
+            builder.layer(l -> l.whiteout("layer-7"));
+            var written = builder.config(c -> c.cmd("/bin/sh", "-c", "cat /layer-129; ls / | grep -c layer-")
+                    .env("PATH=/bin")).writeTo(images.store().content());
+            images.store().tag(ImageReference.parse("localhost/test/many:1"), written.target());
+            ImageRecord image = images.require("localhost/test/many:1");
+            ContainerConfig config = images.containerFrom(image, NONE).build();
+
+            // Without a way to fill a private copy, the engine says why it cannot stack them.
+            assertThatThrownBy(() -> t.engine.create(config))
+                    .hasMessageContaining("132 layers need").hasMessageContaining("bytes of mount options");
+            assertThat(t.engine.list()).isEmpty();
+
+            ContainerRecord r = t.engine.create(config, images.populator(image));
+            t.engine.start(r.id());
+            assertThat(t.engine.await(r.id(), Duration.ofSeconds(30)).orElseThrow().exitCode()).isZero();
+            assertThat(stdout(t, r.id())).isEqualTo("layer 129\n129\n");
+            assertThat(t.engine.trace(r.id())).extracting(e -> e.step()).contains("copy rootfs");
+        }
     }
 }
