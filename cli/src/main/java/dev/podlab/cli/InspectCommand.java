@@ -19,7 +19,7 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--config", description = "Print only the OCI config.json the runtime executed.")
+    @Option(names = "--config-json", description = "Print only the OCI config.json the runtime executed.")
     boolean configOnly;
 
     @Option(names = "--trace", description = "Print only the step trace.")
@@ -67,7 +67,7 @@ final class InspectCommand implements Callable<Integer> {
         e.namespaces(container).forEach((k, v) -> System.out.println("  " + pad(k) + v));
         System.out.println("Trace:");
         printTrace(trace);
-        System.out.println("config.json: podlab inspect --config " + container);
+        System.out.println("config.json: podlab inspect --config-json " + container);
         return 0;
     }
 

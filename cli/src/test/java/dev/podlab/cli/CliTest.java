@@ -112,7 +112,7 @@ class CliTest {
         assertThat(status("exec", "web", "sh", "-c", "exit 3")).isEqualTo(3);
         String inspect = run("inspect", "web");
         assertThat(inspect).contains("Container " + id + " (web)", "Namespaces of init", "pid ", "Trace:", "pivot_root");
-        assertThat(run("inspect", "--config", "web")).contains("\"ociVersion\"", "\"limit\" : 33554432");
+        assertThat(run("inspect", "--config-json", "web")).contains("\"ociVersion\"", "\"limit\" : 33554432");
         assertThat(status("stop", "-t", "1", "web")).isZero();
         assertThat(run("ps", "-a")).contains("exited (137)");
         assertThat(status("rm", "web")).isZero();

@@ -120,6 +120,18 @@ class ImageCliTest {
                     "registry.example.test/demo/app:v1");
             assertThat(mirrored).contains("mirror http://" + registry.hostPort(), "pulled registry.example.test/demo/app:v1");
 
+            // The same mirror from the engine configuration file.
+            Path config = work.resolve("podlab.yaml");
+            Files.writeString(config, "registries:\n  mirrors:\n    mirror.example.test:\n      - http://"
+                    + registry.hostPort() + "\n");
+            assertThat(podlab("pull", "--config", config.toString(), "mirror.example.test/demo/app:v1"))
+                    .contains("mirror http://" + registry.hostPort());
+            Files.writeString(config, "registries:\n  mirorrs: {}\n");
+            err.reset();
+            assertThat(status("pull", "--config", config.toString(), "busybox")).isEqualTo(125);
+            assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("podlab: failed to load " + config
+                    + ": line 2, column 3: unknown key registries.mirorrs (known: insecure, mirrors, parallelDownloads)\n");
+
             err.reset();
             assertThat(status("pull", registry.hostPort() + "/demo/app:missing")).isEqualTo(125);
             assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("podlab: ").contains("missing").hasLineCount(1);
