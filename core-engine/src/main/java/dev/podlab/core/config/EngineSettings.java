@@ -40,7 +40,7 @@ public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri,
                              Map<String, RuntimeClass> runtimeClasses, Registries registries, Cni cni,
                              Metrics metrics, String cgroupParent) {
 
-    public static final Path DEFAULT_STATE_ROOT = EngineConfig.DEFAULT_ROOT;
+    public static final Path DEFAULT_STATE_ROOT = Path.of("/var/lib/podlab");
     public static final Path DEFAULT_RUN_ROOT = Path.of("/run/podlab");
     public static final Path DEFAULT_SOCKET = Path.of("/run/podlab/podlab.sock");
     public static final Path DEFAULT_CRI_SOCKET = Path.of("/run/podlab/cri.sock");
