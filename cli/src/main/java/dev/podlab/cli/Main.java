@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, StopCommand.class,
                 KillCommand.class, RmCommand.class, InspectCommand.class, PullCommand.class, ImagesCommand.class,
-                ImageCommand.class, LoginCommand.class, LogoutCommand.class, SamplesCommand.class, DiffCommand.class, DemoCommand.class,
+                ImageCommand.class, LoginCommand.class, LogoutCommand.class, SamplesCommand.class, DiffCommand.class, DemoCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

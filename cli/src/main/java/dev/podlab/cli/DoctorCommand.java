@@ -1,0 +1,106 @@
+package dev.podlab.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.podlab.core.PodlabException;
+import dev.podlab.core.config.EngineSettings;
+import dev.podlab.core.host.Check;
+import dev.podlab.core.host.DoctorContext;
+import dev.podlab.core.host.HostDoctor;
+import dev.podlab.core.host.HostProbe;
+import dev.podlab.core.host.LinuxHostProbe;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code podlab doctor}: what this host has and lacks, with a fix per missing piece. Does not open the engine. */
+@Command(name = "doctor", description = "Check this host: kernel, namespaces, cgroups, runtimes, CNI, disk... "
+        + "Exits 1 when a check fails.")
+final class DoctorCommand implements Callable<Integer> {
+
+    enum Format { text, json }
+
+    @Mixin
+    EngineOptions engine;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    /** The probe; tests may replace it. */
+    HostProbe probe = new LinuxHostProbe();
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        List<Check> checks = new ArrayList<>();
+        EngineSettings settings;
+        try {
+            settings = engine.settings();
+        } catch (PodlabException e) {
+            checks.add(new Check("config", "engine configuration", Check.Status.FAIL,
+                    "cannot read the configuration: " + Main.oneLine(e) + " (checked with the defaults)",
+                    "fix the file given by --config / $PODLAB_CONFIG / /etc/podlab/podlab.yaml"));
+            settings = EngineSettings.defaults();
+        }
+        checks.addAll(HostDoctor.run(probe, context(settings)));
+        System.out.print(format == Format.json ? json(checks) : text(checks));
+        System.out.flush();
+        return HostDoctor.healthy(checks) ? 0 : 1;
+    }
+
+    static DoctorContext context(EngineSettings settings) {
+        Set<String> runtimes = new LinkedHashSet<>(DoctorContext.DEFAULT_OCI_RUNTIMES);
+        if (settings.runtimeClasses() != null) {
+            settings.runtimeClasses().values().forEach(rc -> {
+                String h = rc.handler();
+                if (h.matches("[A-Za-z0-9._-]+") && !h.equals("builtin")) {
+                    runtimes.add(h);
+                }
+            });
+        }
+        return new DoctorContext(settings.stateRoot(), settings.cni().confDir(), settings.cni().binDirs(),
+                List.copyOf(runtimes));
+    }
+
+    /** The checklist: a mark per line, the title and detail, then an indented fix line where there is one. */
+    static String text(List<Check> checks) {
+        StringBuilder sb = new StringBuilder();
+        for (Check c : checks) {
+            sb.append('[').append(mark(c.status())).append("] ").append(c.title()).append(": ").append(c.detail())
+                    .append('\n');
+            if (!c.fix().isEmpty()) {
+                sb.append("       fix: ").append(c.fix()).append('\n');
+            }
+        }
+        long fail = count(checks, Check.Status.FAIL);
+        long warn = count(checks, Check.Status.WARN);
+        sb.append('\n').append(checks.size()).append(" checks: ").append(fail).append(" failed, ").append(warn)
+                .append(" warnings").append(fail == 0 ? " - podlab can run here" : " - fix the FAIL lines first")
+                .append('\n');
+        return sb.toString();
+    }
+
+    static String mark(Check.Status s) {
+        return switch (s) {
+            case OK -> "ok  ";
+            case WARN -> "warn";
+            case FAIL -> "FAIL";
+            case INFO -> "info";
+        };
+    }
+
+    static String json(List<Check> checks) throws JsonProcessingException {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(checks) + "\n";
+    }
+
+    private static long count(List<Check> checks, Check.Status s) {
+        return checks.stream().filter(c -> c.status() == s).count();
+    }
+}
