@@ -2,6 +2,7 @@ package dev.podlab.cli;
 
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ContainerStatus;
+import dev.podlab.core.state.ContainerStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,16 +20,25 @@ final class PsCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Only ids.")
     boolean quiet;
 
+    @Option(names = {"-o", "--output"}, description = "table or json (default ${DEFAULT-VALUE}).")
+    String output = "table";
+
     @Override
-    public Integer call() {
-        var list = engine.open().list();
+    public Integer call() throws Exception {
+        var list = engine.open().list().stream()
+                .filter(r -> all || r.status() != ContainerStatus.EXITED).toList();
+        if (output.equals("json")) {
+            System.out.println(ContainerStore.JSON.writeValueAsString(list));
+            return 0;
+        }
+        if (!output.equals("table")) {
+            throw new dev.podlab.core.container.InvalidConfigException("failed to list containers: unknown output \""
+                    + output + "\" (table or json)");
+        }
         if (!quiet) {
             System.out.printf("%-12s  %-16s  %-22s  %-8s  %s%n", "CONTAINER", "NAME", "STATUS", "CREATED", "COMMAND");
         }
         for (ContainerRecord r : list) {
-            if (!all && r.status() == ContainerStatus.EXITED) {
-                continue;
-            }
             if (quiet) {
                 System.out.println(r.id());
                 continue;

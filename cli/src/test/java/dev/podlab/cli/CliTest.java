@@ -109,6 +109,10 @@ class CliTest {
                 "--", "sleep", "300").trim();
         assertThat(id).matches("[0-9a-f]{32}");
         assertThat(run("ps")).contains("web").contains("running").contains("sleep 300");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("ps", "-o", "json"));
+        assertThat(json.size()).isEqualTo(1);
+        assertThat(json.get(0).get("name").asText()).isEqualTo("web");
+        assertThat(json.get(0).get("status").asText()).isEqualTo("RUNNING");
         assertThat(status("exec", "web", "sh", "-c", "exit 3")).isEqualTo(3);
         String inspect = run("inspect", "web");
         assertThat(inspect).contains("Container " + id + " (web)", "Namespaces of init", "pid ", "Trace:", "pivot_root");
