@@ -745,25 +745,3 @@ plan_load (const char *path, enum plan_kind kind, struct plan *plan, struct shim
     return shim_fail (err, ENOMEM, "parse plan");
   return 0;
 }
-
-void
-plan_release_process_parts (struct plan *plan)
-{
-  free (plan->fs);
-  free (plan->sysctls);
-  free (plan->env);
-  free (plan->args);
-  free (plan->gids);
-  free (plan->rlimits);
-  free (plan->sc_arches);
-  free (plan->sc_rules);
-  plan->fs = NULL;
-  plan->sysctls = NULL;
-  plan->env = plan->args = NULL;
-  plan->gids = NULL;
-  plan->rlimits = NULL;
-  plan->sc_arches = NULL;
-  plan->sc_rules = NULL;
-  plan->nfs = plan->nsysctls = plan->nenv = plan->nargs = plan->ngids = 0;
-  plan->nrlimits = plan->nsc_arches = plan->nsc_rules = 0;
-}

@@ -183,11 +183,6 @@ enum plan_kind
 
 int plan_load (const char *path, enum plan_kind kind, struct plan *plan, struct shim_error *err);
 
-/* Free what only the container's init needed (filesystem directives,
- * process attributes, seccomp rules); the supervising shim keeps id,
- * cgroups, oom-counter, terminal and log. */
-void plan_release_process_parts (struct plan *plan);
-
 /* Capability names CAP_CHOWN..CAP_CHECKPOINT_RESTORE, indexed by number. */
 extern const char *const cap_names[];
 extern const int cap_names_count;
