@@ -7,76 +7,39 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The CLI end to end, in-process: exit codes, one-line errors, output. */
 @Tag("root")
 class CliTest {
-    private Path root;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    private CliRunner cli;
+    private java.io.ByteArrayOutputStream out;
+    private java.io.ByteArrayOutputStream err;
 
     @BeforeEach
     void setUp() throws IOException {
         HostRequirements.requireRoot();
-        root = Files.createTempDirectory(Path.of("/tmp"), "plcli");
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        cli = new CliRunner("plcli");
+        out = cli.out;
+        err = cli.err;
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        try {
-            if (root != null) {
-                for (String id : run("ps", "-a", "-q").split("\\s+")) {
-                    if (!id.isBlank()) {
-                        status("rm", "-f", id);
-                    }
-                }
-            }
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        if (root != null) {
-            try (var walk = Files.walk(root)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+        if (cli != null) {
+            cli.close();
         }
     }
 
     private String run(String verb, String... args) {
-        out.reset();
-        String[] all = new String[args.length + 3];
-        all[0] = verb;
-        all[1] = "--root";
-        all[2] = root.toString();
-        System.arraycopy(args, 0, all, 3, args.length);
-        Main.execute(all);
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.run(verb, args);
     }
 
     private int status(String verb, String... args) {
-        String[] all = new String[args.length + 3];
-        all[0] = verb;
-        all[1] = "--root";
-        all[2] = root.toString();
-        System.arraycopy(args, 0, all, 3, args.length);
-        return Main.execute(all);
+        return cli.status(verb, args);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.podlab.cli;
 
+import dev.podlab.core.state.FileTrees;
 import dev.podlab.core.testing.HostRequirements;
 import dev.podlab.core.testing.LocalRegistry;
 import dev.podlab.core.testing.TestImages;
@@ -10,11 +11,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,64 +21,39 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("root")
 @Tag("host-tools")
 class ImageCliTest {
-    private Path root;
+    private CliRunner cli;
     private Path work;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    private ByteArrayOutputStream out;
+    private ByteArrayOutputStream err;
 
     @BeforeEach
     void setUp() throws IOException {
         HostRequirements.requireRoot();
         LocalRegistry.requireTools();
-        root = Files.createTempDirectory(Path.of("/tmp"), "plimg");
+        cli = new CliRunner("plimg");
+        out = cli.out;
+        err = cli.err;
         work = Files.createTempDirectory(Path.of("/tmp"), "plimgw");
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        try {
-            for (String id : podlab("ps", "-a", "-q").split("\\s+")) {
-                if (!id.isBlank()) {
-                    status("rm", "-f", id);
-                }
-            }
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
+        if (cli != null) {
+            cli.close();
         }
-        for (Path p : new Path[] {root, work}) {
-            try (var walk = Files.walk(p)) {
-                for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(x);
-                }
-            }
+        if (work != null) {
+            FileTrees.deleteRecursively(work);
         }
     }
 
-    /** Runs podlab with --root after the command words ("image layers" takes two). */
     private int status(String verb, String... args) {
-        int words = verb.equals("image") ? 2 : 1;
-        java.util.List<String> all = new java.util.ArrayList<>();
-        all.add(verb);
-        for (int i = 0; i < words - 1; i++) {
-            all.add(args[i]);
-        }
-        all.add("--root");
-        all.add(root.toString());
-        all.addAll(java.util.List.of(args).subList(words - 1, args.length));
-        return Main.execute(all.toArray(String[]::new));
+        return cli.status(verb, args);
     }
 
     private String podlab(String verb, String... args) {
         out.reset();
-        int code = status(verb, args);
-        assertThat(code).as("podlab %s: %s", verb, err.toString(StandardCharsets.UTF_8)).isZero();
+        int code = cli.status(verb, args);
+        assertThat(code).as("podlab %s: %s", verb, cli.stderr()).isZero();
         return out.toString(StandardCharsets.UTF_8);
     }
 

@@ -1,0 +1,67 @@
+package dev.podlab.cli;
+
+import dev.podlab.core.state.FileTrees;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the CLI in-process on a throw-away state root with stdout and stderr captured.
+ * {@link #close()} force-removes the containers it made, restores the streams and deletes the root.
+ */
+final class CliRunner implements AutoCloseable {
+    final Path root;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final PrintStream oldOut = System.out;
+    private final PrintStream oldErr = System.err;
+
+    CliRunner(String prefix) throws IOException {
+        root = Files.createTempDirectory(Path.of("/tmp"), prefix);
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    /** Exit status of {@code podlab VERB [SUB] --root ROOT ARGS...} ("image" takes a second word). */
+    int status(String verb, String... args) {
+        int words = verb.equals("image") ? 2 : 1;
+        List<String> all = new ArrayList<>(List.of(verb));
+        all.addAll(List.of(args).subList(0, words - 1));
+        all.add("--root");
+        all.add(root.toString());
+        all.addAll(List.of(args).subList(words - 1, args.length));
+        return Main.execute(all.toArray(String[]::new));
+    }
+
+    /** Standard output of one command, whatever its exit status. */
+    String run(String verb, String... args) {
+        out.reset();
+        status(verb, args);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            for (String id : run("ps", "-a", "-q").split("\\s+")) {
+                if (!id.isBlank()) {
+                    status("rm", "-f", id);
+                }
+            }
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+            FileTrees.deleteRecursively(root);
+        }
+    }
+}
