@@ -1,5 +1,6 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.Bytes;
 import dev.podlab.core.cgroup.CgroupResources;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ContainerEngine;

@@ -1,5 +1,6 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.Bytes;
 import dev.podlab.core.rootfs.WritableLayer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,5 +1,6 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.Bytes;
 import dev.podlab.core.image.ImageException;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.registry.PullEvent;

@@ -8,6 +8,7 @@ import dev.podlab.core.cgroup.DeviceRule;
 import dev.podlab.core.cgroup.OomCounter;
 import dev.podlab.core.container.ContainerStatus.Operation;
 import dev.podlab.core.events.EventLog;
+import dev.podlab.core.events.TraceSink;
 import dev.podlab.core.events.StepTimer;
 import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.oci.RuntimeSpec;
@@ -42,7 +43,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -64,6 +67,7 @@ public final class ContainerEngine {
     private final SpecGenerator specs;
     private final Path shim;
     private final SeccompCache seccompCache;
+    private final List<BiConsumer<String, TraceEvent>> traceListeners = new CopyOnWriteArrayList<>();
 
     public ContainerEngine(EngineConfig config) {
         this.config = config;
@@ -98,7 +102,7 @@ public final class ContainerEngine {
         try (var lock = store.lock()) {
             String name = request.name();
             if (name != null && findByName(name).isPresent()) {
-                throw new InvalidConfigException("failed to create container " + name + ": the name is already in use");
+                throw new NameInUseException("failed to create container " + name + ": the name is already in use");
             }
             String id = newId();
             String display = name != null ? name : id.substring(0, 12);
@@ -107,7 +111,7 @@ public final class ContainerEngine {
             try {
                 Files.createDirectories(dir);
                 rollback.push(() -> deleteTree(dir));
-                EventLog events = new EventLog(dir.resolve("events.jsonl"));
+                EventLog events = new EventLog(dir.resolve("events.jsonl"), forwardTo(id));
                 StepTimer timer = new StepTimer(events);
 
                 String unstackable = populator != null && !populator.overlayReady()
@@ -605,7 +609,20 @@ public final class ContainerEngine {
     }
 
     private EventLog events(ContainerRecord r) {
-        return new EventLog(store.containerDir(r.id()).resolve("events.jsonl"));
+        return new EventLog(store.containerDir(r.id()).resolve("events.jsonl"), forwardTo(r.id()));
+    }
+
+    private TraceSink forwardTo(String id) {
+        return traceListeners.isEmpty() ? null : event -> traceListeners.forEach(l -> l.accept(id, event));
+    }
+
+    /**
+     * Every trace event of every container, as it is recorded (the engine service turns them into its event
+     * stream). Listeners run on the caller's thread and must not block.
+     */
+    public AutoCloseable onTrace(BiConsumer<String, TraceEvent> listener) {
+        traceListeners.add(listener);
+        return () -> traceListeners.remove(listener);
     }
 
     private RuntimeSpec readSpec(ContainerRecord r) {

@@ -46,7 +46,7 @@ public enum ContainerStatus {
                 case START -> this == EXITED ? " (create a new one: exited containers are not restarted)" : "";
                 default -> "";
             };
-            throw new ContainerException("failed to " + op.name().toLowerCase().replace('_', ' ') + " container "
+            throw new WrongStateException("failed to " + op.name().toLowerCase().replace('_', ' ') + " container "
                     + container + ": it is " + name().toLowerCase() + hint);
         }
     }

@@ -21,15 +21,25 @@ public final class EventLog implements TraceSink, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final StringBuilder pending = new StringBuilder();
+    private final TraceSink forward;
 
     public EventLog(Path file) {
+        this(file, null);
+    }
+
+    /** Also hands every event to {@code forward} (may be null) as it is recorded. */
+    public EventLog(Path file, TraceSink forward) {
         this.file = file;
+        this.forward = forward;
     }
 
     @Override
     public synchronized void accept(TraceEvent event) {
         try {
             pending.append(JSON.writeValueAsString(event)).append('\n');
+            if (forward != null) {
+                forward.accept(event);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("failed to encode trace event " + event + ": " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package dev.podlab.core.testing;
 
 import dev.podlab.core.cgroup.CgroupManager;
 import dev.podlab.core.cgroup.CgroupManagers;
+import dev.podlab.core.config.EngineSettings;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerRecord;
@@ -47,6 +48,21 @@ public final class TestEngine implements AutoCloseable {
         Path root = Files.createTempDirectory(Path.of("/tmp"), "plt");
         String parent = "podlab-test-" + UUID.randomUUID().toString().substring(0, 8);
         return new TestEngine(root, CgroupManagers.host(), parent);
+    }
+
+    /**
+     * Engine-service settings on this engine's root and cgroup parent: socket {@code <root>/podlab.sock},
+     * runtime files in {@code <root>/run}, metrics every 200 ms.
+     */
+    public EngineSettings serviceSettings() {
+        return EngineSettings.defaults().withOverrides(EngineSettings.Overrides.builder()
+                .stateRoot(root)
+                .runRoot(root.resolve("run"))
+                .socket(root.resolve("podlab.sock"))
+                .cgroupParent(cgroupParent)
+                .metricsInterval("200ms")
+                .metricsHistory("1m")
+                .build());
     }
 
     /** The busybox rootfs, built once per test JVM and shared read-only (containers get overlays). */

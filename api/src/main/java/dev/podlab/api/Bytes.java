@@ -1,10 +1,10 @@
-package dev.podlab.cli;
+package dev.podlab.api;
 
 /** Sizes for people: "532 B", "4.0 KiB", "12.3 MiB". */
-final class Bytes {
+public final class Bytes {
     private Bytes() {}
 
-    static String human(long bytes) {
+    public static String human(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }

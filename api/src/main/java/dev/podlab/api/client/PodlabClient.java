@@ -1,0 +1,144 @@
+package dev.podlab.api.client;
+
+import dev.podlab.api.v1.ContainersGrpc;
+import dev.podlab.api.v1.EngineGrpc;
+import dev.podlab.api.v1.EventsGrpc;
+import dev.podlab.api.v1.ImagesGrpc;
+import dev.podlab.api.v1.MetricsGrpc;
+import dev.podlab.api.v1.VersionRequest;
+import dev.podlab.api.v1.VersionResponse;
+import dev.podlab.core.PodlabException;
+import dev.podlab.core.config.EngineSettings;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection to the engine service: the one client library the CLI, the TUI and the GUI use. Blocking
+ * stubs for calls, async stubs for the streams. {@link #connectOrStart} starts a service in the background
+ * when none answers (see {@link EngineLauncher}).
+ */
+public final class PodlabClient implements AutoCloseable {
+    private final Path socket;
+    private final EventLoopGroup loop;
+    private final ManagedChannel channel;
+
+    private PodlabClient(Path socket) {
+        this.socket = socket;
+        this.loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(loop)
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
+                .usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
+    }
+
+    /** A client of the service on {@code socket}; calls fail with UNAVAILABLE when none is running. */
+    public static PodlabClient connect(Path socket) {
+        return new PodlabClient(socket);
+    }
+
+    /**
+     * A client of the service for these settings, starting one in the background when none answers.
+     *
+     * @param configFile the configuration file the started service should read (null: its default)
+     */
+    public static PodlabClient connectOrStart(EngineSettings settings, Path configFile) {
+        PodlabClient c = connect(settings.socket());
+        if (c.ping(Duration.ofSeconds(2)) != null) {
+            return c;
+        }
+        EngineLauncher.start(settings, configFile, c);
+        return c;
+    }
+
+    /** The service's version, or null when nothing answers within {@code timeout}. */
+    public VersionResponse ping(Duration timeout) {
+        try {
+            return EngineGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .version(VersionRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                    || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    public EngineGrpc.EngineBlockingStub engine() {
+        return EngineGrpc.newBlockingStub(channel);
+    }
+
+    public ContainersGrpc.ContainersBlockingStub containers() {
+        return ContainersGrpc.newBlockingStub(channel);
+    }
+
+    public ContainersGrpc.ContainersStub containersAsync() {
+        return ContainersGrpc.newStub(channel);
+    }
+
+    public ImagesGrpc.ImagesBlockingStub images() {
+        return ImagesGrpc.newBlockingStub(channel);
+    }
+
+    public EventsGrpc.EventsBlockingStub events() {
+        return EventsGrpc.newBlockingStub(channel);
+    }
+
+    public EventsGrpc.EventsStub eventsAsync() {
+        return EventsGrpc.newStub(channel);
+    }
+
+    public MetricsGrpc.MetricsBlockingStub metrics() {
+        return MetricsGrpc.newBlockingStub(channel);
+    }
+
+    public MetricsGrpc.MetricsStub metricsAsync() {
+        return MetricsGrpc.newStub(channel);
+    }
+
+    /** The message a person should see for a failed call: the engine's own line, or what to do. */
+    public static String describe(StatusRuntimeException e, Path socket) {
+        Status s = e.getStatus();
+        if (s.getCode() == Status.Code.UNAVAILABLE && (s.getDescription() == null
+                || s.getDescription().contains("io exception") || s.getCause() != null)) {
+            return "failed to reach the podlab engine on " + socket + ": " + (s.getCause() != null
+                    ? PodlabException.describe(s.getCause()) : s.getCode())
+                    + " (start it with `podlab engine`, or check the socket path)";
+        }
+        return s.getDescription() != null ? s.getDescription() : s.getCode().toString();
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+    }
+}

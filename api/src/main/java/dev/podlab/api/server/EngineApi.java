@@ -1,0 +1,102 @@
+package dev.podlab.api.server;
+
+import dev.podlab.api.v1.EngineGrpc;
+import dev.podlab.api.v1.InfoRequest;
+import dev.podlab.api.v1.InfoResponse;
+import dev.podlab.api.v1.Runtime;
+import dev.podlab.api.v1.VersionRequest;
+import dev.podlab.api.v1.VersionResponse;
+import dev.podlab.core.cgroup.CgroupLayout;
+import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.container.ContainerStatus;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeSet;
+
+/** Version and host facts. */
+final class EngineApi extends EngineGrpc.EngineImplBase {
+    private final EngineService service;
+
+    EngineApi(EngineService service) {
+        this.service = service;
+    }
+
+    @Override
+    public void version(VersionRequest request, StreamObserver<VersionResponse> out) {
+        Errors.unary(out, () -> VersionResponse.newBuilder()
+                .setVersion(Versions.podlab())
+                .setApiVersion("v1")
+                .setPid(ProcessHandle.current().pid())
+                .setStartedAt(service.startedAt().getEpochSecond() * 1_000_000_000L + service.startedAt().getNano())
+                .setStateRoot(service.settings().stateRoot().toString())
+                .setSocket(service.socket().toString())
+                .build());
+    }
+
+    @Override
+    public void info(InfoRequest request, StreamObserver<InfoResponse> out) {
+        Errors.unary(out, () -> {
+            CgroupLayout layout = service.engine().cgroups().layout();
+            List<ContainerRecord> containers = service.engine().list();
+            var s = service.settings();
+            var b = InfoResponse.newBuilder()
+                    .setVersion(Versions.podlab())
+                    .setKernel(System.getProperty("os.version"))
+                    .setCgroupVersion(layout.hybrid() ? "hybrid" : layout.version().name().toLowerCase())
+                    .setCgroupParent(s.engineConfig(service.engine().cgroups()).cgroupParent())
+                    .addAllCgroupControllers(new TreeSet<>(layout.controllerMounts().keySet()))
+                    .setDefaultRuntime(s.defaultRuntime())
+                    .setContainers(containers.size())
+                    .setContainersRunning((int) containers.stream()
+                            .filter(r -> r.status() == ContainerStatus.RUNNING).count())
+                    .setImages(service.images().store().list().size())
+                    .setHostMemoryBytes(memTotal())
+                    .setHostCpus(java.lang.Runtime.getRuntime().availableProcessors())
+                    .setStateRoot(s.stateRoot().toString())
+                    .setMetricsInterval(text(s.metrics().interval()))
+                    .setMetricsHistory(text(s.metrics().history()))
+                    .setEngineRssBytes(rss())
+                    .addAllRepaired(service.repaired());
+            s.runtimeClasses().forEach((name, rc) -> b.addRuntimes(Runtime.newBuilder().setName(name)
+                    .setHandler(rc.handler()).setWorks(rc.handler().equals("builtin"))
+                    .setVersion(rc.handler().equals("builtin") ? "podlab-shim " + Versions.podlab() : "")
+                    .setReason(rc.handler().equals("builtin") ? "" : "handler " + rc.handler()
+                            + " is not available in this build")));
+            return b.build();
+        });
+    }
+
+    static String text(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
+    private static long memTotal() {
+        return procKb(Path.of("/proc/meminfo"), "MemTotal:");
+    }
+
+    private static long rss() {
+        return procKb(Path.of("/proc/self/status"), "VmRSS:");
+    }
+
+    private static long procKb(Path file, String key) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).replace("kB", "").strip()) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Unknown on this host: reported as 0.
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,327 @@
+package dev.podlab.api.server;
+
+import dev.podlab.api.v1.Event;
+import dev.podlab.core.PodlabException;
+import dev.podlab.core.cgroup.CgroupManager;
+import dev.podlab.core.cgroup.CgroupManagers;
+import dev.podlab.core.config.EngineSettings;
+import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.container.ContainerStatus;
+import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.image.ImageService;
+import dev.podlab.core.metrics.MetricsSampler;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The engine service: the one process that owns a state root. It holds the root's lock, reconciles
+ * records with reality on start, watches every live container for its exit, samples cgroup metrics,
+ * keeps the recent events, and serves podlab.v1 on a unix socket. Closing it stops serving but leaves
+ * every container running under its shim; the next service picks them up.
+ */
+public final class EngineService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineService.class);
+    /** Events kept for replay (about 2 MB at a few hundred bytes each). */
+    static final int EVENT_HISTORY = 10_000;
+
+    private final EngineSettings settings;
+    private final EngineLock lock;
+    private final ContainerEngine engine;
+    private final ImageService images;
+    private final EventHub events = new EventHub(EVENT_HISTORY);
+    private final MetricsSampler sampler;
+    private final Map<String, MetricsSampler.Target> targets = new ConcurrentHashMap<>();
+    private final Map<String, Thread> watchers = new ConcurrentHashMap<>();
+    private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    private final Instant startedAt = Instant.now();
+    private final List<String> repaired;
+    private final AutoCloseable traceSubscription;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Server server;
+    private volatile boolean closed;
+
+    private EngineService(EngineSettings settings, EngineLock lock, CgroupManager cgroups) {
+        this.settings = settings;
+        this.lock = lock;
+        this.engine = new ContainerEngine(settings.engineConfig(cgroups));
+        this.images = new ImageService(settings.stateRoot(), settings.registryConfig());
+        this.traceSubscription = engine.onTrace(this::onTrace);
+        this.repaired = engine.reconcile().repaired();
+        for (String r : repaired) {
+            events.publish(Event.newBuilder().setTime(TraceEvent.Clock.nowNanos()).setType("engine.repaired")
+                    .setObjectKind("engine").setDetail(r));
+        }
+        this.sampler = MetricsSampler.create(targets::values, cgroups, settings.metrics());
+    }
+
+    /**
+     * Takes the state root's lock, reconciles, starts watching and sampling, and serves on the configured
+     * socket.
+     *
+     * @throws EngineLock.EngineRunningException when another service owns the state root
+     */
+    public static EngineService start(EngineSettings settings) {
+        return start(settings, CgroupManagers.host());
+    }
+
+    public static EngineService start(EngineSettings settings, CgroupManager cgroups) {
+        EngineLock lock = EngineLock.acquire(settings.stateRoot());
+        EngineService service = null;
+        try {
+            service = new EngineService(settings, lock, cgroups);
+            service.watchAll();
+            service.sampler.start();
+            service.serve();
+            service.publish("engine.started", "engine", "", "", "podlab " + Versions.podlab() + " serving on "
+                    + settings.socket() + (service.repaired.isEmpty() ? ""
+                    : "; repaired " + service.repaired.size() + " record(s) at start"));
+            return service;
+        } catch (RuntimeException e) {
+            if (service != null) {
+                service.close();
+            } else {
+                lock.close();
+            }
+            throw e;
+        }
+    }
+
+    public EngineSettings settings() {
+        return settings;
+    }
+
+    public ContainerEngine engine() {
+        return engine;
+    }
+
+    public ImageService images() {
+        return images;
+    }
+
+    public EventHub events() {
+        return events;
+    }
+
+    public MetricsSampler sampler() {
+        return sampler;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** What the reconcile at start repaired. */
+    public List<String> repaired() {
+        return repaired;
+    }
+
+    public Path socket() {
+        return settings.socket();
+    }
+
+    // ---- serving ------------------------------------------------------------------------------
+
+    private void serve() {
+        Path socket = settings.socket();
+        Path dir = socket.toAbsolutePath().getParent();
+        Path staging = null;
+        try {
+            Files.createDirectories(dir);
+            // Bind in a private directory, tighten the mode, then rename into place: the socket is
+            // never reachable with a wider mode, whatever the process umask is.
+            staging = Files.createTempDirectory(dir, ".podlab-sock",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path bound = staging.resolve("s");
+            boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+            workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+            server = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
+                    .channelType(EpollServerDomainSocketChannel.class)
+                    .bossEventLoopGroup(boss)
+                    .workerEventLoopGroup(workers)
+                    .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                    .executor(requests)
+                    .addService(new EngineApi(this))
+                    .addService(new ContainersApi(this))
+                    .addService(new ImagesApi(this))
+                    .addService(new EventsApi(this))
+                    .addService(new MetricsApi(this))
+                    .build()
+                    .start();
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            // We hold the state root's lock, so a socket left at the path belongs to a dead service.
+            Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new PodlabException(PodlabException.failed("serve the podlab API on", socket.toString(), e), e);
+        } finally {
+            if (staging != null) {
+                try {
+                    Files.deleteIfExists(staging.resolve("s"));
+                    Files.deleteIfExists(staging);
+                } catch (IOException e) {
+                    LOG.debug("could not remove {}: {}", staging, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Blocks until the service is closed (by {@link #close()} or the shutdown hook). */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    /**
+     * Stops serving and sampling. Containers keep running under their shims; their records are on disk
+     * (every state change is written when it happens), so nothing needs flushing but the event stream.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (server != null) {
+            publish("engine.stopping", "engine", "", "", "shutting down; containers keep running under their shims");
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                    server.shutdownNow();
+                    server.awaitTermination(2, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                server.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+            try {
+                Files.deleteIfExists(settings.socket());
+            } catch (IOException e) {
+                LOG.warn("failed to remove socket {}: {}", settings.socket(), e.toString());
+            }
+        }
+        sampler.close();
+        watchers.values().forEach(Thread::interrupt);
+        requests.shutdownNow();
+        if (boss != null) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        try {
+            traceSubscription.close();
+        } catch (Exception e) {
+            LOG.debug("trace listener: {}", e.toString());
+        }
+        lock.close();
+    }
+
+    // ---- container bookkeeping ----------------------------------------------------------------
+
+    private void watchAll() {
+        for (ContainerRecord r : engine.list()) {
+            track(r);
+        }
+    }
+
+    /** Samples and watches a live container; forgets an exited one. Called after every state change. */
+    void track(ContainerRecord r) {
+        boolean live = r.status() == ContainerStatus.CREATED || r.status() == ContainerStatus.RUNNING;
+        if (live && r.cgroupPath() != null) {
+            targets.computeIfAbsent(r.id(), id -> new MetricsSampler.Target(id, engine.cgroups().open(r.cgroupPath())));
+        } else {
+            targets.remove(r.id());
+        }
+        if (live && !closed) {
+            watchers.computeIfAbsent(r.id(), id -> Thread.ofVirtual().name("exit-watch-" + r.shortId())
+                    .start(() -> watchExit(id)));
+        }
+    }
+
+    void forget(String id) {
+        targets.remove(id);
+        Thread t = watchers.remove(id);
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    private void watchExit(String id) {
+        try {
+            Optional<ExitRecord> exit = engine.await(id, Duration.ofDays(36_500));
+            if (exit.isPresent() && !closed) {
+                ContainerRecord r = engine.inspect(id);
+                ExitRecord e = exit.get();
+                publish("container.exited", "container", id, name(r), "exit code " + e.exitCode()
+                        + (e.signal() != 0 ? ", signal " + e.signal() : "") + (e.oomKilled() ? ", OOMKilled" : ""));
+                targets.remove(id);
+            }
+        } catch (RuntimeException e) {
+            if (!closed && !Thread.currentThread().isInterrupted()) {
+                // The shim vanished or the container was removed meanwhile: the record says which.
+                LOG.debug("exit watch of {} ended: {}", id, e.toString());
+                try {
+                    ContainerRecord r = engine.inspect(id);
+                    if (r.status() == ContainerStatus.UNKNOWN) {
+                        publish("container.unknown", "container", id, name(r), r.reason());
+                    }
+                } catch (RuntimeException gone) {
+                    // Removed: nothing left to report.
+                }
+                targets.remove(id);
+            }
+        } finally {
+            watchers.remove(id, Thread.currentThread());
+        }
+    }
+
+    // ---- events -------------------------------------------------------------------------------
+
+    private void onTrace(String containerId, TraceEvent e) {
+        events.publish(Event.newBuilder()
+                .setTime(e.startNanos())
+                .setDurationNanos(e.durationNanos())
+                .setType("step")
+                .setObjectKind("container")
+                .setObjectId(containerId)
+                .setStep(Wire.nz(e.step()))
+                .setDetail(Wire.nz(e.detail()))
+                .putAttributes("source", Wire.nz(e.source())));
+    }
+
+    Event publish(String type, String kind, String id, String name, String detail) {
+        return events.publish(Event.newBuilder()
+                .setTime(TraceEvent.Clock.nowNanos())
+                .setType(type)
+                .setObjectKind(kind)
+                .setObjectId(id)
+                .setObjectName(Wire.nz(name))
+                .setDetail(Wire.nz(detail)));
+    }
+
+    static String name(ContainerRecord r) {
+        return r.name() != null ? r.name() : r.shortId();
+    }
+}
