@@ -1,12 +1,9 @@
 package dev.podlab.cli;
 
-import dev.podlab.core.cgroup.CgroupResources;
-import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.api.v1.CreateContainerRequest;
+import dev.podlab.api.v1.Resources;
 import dev.podlab.core.container.InvalidConfigException;
 import dev.podlab.core.container.VolumeMount;
-import dev.podlab.core.image.ImageRecord;
-import dev.podlab.core.image.ImageService;
-import dev.podlab.core.image.run.ImageDefaults;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -63,57 +60,61 @@ final class ContainerOptions {
     @Option(names = {"-t", "--tty"}, description = "Give the container a terminal (pty).")
     boolean tty;
 
-    /** A container from a plain root filesystem directory. */
-    ContainerConfig fromRootfs(List<String> command) {
-        if (command.isEmpty()) {
-            throw new InvalidConfigException("failed to create container: no command given (podlab run --rootfs DIR -- CMD)");
-        }
-        var b = ContainerConfig.builder(rootfs.toAbsolutePath().normalize(), command)
-                .workingDir(workdir != null ? workdir : "/");
-        if (user != null) {
-            int[] ug = numericUser();
-            b.user(ug[0], ug[1]);
-        }
-        return common(b).build();
-    }
-
-    /** A container from a stored image: its config first, then these options on top. */
-    ContainerConfig fromImage(ImageService images, ImageRecord record, List<String> command) {
-        var overrides = new ImageDefaults.Overrides(entrypoint == null ? null : List.of(entrypoint),
-                command.isEmpty() ? null : command, workdir, user);
-        return common(images.containerFrom(record, overrides)).build();
-    }
-
-    private int[] numericUser() {
-        String[] ug = user.split(":", 2);
-        try {
-            int uid = Integer.parseInt(ug[0]);
-            int gid = ug.length > 1 ? Integer.parseInt(ug[1]) : uid;
-            if (uid < 0 || gid < 0) {
-                throw new NumberFormatException();
+    /**
+     * The create request: an image with an optional command, or (with --rootfs) a directory and the command.
+     * Image defaults (entrypoint, cmd, env, user) are applied by the engine.
+     */
+    CreateContainerRequest request(List<String> args) {
+        var b = CreateContainerRequest.newBuilder();
+        if (rootfs != null) {
+            if (args.isEmpty()) {
+                throw new InvalidConfigException("failed to create container: no command given (podlab run --rootfs DIR -- CMD)");
             }
-            return new int[] {uid, gid};
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigException("failed to parse --user \"" + user
-                    + "\": expected UID[:GID] as numbers (names need an image's /etc/passwd)");
+            b.setRootfs(rootfs.toAbsolutePath().normalize().toString()).addAllCommand(args);
+        } else {
+            if (args.isEmpty()) {
+                throw new InvalidConfigException(
+                        "failed to create container: no image given (podlab run IMAGE [CMD...], or --rootfs DIR -- CMD)");
+            }
+            b.setImage(args.get(0)).addAllCommand(args.subList(1, args.size()));
         }
-    }
-
-    private ContainerConfig.Builder common(ContainerConfig.Builder b) {
-        b.name(name).env(env).hostname(hostname).terminal(tty).readOnlyRootfs(readOnly);
-        volumes.forEach(v -> b.volume(VolumeMount.parse(v)));
-        var r = CgroupResources.builder();
+        if (entrypoint != null) {
+            b.addEntrypoint(entrypoint);
+        }
+        if (name != null) {
+            b.setName(name);
+        }
+        if (workdir != null) {
+            b.setWorkingDir(workdir);
+        }
+        if (user != null) {
+            b.setUser(user);
+        }
+        if (hostname != null) {
+            b.setHostname(hostname);
+        }
+        b.addAllEnv(env).setTty(tty).setReadOnlyRootfs(readOnly);
+        for (String v : volumes) {
+            VolumeMount m = VolumeMount.parse(v);
+            b.addVolumes(dev.podlab.api.v1.VolumeMount.newBuilder().setSource(m.source().toAbsolutePath().toString())
+                    .setDestination(m.destination()).setReadOnly(m.readOnly()));
+        }
+        var r = Resources.newBuilder();
         if (memory != null) {
-            r.memoryLimitBytes(Sizes.bytes("--memory", memory));
+            r.setMemoryLimitBytes(Sizes.bytes("--memory", memory));
         }
         if (memorySwap != null) {
-            r.memorySwapLimitBytes(memorySwap.equals("-1") ? -1L : Sizes.bytes("--memory-swap", memorySwap));
+            r.setMemorySwapLimitBytes(memorySwap.equals("-1") ? -1L : Sizes.bytes("--memory-swap", memorySwap));
         }
         if (cpus != null) {
-            r.cpuQuotaMicros(Sizes.cpuQuota(cpus)).cpuPeriodMicros(100_000L);
+            r.setCpuQuotaMicros(Sizes.cpuQuota(cpus)).setCpuPeriodMicros(100_000L);
         }
-        r.cpuShares(cpuShares);
-        r.pidsLimit(pidsLimit);
-        return b.resources(r.build());
+        if (cpuShares != null) {
+            r.setCpuShares(cpuShares);
+        }
+        if (pidsLimit != null) {
+            r.setPidsLimit(pidsLimit);
+        }
+        return b.setResources(r).build();
     }
 }

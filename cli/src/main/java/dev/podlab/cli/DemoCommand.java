@@ -1,22 +1,21 @@
 package dev.podlab.cli;
 
 import dev.podlab.api.Bytes;
-import dev.podlab.core.cgroup.CgroupResources;
-import dev.podlab.core.container.ContainerConfig;
-import dev.podlab.core.container.ContainerEngine;
-import dev.podlab.core.container.ContainerRecord;
-import dev.podlab.core.container.ExitRecord;
-import dev.podlab.core.container.VolumeMount;
-import dev.podlab.core.image.ImageRecord;
+import dev.podlab.api.v1.Container;
+import dev.podlab.api.v1.ContainerRef;
+import dev.podlab.api.v1.CreateContainerRequest;
+import dev.podlab.api.v1.InfoRequest;
+import dev.podlab.api.v1.InspectContainerRequest;
+import dev.podlab.api.v1.RemoveContainerRequest;
+import dev.podlab.api.v1.Resources;
+import dev.podlab.api.v1.VersionRequest;
+import dev.podlab.api.v1.WaitContainerRequest;
 import dev.podlab.core.image.build.SampleImages;
-import dev.podlab.core.image.run.ImageDefaults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** The quick start's main job: one container from the sample image, what it sees, and how it was made. */
@@ -44,33 +43,39 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ContainerEngine e = engine.open();
         var images = engine.images();
         var samples = SampleImages.ensure(images.store(), SampleImages.recipesDir());
-        ImageRecord busybox = images.require("localhost/podlab/busybox:latest");
-        System.out.println("podlab demo: a container from the sample image " + busybox.reference().familiar()
+        var client = engine.client();
+        var info = client.engine().info(InfoRequest.getDefaultInstance());
+        System.out.println("podlab demo: a container from the sample image podlab/busybox"
                 + " with 64 MiB of memory, 0.5 CPU and at most 64 processes");
-        System.out.println("state root " + engine.root() + ", cgroups " + e.cgroups().layout().version()
-                + (e.cgroups().layout().hybrid() ? " (hybrid)" : "") + "; sample images: "
+        System.out.println("engine pid " + client.engine().version(VersionRequest.getDefaultInstance()).getPid()
+                + ", state root " + engine.root() + ", cgroups " + info.getCgroupVersion() + "; sample images: "
                 + samples.stream().map(si -> si.reference().familiar() + (si.built() ? " (built now)" : ""))
                         .collect(java.util.stream.Collectors.joining(", ")));
         System.out.println();
         Path script = engine.root().resolve("samples/demo.sh");
+        Files.createDirectories(script.getParent());
         Files.writeString(script, SCRIPT);
-        ContainerConfig config = images.containerFrom(busybox,
-                        new ImageDefaults.Overrides(List.of("/bin/sh"), List.of("/demo.sh"), "/", "0"))
-                .volume(new VolumeMount(script, "/demo.sh", true))
-                .resources(CgroupResources.builder().memoryLimitBytes(64L << 20).cpuQuotaMicros(50_000L)
-                        .cpuPeriodMicros(100_000L).pidsLimit(64L).build())
+        var request = CreateContainerRequest.newBuilder()
+                .setImage("localhost/podlab/busybox:latest")
+                .addEntrypoint("/bin/sh").addCommand("/demo.sh").setWorkingDir("/").setUser("0")
+                .addVolumes(dev.podlab.api.v1.VolumeMount.newBuilder().setSource(script.toString())
+                        .setDestination("/demo.sh").setReadOnly(true))
+                .setResources(Resources.newBuilder().setMemoryLimitBytes(64L << 20).setCpuQuotaMicros(50_000L)
+                        .setCpuPeriodMicros(100_000L).setPidsLimit(64L))
                 .build();
-        ContainerRecord r = e.create(config, images.populator(busybox));
+        Container c = client.containers().create(request).getContainer();
         try {
-            e.start(r.id());
-            LogsCommand.print(e, r.id(), true, false);
-            ExitRecord exit = e.await(r.id(), Duration.ofMinutes(1)).orElseThrow();
+            client.containers().start(ContainerRef.newBuilder().setId(c.getId()).build());
+            LogsCommand.print(client, c.getId(), true, false);
+            Container done = client.containers().waitExit(WaitContainerRequest.newBuilder().setId(c.getId()).build())
+                    .getContainer();
             System.out.println();
-            System.out.println("== how podlab made it (container " + r.shortId() + ", exit code " + exit.exitCode() + ") ==");
-            InspectCommand.printTrace(e.trace(r.id()));
+            System.out.println("== how podlab made it (container " + c.getId().substring(0, 12) + ", exit code "
+                    + done.getExit().getExitCode() + ") ==");
+            InspectCommand.printTrace(client.containers().inspect(InspectContainerRequest.newBuilder()
+                    .setId(c.getId()).setTrace(true).build()).getTraceList());
             System.out.println();
             System.out.println();
             var layers = images.analyze("localhost/podlab/layers-demo:latest");
@@ -78,10 +83,10 @@ final class DemoCommand implements Callable<Integer> {
                     + "(efficiency %.0f%%): podlab image layers localhost/podlab/layers-demo%n", layers.layers().size(),
                     Bytes.human(layers.wastedBytes()), layers.efficiency() * 100);
             System.out.println("Next: podlab run -d --name web localhost/podlab/busybox sleep 600; podlab exec web ps; "
-                    + "podlab inspect web");
-            return exit.exitCode();
+                    + "podlab inspect web; podlab events; podlab stats");
+            return done.getExit().getExitCode();
         } finally {
-            e.remove(r.id(), true);
+            client.containers().remove(RemoveContainerRequest.newBuilder().setId(c.getId()).setForce(true).build());
         }
     }
 }

@@ -1,7 +1,8 @@
 package dev.podlab.cli;
 
 import dev.podlab.api.Bytes;
-import dev.podlab.core.rootfs.WritableLayer;
+import dev.podlab.api.v1.Change;
+import dev.podlab.api.v1.ContainerRef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -18,8 +19,9 @@ final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        for (WritableLayer.Change c : engine.open().changes(container)) {
-            System.out.println(c.kind() + " " + c.path() + (c.size() > 0 ? "  (" + Bytes.human(c.size()) + ")" : ""));
+        for (Change c : engine.client().containers().changes(ContainerRef.newBuilder().setId(container).build())
+                .getChangesList()) {
+            System.out.println(c.getKind() + " " + c.getPath() + (c.getSize() > 0 ? "  (" + Bytes.human(c.getSize()) + ")" : ""));
         }
         return 0;
     }

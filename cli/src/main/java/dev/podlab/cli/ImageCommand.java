@@ -1,6 +1,10 @@
 package dev.podlab.cli;
 
 import dev.podlab.api.Bytes;
+import dev.podlab.api.v1.Image;
+import dev.podlab.api.v1.ListImagesRequest;
+import dev.podlab.api.v1.PruneImagesRequest;
+import dev.podlab.api.v1.RemoveImageRequest;
 import dev.podlab.core.image.ImageException;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageReference;
@@ -37,16 +41,17 @@ final class ImageCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static void printList(List<ImageRecord> images) {
-        System.out.printf("%-40s  %-12s  %-12s  %10s%n", "IMAGE", "TAG", "IMAGE ID", "SIZE");
-        for (ImageRecord r : images) {
-            ImageReference ref = r.reference();
+    static void printList(List<Image> images) {
+        var t = new Table("IMAGE", "TAG", "IMAGE ID", "SIZE", "CREATED");
+        for (Image i : images) {
+            ImageReference ref = ImageReference.parse(i.getNames(0));
             String name = ref.familiar();
             int colon = name.lastIndexOf(':');
             String repo = ref.tag() != null && colon > 0 ? name.substring(0, colon) : name;
-            System.out.printf("%-40s  %-12s  %-12s  %10s%n", repo, ref.tag() == null ? "<none>" : ref.tag(),
-                    r.id().shortHex(), Bytes.human(r.size()));
+            t.row(repo, ref.tag() == null ? "<none>" : ref.tag(), i.getId().substring(i.getId().indexOf(':') + 1, i.getId().indexOf(':') + 13),
+                    Bytes.human(i.getSizeBytes()), i.getCreated() == 0 ? "" : Durations.sinceNanos(i.getCreated()) + " ago");
         }
+        t.print(System.out, true);
     }
 
     @Command(name = "ls", aliases = "list", description = "List stored images.")
@@ -56,7 +61,7 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            printList(engine.images().store().list());
+            printList(engine.client().images().list(ListImagesRequest.getDefaultInstance()).getImagesList());
             return 0;
         }
     }
@@ -190,11 +195,9 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var service = engine.images();
             for (String i : images) {
-                ImageRecord r = service.require(i);
-                service.store().untag(r.reference());
-                System.out.println("untagged " + r.reference());
+                engine.client().images().remove(RemoveImageRequest.newBuilder().setReference(i).build())
+                        .getRemovedList().forEach(r -> System.out.println("untagged " + r));
             }
             return 0;
         }
@@ -207,9 +210,7 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Set<Path> inUse = new HashSet<>();
-            engine.open().list().forEach(c -> inUse.addAll(c.config().layers()));
-            System.out.println(engine.images().prune(inUse));
+            System.out.println(engine.client().images().prune(PruneImagesRequest.getDefaultInstance()).getSummary());
             return 0;
         }
     }

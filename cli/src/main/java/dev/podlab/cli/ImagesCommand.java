@@ -1,5 +1,6 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.v1.ListImagesRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -12,7 +13,7 @@ final class ImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ImageCommand.printList(engine.images().store().list());
+        ImageCommand.printList(engine.client().images().list(ListImagesRequest.getDefaultInstance()).getImagesList());
         return 0;
     }
 }

@@ -1,17 +1,19 @@
 package dev.podlab.cli;
 
-import dev.podlab.core.container.ContainerEngine;
-import dev.podlab.core.container.ContainerRecord;
-import dev.podlab.core.events.TraceEvent;
-import dev.podlab.core.state.ContainerStore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.podlab.api.v1.Container;
+import dev.podlab.api.v1.InfoRequest;
+import dev.podlab.api.v1.InspectContainerRequest;
+import dev.podlab.api.v1.InspectContainerResponse;
+import dev.podlab.api.v1.TraceStep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "inspect", description = "Show a container: state, cgroups, namespaces, the step trace and config.json.")
@@ -25,7 +27,7 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Print only the step trace.")
     boolean traceOnly;
 
-    @Option(names = {"-o", "--output"}, description = "text or json (default ${DEFAULT-VALUE}).")
+    @Option(names = {"-o", "--output"}, description = "text, json or yaml (default ${DEFAULT-VALUE}).")
     String output = "text";
 
     @Parameters(paramLabel = "CONTAINER")
@@ -33,40 +35,46 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ContainerEngine e = engine.open();
+        Output.check(output, "inspect container " + container, "text", "json", "yaml");
+        var client = engine.client();
+        InspectContainerResponse r = client.containers().inspect(InspectContainerRequest.newBuilder()
+                .setId(container).setConfigJson(configOnly).setTrace(!configOnly).build());
         if (configOnly) {
-            System.out.println(e.configJson(container));
+            System.out.println(r.getConfigJson());
             return 0;
         }
-        ContainerRecord r = e.inspect(container);
-        List<TraceEvent> trace = e.trace(container);
         if (traceOnly) {
-            printTrace(trace);
+            printTrace(r.getTraceList());
             return 0;
         }
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("record", r);
-        doc.put("cgroups", e.cgroupDirectories(container));
-        doc.put("namespaces", e.namespaces(container));
-        doc.put("trace", trace);
-        if (output.equals("json")) {
-            System.out.println(ContainerStore.JSON.writeValueAsString(doc));
+        if (!output.equals("text")) {
+            ObjectNode doc = new ObjectMapper().createObjectNode();
+            doc.set("record", new ObjectMapper().readTree(r.getRecordJson()));
+            doc.set("cgroups", Output.tree(r).path("cgroupPaths"));
+            doc.set("namespaces", Output.tree(r).path("namespaces"));
+            doc.set("trace", Output.tree(r.getTraceList()));
+            Output.print(doc, output);
             return 0;
         }
-        System.out.println("Container " + r.id() + (r.name() != null ? " (" + r.name() + ")" : ""));
-        System.out.println("  status:    " + PsCommand.status(r) + (r.reason() != null ? " - " + r.reason() : ""));
-        System.out.println("  runtime:   " + r.runtime() + ", shim pid " + r.shimPid() + ", init pid " + r.initPid());
-        System.out.println("  command:   " + String.join(" ", r.config().command()));
-        System.out.println("  rootfs:    " + (r.config().image() != null ? "image " + r.config().image() + ", " : "")
-                + r.config().layers().size() + " read-only layer(s) under a private upper directory (overlayfs)");
-        System.out.println("  log:       " + r.logPath());
-        r.warnings().forEach(w -> System.out.println("  warning:   " + w));
-        System.out.println("Cgroups (" + e.cgroups().layout().version() + (e.cgroups().layout().hybrid() ? ", hybrid" : "") + "):");
-        e.cgroupDirectories(container).forEach((k, v) -> System.out.println("  " + pad(k.isEmpty() ? "unified" : k) + v));
+        Container c = r.getContainer();
+        var info = client.engine().info(InfoRequest.getDefaultInstance());
+        System.out.println("Container " + c.getId() + (c.getName().isEmpty() ? "" : " (" + c.getName() + ")"));
+        System.out.println("  status:    " + PsCommand.status(c) + (c.getReason().isEmpty() ? "" : " - " + c.getReason()));
+        System.out.println("  runtime:   " + c.getRuntime() + ", shim pid " + c.getShimPid() + ", init pid " + c.getInitPid());
+        System.out.println("  command:   " + String.join(" ", c.getCommandList()));
+        System.out.println("  rootfs:    " + (c.getImage().isEmpty() ? "a directory" : "image " + c.getImage())
+                + ", read-only layer(s) under a private upper directory (overlayfs)");
+        System.out.println("  log:       " + c.getLogPath());
+        c.getWarningsList().forEach(w -> System.out.println("  warning:   " + w));
+        System.out.println("Cgroups (" + info.getCgroupVersion() + "):");
+        r.getCgroupPathsMap().forEach((k, v) -> System.out.println("  " + pad(k.isEmpty() ? "unified" : k) + v));
+        if (r.getCgroupPathsMap().isEmpty()) {
+            System.out.println("  (none: the container is not running; it was " + c.getCgroupPath() + ")");
+        }
         System.out.println("Namespaces of init (inode numbers identify them; equal numbers mean shared):");
-        e.namespaces(container).forEach((k, v) -> System.out.println("  " + pad(k) + v));
+        r.getNamespacesMap().forEach((k, v) -> System.out.println("  " + pad(k) + v));
         System.out.println("Trace:");
-        printTrace(trace);
+        printTrace(r.getTraceList());
         System.out.println("config.json: podlab inspect --config-json " + container);
         return 0;
     }
@@ -75,13 +83,13 @@ final class InspectCommand implements Callable<Integer> {
         return String.format("%-10s ", s);
     }
 
-    static void printTrace(List<TraceEvent> unsorted) {
-        List<TraceEvent> trace = unsorted.stream()
-                .sorted(java.util.Comparator.comparingLong(TraceEvent::startNanos)).toList();
-        long t0 = trace.isEmpty() ? 0 : trace.get(0).startNanos();
-        for (TraceEvent ev : trace) {
-            System.out.printf("  +%9s  %-6s %-22s %10s  %s%n", Durations.precise(ev.startNanos() - t0), ev.source(),
-                    ev.step(), ev.durationNanos() == 0 ? "" : Durations.precise(ev.durationNanos()), ev.detail());
+    static void printTrace(List<TraceStep> unsorted) {
+        List<TraceStep> trace = unsorted.stream().sorted(Comparator.comparingLong(TraceStep::getStart)).toList();
+        long t0 = trace.isEmpty() ? 0 : trace.get(0).getStart();
+        for (TraceStep ev : trace) {
+            System.out.printf("  +%9s  %-6s %-22s %10s  %s%n", Durations.precise(ev.getStart() - t0), ev.getSource(),
+                    ev.getStep(), ev.getDurationNanos() == 0 ? "" : Durations.precise(ev.getDurationNanos()),
+                    ev.getDetail());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.v1.KillContainerRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,7 +21,8 @@ final class KillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        engine.open().kill(container, Signals.parse(signal));
+        int number = Signals.parse(signal);
+        engine.client().containers().kill(KillContainerRequest.newBuilder().setId(container).setSignal(number).build());
         return 0;
     }
 }

@@ -1,15 +1,17 @@
 package dev.podlab.cli;
 
-import dev.podlab.core.container.ContainerEngine;
-import dev.podlab.core.container.ContainerStatus;
-import dev.podlab.core.logs.CriLogLine;
-import dev.podlab.core.logs.LogFollower;
+import dev.podlab.api.client.PodlabClient;
+import dev.podlab.api.v1.LogEntry;
+import dev.podlab.api.v1.LogsRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Instant;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
 
 @Command(name = "logs", description = "Print a container's log (stored in Kubernetes CRI format).")
@@ -23,32 +25,34 @@ final class LogsCommand implements Callable<Integer> {
     @Option(names = {"-t", "--timestamps"}, description = "Show each line's timestamp.")
     boolean timestamps;
 
+    @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines (without --follow).")
+    int tail;
+
     @Parameters(paramLabel = "CONTAINER")
     String container;
 
     @Override
     public Integer call() throws Exception {
-        print(engine.open(), container, follow, timestamps);
+        print(engine.client(), LogsRequest.newBuilder().setId(container).setFollow(follow).setTail(tail).build(),
+                timestamps);
         return 0;
     }
 
-    static void print(ContainerEngine e, String ref, boolean follow, boolean timestamps) throws Exception {
-        var path = e.logPath(ref);
-        LogFollower.read(path, follow, () -> {
-            ContainerStatus s = e.inspect(ref).status();
-            return s == ContainerStatus.EXITED || s == ContainerStatus.UNKNOWN;
-        }, line -> emit(line, timestamps));
-        System.out.flush();
+    static void print(PodlabClient c, String id, boolean follow, boolean timestamps) throws IOException {
+        print(c, LogsRequest.newBuilder().setId(id).setFollow(follow).build(), timestamps);
     }
 
-    private static void emit(CriLogLine l, boolean timestamps) {
-        PrintStream out = l.stream().equals("stderr") ? System.err : System.out;
-        if (timestamps) {
-            out.print(l.time() + " ");
+    static void print(PodlabClient c, LogsRequest request, boolean timestamps) throws IOException {
+        Iterator<LogEntry> lines = c.containers().logs(request);
+        while (lines.hasNext()) {
+            LogEntry l = lines.next();
+            PrintStream out = l.getStream().equals("stderr") ? System.err : System.out;
+            if (timestamps) {
+                out.print(Instant.ofEpochSecond(0, l.getTime()) + " ");
+            }
+            l.getData().writeTo(out);
+            out.flush();
         }
-        out.print(l.text());
-        if (!l.partial()) {
-            out.print('\n');
-        }
+        System.out.flush();
     }
 }

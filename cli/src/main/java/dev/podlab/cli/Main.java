@@ -1,5 +1,8 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.ApiStatus;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import dev.podlab.core.PodlabException;
 import dev.podlab.core.container.ContainerException;
 import picocli.CommandLine;
@@ -11,9 +14,10 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "A Linux container workbench: run containers and pods on swappable engines, and see every step.",
         subcommands = {
-                RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, StopCommand.class,
+                EngineCommand.class, RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, StopCommand.class,
                 KillCommand.class, RmCommand.class, InspectCommand.class, PullCommand.class, ImagesCommand.class,
                 ImageCommand.class, LoginCommand.class, LogoutCommand.class, SamplesCommand.class, DiffCommand.class, DemoCommand.class, DoctorCommand.class,
+                EventsCommand.class, StatsCommand.class, InfoCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -41,12 +45,26 @@ public final class Main implements Runnable {
             if (ex instanceof ContainerException ce) {
                 return ce.exitCode();
             }
+            if (ex instanceof StatusRuntimeException se) {
+                return ApiStatus.exitCode(se);
+            }
             return 125;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            EngineOptions.closeClients();
+        }
     }
 
     static String oneLine(Throwable ex) {
+        if (ex instanceof StatusRuntimeException se) {
+            if (se.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                return "failed to reach the podlab engine: " + ApiStatus.message(se)
+                        + " (is it running? podlab engine starts it in the foreground)";
+            }
+            return ApiStatus.message(se).replace('\n', ' ');
+        }
         String m = ex instanceof PodlabException ? ex.getMessage() : PodlabException.describe(ex);
         return m == null ? ex.toString() : m.replace('\n', ' ');
     }

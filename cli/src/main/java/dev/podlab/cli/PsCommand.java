@@ -1,12 +1,13 @@
 package dev.podlab.cli;
 
-import dev.podlab.core.container.ContainerRecord;
-import dev.podlab.core.container.ContainerStatus;
-import dev.podlab.core.state.ContainerStore;
+import dev.podlab.api.v1.Container;
+import dev.podlab.api.v1.ListContainersRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "ps", description = "List containers.")
@@ -20,41 +21,47 @@ final class PsCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Only ids.")
     boolean quiet;
 
-    @Option(names = {"-o", "--output"}, description = "table or json (default ${DEFAULT-VALUE}).")
+    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Only containers with this label (repeatable).")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = {"-o", "--output"}, description = "table, json or yaml (default ${DEFAULT-VALUE}).")
     String output = "table";
 
     @Override
-    public Integer call() throws Exception {
-        var list = engine.open().list().stream()
-                .filter(r -> all || r.status() != ContainerStatus.EXITED).toList();
-        if (output.equals("json")) {
-            System.out.println(ContainerStore.JSON.writeValueAsString(list));
+    public Integer call() {
+        Output.check(output, "list containers", "table", "json", "yaml");
+        var req = ListContainersRequest.newBuilder().setAll(all);
+        for (String l : labels) {
+            int eq = l.indexOf('=');
+            if (eq <= 0) {
+                throw new dev.podlab.core.container.InvalidConfigException("failed to parse --label \"" + l
+                        + "\": expected KEY=VALUE");
+            }
+            req.putLabelSelector(l.substring(0, eq), l.substring(eq + 1));
+        }
+        List<Container> list = engine.client().containers().list(req.build()).getContainersList();
+        if (!output.equals("table")) {
+            Output.print(Output.tree(list), output);
             return 0;
         }
-        if (!output.equals("table")) {
-            throw new dev.podlab.core.container.InvalidConfigException("failed to list containers: unknown output \""
-                    + output + "\" (table or json)");
+        if (quiet) {
+            list.forEach(c -> System.out.println(c.getId()));
+            return 0;
         }
-        if (!quiet) {
-            System.out.printf("%-12s  %-16s  %-22s  %-8s  %s%n", "CONTAINER", "NAME", "STATUS", "CREATED", "COMMAND");
+        var t = new Table("CONTAINER", "NAME", "IMAGE", "STATUS", "CREATED", "COMMAND");
+        for (Container c : list) {
+            t.row(c.getId().substring(0, 12), c.getName(), c.getImage().isEmpty() ? "(rootfs)" : c.getImage(),
+                    status(c), Durations.sinceNanos(c.getCreatedAt()) + " ago", String.join(" ", c.getCommandList()));
         }
-        for (ContainerRecord r : list) {
-            if (quiet) {
-                System.out.println(r.id());
-                continue;
-            }
-            System.out.printf("%-12s  %-16s  %-22s  %-8s  %s%n", r.shortId(), r.name() == null ? "" : r.name(),
-                    status(r), Durations.sinceNanos(r.createdAt()), String.join(" ", r.config().command()));
-        }
+        t.print(System.out, true);
         return 0;
     }
 
-    static String status(ContainerRecord r) {
-        return switch (r.status()) {
-            case EXITED -> "exited (" + r.exit().exitCode() + ")" + (r.exit().oomKilled() ? " OOMKilled" : "")
-                    + " " + Durations.sinceNanos(r.exit().finishedAt()) + " ago";
-            case UNKNOWN -> "unknown";
-            default -> r.status().display();
+    static String status(Container c) {
+        return switch (c.getState()) {
+            case "exited" -> "exited (" + c.getExit().getExitCode() + ")" + (c.getExit().getOomKilled() ? " OOMKilled" : "")
+                    + " " + Durations.sinceNanos(c.getExit().getFinishedAt()) + " ago";
+            default -> c.getState();
         };
     }
 }

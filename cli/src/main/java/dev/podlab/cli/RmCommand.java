@@ -1,6 +1,6 @@
 package dev.podlab.cli;
 
-import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.api.v1.RemoveContainerRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,9 +22,8 @@ final class RmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ContainerEngine e = engine.open();
         for (String c : containers) {
-            e.remove(c, force);
+            engine.client().containers().remove(RemoveContainerRequest.newBuilder().setId(c).setForce(force).build());
             System.out.println(c);
         }
         return 0;

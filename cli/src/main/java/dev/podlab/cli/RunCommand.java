@@ -1,15 +1,17 @@
 package dev.podlab.cli;
 
-import dev.podlab.core.container.ContainerEngine;
-import dev.podlab.core.container.ContainerRecord;
-import dev.podlab.core.container.ExitRecord;
+import dev.podlab.api.client.PodlabClient;
+import dev.podlab.api.v1.Container;
+import dev.podlab.api.v1.ContainerRef;
+import dev.podlab.api.v1.RemoveContainerRequest;
+import dev.podlab.api.v1.WaitContainerRequest;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -30,49 +32,37 @@ final class RunCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..*", paramLabel = "IMAGE [CMD...]",
             description = "The image and an optional command; with --rootfs, only the command.")
-    List<String> args = new java.util.ArrayList<>();
-
-    private String image() {
-        if (args.isEmpty()) {
-            throw new dev.podlab.core.container.InvalidConfigException(
-                    "failed to create container: no image given (podlab run IMAGE [CMD...], or --rootfs DIR -- CMD)");
-        }
-        return args.get(0);
-    }
+    List<String> args = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        ContainerEngine e = engine.open();
-        ContainerRecord r;
-        if (container.rootfs != null) {
-            r = e.create(container.fromRootfs(args));
-        } else {
-            var images = engine.images();
-            var image = images.require(image());
-            r = e.create(container.fromImage(images, image, args.subList(1, args.size())), images.populator(image));
-        }
-        r.warnings().forEach(w -> System.err.println("podlab: warning: " + w));
+        var request = container.request(args);
+        PodlabClient c = engine.client();
+        Container created = c.containers().create(request).getContainer();
+        created.getWarningsList().forEach(w -> System.err.println("podlab: warning: " + w));
+        ContainerRef ref = ContainerRef.newBuilder().setId(created.getId()).build();
         try {
-            e.start(r.id());
+            c.containers().start(ref);
         } catch (RuntimeException ex) {
             if (remove) {
-                e.remove(r.id(), true);
+                c.containers().remove(RemoveContainerRequest.newBuilder().setId(created.getId()).setForce(true).build());
             }
             throw ex;
         }
         if (detach) {
-            System.out.println(r.id());
+            System.out.println(created.getId());
             return 0;
         }
-        LogsCommand.print(e, r.id(), true, false);
-        ExitRecord exit = e.await(r.id(), Duration.ofDays(365)).orElseThrow();
-        if (exit.oomKilled()) {
-            System.err.println("podlab: container " + (r.name() != null ? r.name() : r.shortId())
-                    + " was killed by the kernel's OOM killer (memory limit reached)");
+        LogsCommand.print(c, created.getId(), true, false);
+        Container done = c.containers().waitExit(WaitContainerRequest.newBuilder().setId(created.getId()).build())
+                .getContainer();
+        if (done.getExit().getOomKilled()) {
+            System.err.println("podlab: container " + (done.getName().isEmpty() ? done.getId().substring(0, 12)
+                    : done.getName()) + " was killed by the kernel's OOM killer (memory limit reached)");
         }
         if (remove) {
-            e.remove(r.id(), true);
+            c.containers().remove(RemoveContainerRequest.newBuilder().setId(created.getId()).setForce(true).build());
         }
-        return exit.exitCode();
+        return done.getExit().getExitCode();
     }
 }

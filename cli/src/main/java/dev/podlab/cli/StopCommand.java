@@ -1,12 +1,11 @@
 package dev.podlab.cli;
 
-import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.api.v1.StopContainerRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -23,9 +22,9 @@ final class StopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ContainerEngine e = engine.open();
         for (String c : containers) {
-            e.stop(c, Duration.ofSeconds(seconds));
+            engine.client().containers().stop(StopContainerRequest.newBuilder().setId(c).setGraceSeconds(seconds)
+                    .setHasGrace(true).build());
             System.out.println(c);
         }
         return 0;

@@ -1,5 +1,9 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.server.EngineService;
+import dev.podlab.core.config.EngineSettings;
+import dev.podlab.core.config.EngineSettingsLoader;
+import dev.podlab.core.testing.HostRequirements;
 import dev.podlab.core.state.FileTrees;
 
 import java.io.ByteArrayOutputStream;
@@ -12,7 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the CLI in-process on a throw-away state root with stdout and stderr captured.
+ * Runs the CLI in-process on a throw-away state root, served by an engine service in this JVM, with
+ * stdout and stderr captured.
  * {@link #close()} force-removes the containers it made, restores the streams and deletes the root.
  */
 final class CliRunner implements AutoCloseable {
@@ -22,8 +27,14 @@ final class CliRunner implements AutoCloseable {
     private final PrintStream oldOut = System.out;
     private final PrintStream oldErr = System.err;
 
+    /** The engine service of {@link #root}, in this JVM: the CLI finds it on {@code <root>/podlab.sock}. */
+    final EngineService service;
+
     CliRunner(String prefix) throws IOException {
+        HostRequirements.requireRoot();
         root = Files.createTempDirectory(Path.of("/tmp"), prefix);
+        service = EngineService.start(EngineSettingsLoader.loadDefault().withOverrides(EngineSettings.Overrides.builder()
+                .stateRoot(root).runRoot(root.resolve("run")).socket(root.resolve("podlab.sock")).build()));
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
@@ -59,6 +70,7 @@ final class CliRunner implements AutoCloseable {
                 }
             }
         } finally {
+            service.close();
             System.setOut(oldOut);
             System.setErr(oldErr);
             FileTrees.deleteRecursively(root);

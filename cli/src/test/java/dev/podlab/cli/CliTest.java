@@ -75,7 +75,7 @@ class CliTest {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("ps", "-o", "json"));
         assertThat(json.size()).isEqualTo(1);
         assertThat(json.get(0).get("name").asText()).isEqualTo("web");
-        assertThat(json.get(0).get("status").asText()).isEqualTo("RUNNING");
+        assertThat(json.get(0).get("state").asText()).isEqualTo("running");
         assertThat(status("exec", "web", "sh", "-c", "exit 3")).isEqualTo(3);
         String inspect = run("inspect", "web");
         assertThat(inspect).contains("Container " + id + " (web)", "Namespaces of init", "pid ", "Trace:", "pivot_root");

@@ -7,7 +7,6 @@ import dev.podlab.api.v1.ImagesGrpc;
 import dev.podlab.api.v1.MetricsGrpc;
 import dev.podlab.api.v1.VersionRequest;
 import dev.podlab.api.v1.VersionResponse;
-import dev.podlab.core.PodlabException;
 import dev.podlab.core.config.EngineSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -117,18 +116,6 @@ public final class PodlabClient implements AutoCloseable {
 
     public MetricsGrpc.MetricsStub metricsAsync() {
         return MetricsGrpc.newStub(channel);
-    }
-
-    /** The message a person should see for a failed call: the engine's own line, or what to do. */
-    public static String describe(StatusRuntimeException e, Path socket) {
-        Status s = e.getStatus();
-        if (s.getCode() == Status.Code.UNAVAILABLE && (s.getDescription() == null
-                || s.getDescription().contains("io exception") || s.getCause() != null)) {
-            return "failed to reach the podlab engine on " + socket + ": " + (s.getCause() != null
-                    ? PodlabException.describe(s.getCause()) : s.getCode())
-                    + " (start it with `podlab engine`, or check the socket path)";
-        }
-        return s.getDescription() != null ? s.getDescription() : s.getCode().toString();
     }
 
     @Override

@@ -378,7 +378,7 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         Errors.unary(out, () -> {
             var b = ChangesResponse.newBuilder();
             engine.changes(ref(req.getId())).forEach(c -> b.addChanges(Change.newBuilder()
-                    .setPath(c.path()).setKind(String.valueOf(c.kind()))));
+                    .setPath(c.path()).setKind(String.valueOf(c.kind())).setSize(c.size())));
             return b.build();
         });
     }

@@ -1,12 +1,15 @@
 package dev.podlab.api.server;
 
+import dev.podlab.api.ApiStatus;
 import dev.podlab.core.PodlabException;
 import dev.podlab.core.config.ConfigException;
+import dev.podlab.core.container.ContainerException;
 import dev.podlab.core.container.InvalidConfigException;
 import dev.podlab.core.container.NameInUseException;
 import dev.podlab.core.container.NotFoundException;
 import dev.podlab.core.container.WrongStateException;
 import dev.podlab.core.image.ImageException;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -41,7 +44,9 @@ final class Errors {
             }
         };
         String message = t instanceof PodlabException ? t.getMessage() : PodlabException.describe(t);
-        return status.withDescription(message).withCause(t).asRuntimeException();
+        Metadata trailers = new Metadata();
+        trailers.put(ApiStatus.EXIT_CODE, Integer.toString(t instanceof ContainerException ce ? ce.exitCode() : 125));
+        return status.withDescription(message).withCause(t).asRuntimeException(trailers);
     }
 
     private static boolean isNotFound(ImageException e) {

@@ -50,7 +50,7 @@ public final class Wire {
                 .setOomKilled(e.oomKilled())
                 .setStartedAt(e.startedAt())
                 .setFinishedAt(e.finishedAt())
-                .setReason(e.oomKilled() ? "OOMKilled" : e.exitCode() == 0 ? "Completed" : "Error")
+                .setReason(e.reason())
                 .build();
     }
 
