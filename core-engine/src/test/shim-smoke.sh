@@ -299,6 +299,19 @@ D=$T/badplan; mkdir -p "$D"; printf 'version 1\nfoo bar\n' > "$D/plan"
 create "$D"
 check "unknown directive rejected" test "$(cat "$D/create.out")" = 'error failed to parse plan line 2: unknown directive "foo"'
 
+echo "== OCI mode: plan checks and a runtime that refuses"
+D=$T/ociterm; mkdir -p "$D"; printf 'version 1\nid x\noci-runtime /bin/false\noci-root %s/ocistate\nterminal\n' "$T" > "$D/plan"
+create "$D"
+check "OCI plan: terminal refused" test "$(cat "$D/create.out")" = 'error failed to parse plan: terminal containers are not supported on OCI runtimes (they need --console-socket)'
+D=$T/ociargs; mkdir -p "$D"; printf 'version 1\nid x\noci-runtime /bin/false\noci-root %s/ocistate\nargs sh\n' "$T" > "$D/plan"
+create "$D"
+check "OCI plan: container directives refused" test "$(cat "$D/create.out")" = 'error failed to parse plan: an OCI plan takes no container directives (the runtime reads config.json)'
+printf '#!/bin/sh\necho "refused: $*" >&2\nexit 3\n' > "$T/refusing-runtime"; chmod +x "$T/refusing-runtime"
+D=$T/ocirefuse; mkdir -p "$D"; printf 'version 1\nid c1\noci-runtime %s/refusing-runtime\noci-root %s/ocistate\nlog %s/container.log\n' "$T" "$T" "$D" > "$D/plan"
+create "$D"
+check "OCI create failure: exit 1 with the runtime's words" bash -c "grep -qx 1 '$D/create.rc' && test \"\$(tail -1 '$D/create.out')\" = 'error $T/refusing-runtime create exited with status 3: refused: --root $T/ocistate create --bundle $D --pid-file $D/oci.pid c1'"
+check "OCI create failure: nothing left" bash -c "test ! -e '$D/ctl.sock' && test ! -e '$D/shim.pid' && test ! -e '$D/init.pid'"
+
 echo "== exec"
 D=$(container execd </dev/null -- sleep 1000)
 create "$D"; ctl "$D" start > /dev/null

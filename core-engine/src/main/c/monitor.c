@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "log.h"
+#include "oci.h"
 #include "record.h"
 #include "report.h"
 
@@ -80,6 +81,7 @@ struct shim
   const char *dir;
   int dirfd;
   const char *oom_counter;
+  const char *oci_runtime, *oci_root;  /* OCI mode: start runs `RUNTIME start` */
   const char *cgroups[MAX_CGROUPS];
   size_t ncgroups;
   enum state state;
@@ -415,6 +417,31 @@ on_init_exit (struct shim *s, int status)
 
 /* ---- control requests ------------------------------------------------------ */
 
+/* OCI mode: `RUNTIME start ID` lets the runtime's init exec; it returns
+ * once the exec is under way. Blocking here is short and loses nothing:
+ * signals queue in the signalfd, output in the pipes. */
+static void
+start_oci (struct shim *s, struct client *c)
+{
+  struct shim_error err = { 0 };
+  struct step st;
+  char line[700];
+
+  step_begin (&st);
+  if (oci_run (s->oci_runtime, s->oci_root, "start", s->id, &err) < 0)
+    {
+      snprintf (line, sizeof (line), "error %s\n", err.msg);
+      client_reply (s, c, line);
+      return;
+    }
+  step_end (&st);
+  s->started_at = st.start;
+  if (s->state == ST_CREATED)
+    s->state = ST_RUNNING;
+  snprintf (line, sizeof (line), "step oci-start %" PRId64 " %" PRId64 "\nok\n", st.start, st.duration);
+  client_reply (s, c, line);
+}
+
 static void
 request (struct shim *s, struct client *c, char *req)
 {
@@ -428,6 +455,8 @@ request (struct shim *s, struct client *c, char *req)
         { client_reply (s, c, "error container is already running\n"); return; }
       if (s->state == ST_STOPPED)
         { client_reply (s, c, "error container is not running\n"); return; }
+      if (s->oci_runtime)
+        { start_oci (s, c); return; }
       if (write_all (s->sync_fd, "s", 1) < 0)
         { client_reply (s, c, "error container is not running\n"); return; }
       close (s->sync_fd);
@@ -650,6 +679,10 @@ parse_args (struct shim *s, int argc, char **argv, struct shim_error *err)
         s->id = v;
       else if (KEY ("oom-counter"))
         s->oom_counter = v;
+      else if (KEY ("oci-runtime"))
+        s->oci_runtime = v;
+      else if (KEY ("oci-root"))
+        s->oci_root = v;
       else if (KEY ("oom-base"))
         {
           s->oom_base = strtoull (v, NULL, 10);
@@ -680,8 +713,10 @@ parse_args (struct shim *s, int argc, char **argv, struct shim_error *err)
         return shim_error_set (err, 0, "monitor: bad argument \"%s\"", a);
     }
   s->init_pid = pid;
-  if (s->dir == NULL || s->dirfd < 0 || pid <= 0 || s->listenfd < 0 || s->sync_fd < 0 || s->report_fd < 0
-      || s->logfd < 0 || stdout_fd < 0)
+  /* OCI mode has no init pipes: the runtime starts the container. */
+  if (s->dir == NULL || s->dirfd < 0 || pid <= 0 || s->listenfd < 0
+      || (s->oci_runtime == NULL && (s->sync_fd < 0 || s->report_fd < 0))
+      || (s->oci_runtime != NULL && s->oci_root == NULL) || s->logfd < 0 || stdout_fd < 0)
     return shim_error_set (err, 0, "monitor: missing arguments");
   if (s->oom_counter == NULL)
     s->oom_base_ok = false;
@@ -738,7 +773,7 @@ monitor_main (int argc, char **argv)
   s.epfd = epoll_create1 (EPOLL_CLOEXEC);
   if (s.sigfd < 0 || s.epfd < 0 || epoll_add (&s, s.sigfd, &s.w_sig, W_SIGNAL, NULL) < 0
       || epoll_add (&s, s.listenfd, &s.w_listen, W_LISTEN, NULL) < 0
-      || epoll_add (&s, s.report_fd, &s.w_report, W_REPORT, NULL) < 0)
+      || (s.report_fd >= 0 && epoll_add (&s, s.report_fd, &s.w_report, W_REPORT, NULL) < 0))
     goto fail;
   for (int i = 0; i < s.nstreams; i++)
     if (epoll_add (&s, s.streams[i].fd, &s.w_stream[i], W_STREAM, &s.streams[i]) < 0)

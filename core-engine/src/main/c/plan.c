@@ -1,5 +1,6 @@
 /* Parser of the launch plan (docs/shim.md, "Launch plan format"). */
 #include "plan.h"
+#include "oci.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -569,7 +570,8 @@ directive (struct parser *p)
           || strcmp (d, "hostname") == 0 || strcmp (d, "readonly-rootfs") == 0 || strcmp (d, "mkdir") == 0
           || strcmp (d, "device") == 0 || strcmp (d, "symlink") == 0 || strcmp (d, "masked") == 0
           || strcmp (d, "readonly") == 0 || strcmp (d, "sysctl") == 0 || strcmp (d, "log") == 0
-          || strcmp (d, "oom-counter") == 0 || strcmp (d, "oom-score-adj") == 0)
+          || strcmp (d, "oom-counter") == 0 || strcmp (d, "oom-score-adj") == 0 || strcmp (d, "oci-runtime") == 0
+          || strcmp (d, "oci-root") == 0)
         return perr (p, "directive \"%s\" is not allowed in an exec plan", d);
     }
 
@@ -683,6 +685,10 @@ directive (struct parser *p)
     return want_args (p, 0, 0) < 0 ? -1 : (pl->terminal = true, 0);
   if (strcmp (d, "log") == 0)
     return want_args (p, 1, 1) < 0 || need_abs (p, p->tok[1]) < 0 ? -1 : (pl->log = p->tok[1], 0);
+  if (strcmp (d, "oci-runtime") == 0)
+    return want_args (p, 1, 1) < 0 || need_abs (p, p->tok[1]) < 0 ? -1 : (pl->oci_runtime = p->tok[1], 0);
+  if (strcmp (d, "oci-root") == 0)
+    return want_args (p, 1, 1) < 0 || need_abs (p, p->tok[1]) < 0 ? -1 : (pl->oci_root = p->tok[1], 0);
   return perr (p, "unknown directive \"%s\"", d);
 }
 
@@ -734,6 +740,8 @@ plan_load (const char *path, enum plan_kind kind, struct plan *plan, struct shim
     }
   if (!seen_version)
     return shim_error_set (err, EINVAL, "failed to parse plan: \"version 1\" missing");
+  if (plan->oci_runtime || plan->oci_root)
+    return oci_plan_check (plan, err);
   if (plan->nargs == 0)
     return shim_error_set (err, EINVAL, "failed to parse plan: no \"args\"");
   if (kind == PLAN_CREATE && plan->rootfs == NULL)

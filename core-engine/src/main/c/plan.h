@@ -173,6 +173,11 @@ struct plan
   int oom_counter_version;  /* 1 or 2 */
   bool terminal;
   const char *log;
+
+  /* OCI mode (oci.h): an OCI runtime creates the container, the shim only
+   * supervises it. */
+  const char *oci_runtime;  /* the runtime binary, or NULL */
+  const char *oci_root;     /* its --root state directory */
 };
 
 enum plan_kind

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "namespaces.h"
+#include "oci.h"
 #include "record.h"
 #include "report.h"
 
@@ -279,6 +280,24 @@ listen_ctl (struct shim *s, struct shim_error *err)
   return 0;
 }
 
+/* OCI mode: the runtime creates the container with our pipes as its
+ * stdio; we are already the child subreaper, so its init becomes ours. */
+static int
+create_oci (struct shim *s, int io[3], struct shim_error *err)
+{
+  struct step st;
+  int ret;
+
+  step_begin (&st);
+  ret = oci_create (s->plan, s->dir, s->dirfd, io, s->nstreams > 1 ? s->streams[1].fd : -1, &s->init_pid, err);
+  close_child_ends (io);
+  if (ret < 0)
+    return -1;
+  step_end (&st);
+  report_hold_step (&s->held, "oci-create", &st);
+  return 0;
+}
+
 static int
 create (struct shim *s, struct shim_error *err)
 {
@@ -297,13 +316,20 @@ create (struct shim *s, struct shim_error *err)
     report_hold (&s->held, "warn oom-counter %s: no oom_kill counter, OOM kills will not be detected",
                  s->plan->oom_counter);
   ret = setup_stdio (s, io, err);
-  if (ret == 0)
+  if (ret == 0 && s->plan->oci_runtime)
+    ret = create_oci (s, io, err);
+  else if (ret == 0)
     ret = clone_init (s, io, err);
   close_child_ends (io);
-  if (ret < 0 || join_cgroups (s, err) < 0)
+  if (ret < 0)
     return -1;
-  if (write_all (s->sync_fd, "c", 1) < 0)
-    return shim_fail (err, errno, "signal the container init");
+  if (!s->plan->oci_runtime)
+    {
+      if (join_cgroups (s, err) < 0)
+        return -1;
+      if (write_all (s->sync_fd, "c", 1) < 0)
+        return shim_fail (err, errno, "signal the container init");
+    }
 
   /* While init sets itself up (on another CPU, with luck): the pid files,
    * the control socket and the event sources. Nobody looks at them before
@@ -315,6 +341,8 @@ create (struct shim *s, struct shim_error *err)
   if (write_atomic (s->dirfd, s->dir, "init.pid", buf, err) < 0 || listen_ctl (s, err) < 0)
     return -1;
 
+  if (s->plan->oci_runtime)
+    return 0; /* created by the runtime, waiting in its own way for start */
   if (await_ready (s, err) < 0)
     return -1;
   fcntl (s->report_fd, F_SETFL, O_NONBLOCK);
@@ -408,8 +436,16 @@ handover (struct shim *s)
   ARG ("id=%s", p->id ? p->id : "");
   ARG ("init=%d", (int) s->init_pid);
   ARG ("listen=%d", s->listenfd);
-  ARG ("sync=%d", s->sync_fd);
-  ARG ("report=%d", s->report_fd);
+  if (p->oci_runtime)
+    {
+      ARG ("oci-runtime=%s", p->oci_runtime);
+      ARG ("oci-root=%s", p->oci_root);
+    }
+  else
+    {
+      ARG ("sync=%d", s->sync_fd);
+      ARG ("report=%d", s->report_fd);
+    }
   ARG ("log=%d", s->logfd);
   ARG ("stdout=%d", s->streams[0].fd);
   if (s->nstreams > 1)

@@ -280,6 +280,38 @@ class EngineServiceTest {
     }
 
     @Test
+    void runtimesAreListedWithVerdictsAndAContainerRunsOnRunc() throws Exception {
+        dev.podlab.core.testing.HostRequirements.requireCommand("runc");
+        var runtimes = client.engine().runtimes(dev.podlab.api.v1.RuntimesRequest.getDefaultInstance());
+        assertThat(runtimes.getDefaultRuntime()).isEqualTo("builtin");
+        assertThat(runtimes.getRuntimesList()).anySatisfy(r -> {
+            assertThat(r.getName()).isEqualTo("runc");
+            assertThat(r.getWorks()).as(r.getReason()).isTrue();
+            assertThat(r.getVersion()).contains("runc");
+        });
+        Container c = client.containers().create(CreateContainerRequest.newBuilder()
+                .setRootfs(TestEngine.rootfs().toString()).setRuntime("runc")
+                .addAllCommand(List.of("sh", "-c", "echo on runc; exit 5")).build()).getContainer();
+        assertThat(c.getRuntime()).isEqualTo("runc");
+        client.containers().start(ref(c.getId()));
+        var done = client.containers().waitExit(WaitContainerRequest.newBuilder().setId(c.getId()).build());
+        assertThat(done.getContainer().getExit().getExitCode()).isEqualTo(5);
+        List<String> lines = new ArrayList<>();
+        client.containers().logs(LogsRequest.newBuilder().setId(c.getId()).build())
+                .forEachRemaining(l -> lines.add(l.getData().toStringUtf8()));
+        assertThat(lines).containsExactly("on runc\n");
+        client.containers().remove(RemoveContainerRequest.newBuilder().setId(c.getId()).build());
+        var refused = runtimes.getRuntimesList().stream().filter(r -> !r.getWorks()).findFirst();
+        if (refused.isPresent()) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () -> client.containers()
+                    .create(CreateContainerRequest.newBuilder().setRootfs(TestEngine.rootfs().toString())
+                            .setRuntime(refused.get().getName()).addCommand("true").build()));
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(e.getStatus().getDescription()).contains(refused.get().getReason());
+        }
+    }
+
+    @Test
     void badRequestsGetTheRightStatusAndAMessageThatSaysWhat() throws Exception {
         assertThat(code(() -> client.containers().start(ref("no-such-container")))).isEqualTo(Status.Code.NOT_FOUND);
         assertThat(code(() -> client.containers().start(ref("")))).isEqualTo(Status.Code.INVALID_ARGUMENT);

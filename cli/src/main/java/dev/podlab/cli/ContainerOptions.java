@@ -16,6 +16,10 @@ final class ContainerOptions {
             description = "Run from a root filesystem directory instead of an image (then every argument is the command).")
     Path rootfs;
 
+    @Option(names = "--runtime", paramLabel = "NAME",
+            description = "Runtime class to run on: builtin, runc, crun, youki... (default: the engine's; see podlab runtimes).")
+    String runtime;
+
     @Option(names = "--name", description = "Name of the container.")
     String name;
 
@@ -83,6 +87,9 @@ final class ContainerOptions {
         }
         if (name != null) {
             b.setName(name);
+        }
+        if (runtime != null) {
+            b.setRuntime(runtime);
         }
         if (workdir != null) {
             b.setWorkingDir(workdir);

@@ -131,11 +131,7 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         if (req.hasResources()) {
             b.resources(Wire.resources(req.getResources()));
         }
-        if (!req.getRuntime().isEmpty() && !req.getRuntime().equals(service.settings().defaultRuntime())) {
-            throw new InvalidConfigException("failed to create container: runtime \"" + req.getRuntime()
-                    + "\" is not available in this build (runtime classes: "
-                    + String.join(", ", service.settings().runtimeClasses().keySet()) + ")");
-        }
+        b.runtime(req.getRuntime().isEmpty() ? service.settings().defaultRuntime() : req.getRuntime());
         ContainerConfig config = b.build();
         return populator == null ? engine.create(config) : engine.create(config, populator);
     }

@@ -4,11 +4,14 @@ import dev.podlab.api.v1.EngineGrpc;
 import dev.podlab.api.v1.InfoRequest;
 import dev.podlab.api.v1.InfoResponse;
 import dev.podlab.api.v1.Runtime;
+import dev.podlab.api.v1.RuntimesRequest;
+import dev.podlab.api.v1.RuntimesResponse;
 import dev.podlab.api.v1.VersionRequest;
 import dev.podlab.api.v1.VersionResponse;
 import dev.podlab.core.cgroup.CgroupLayout;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ContainerStatus;
+import dev.podlab.core.runtime.RuntimeCatalog;
 import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
@@ -62,13 +65,27 @@ final class EngineApi extends EngineGrpc.EngineImplBase {
                     .setMetricsHistory(text(s.metrics().history()))
                     .setEngineRssBytes(rss())
                     .addAllRepaired(service.repaired());
-            s.runtimeClasses().forEach((name, rc) -> b.addRuntimes(Runtime.newBuilder().setName(name)
-                    .setHandler(rc.handler()).setWorks(rc.handler().equals("builtin"))
-                    .setVersion(rc.handler().equals("builtin") ? "podlab-shim " + Versions.podlab() : "")
-                    .setReason(rc.handler().equals("builtin") ? "" : "handler " + rc.handler()
-                            + " is not available in this build")));
+            runtimes(b::addRuntimes);
             return b.build();
         });
+    }
+
+    @Override
+    public void runtimes(RuntimesRequest request, StreamObserver<RuntimesResponse> out) {
+        Errors.unary(out, () -> {
+            var b = RuntimesResponse.newBuilder().setDefaultRuntime(service.settings().defaultRuntime());
+            runtimes(b::addRuntimes);
+            return b.build();
+        });
+    }
+
+    /** Every runtime class with its verdict; the first call probes each OCI runtime once (cached on disk). */
+    private void runtimes(java.util.function.Consumer<Runtime> sink) {
+        for (RuntimeCatalog.Entry e : service.engine().runtimes().entries()) {
+            sink.accept(Runtime.newBuilder().setName(e.name()).setHandler(e.handler())
+                    .setPath(e.binary() == null ? "" : e.binary().toString()).setVersion(Wire.nz(e.version()))
+                    .setWorks(e.works()).setReason(Wire.nz(e.reason())).build());
+        }
     }
 
     static String text(Duration d) {

@@ -9,6 +9,7 @@ import dev.podlab.core.container.NameInUseException;
 import dev.podlab.core.container.NotFoundException;
 import dev.podlab.core.container.WrongStateException;
 import dev.podlab.core.image.ImageException;
+import dev.podlab.core.runtime.RuntimeUnavailableException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -34,6 +35,7 @@ final class Errors {
             case InvalidConfigException e -> Status.INVALID_ARGUMENT;
             case ConfigException e -> Status.INVALID_ARGUMENT;
             case WrongStateException e -> Status.FAILED_PRECONDITION;
+            case RuntimeUnavailableException e -> Status.FAILED_PRECONDITION;
             case ImageException e when isNotFound(e) -> Status.NOT_FOUND;
             case ImageException e -> Status.UNAVAILABLE;
             case IllegalArgumentException e -> Status.INVALID_ARGUMENT;

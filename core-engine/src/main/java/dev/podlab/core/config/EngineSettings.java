@@ -96,7 +96,7 @@ public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri,
 
     /** The container engine's settings: state root and cgroup parent, with the given cgroup driver. */
     public EngineConfig engineConfig(CgroupManager cgroups) {
-        return new EngineConfig(stateRoot, cgroups, cgroupParent);
+        return new EngineConfig(stateRoot, cgroups, cgroupParent, runtimeClasses);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param image          the image the layers come from (reference and id), null for a directory
  * @param namespacePaths namespaces to join instead of creating ("network" -> "/run/netns/x"),
  *                       how pods share namespaces between their containers
+ * @param runtime        the runtime (class) name that runs the container, {@code builtin} by default
  */
 public record ContainerConfig(
         String name,
@@ -34,9 +35,15 @@ public record ContainerConfig(
         CgroupResources resources,
         List<VolumeMount> volumes,
         Map<String, String> namespacePaths,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        String runtime) {
+
+    /** The runtime every container gets unless it names another. */
+    public static final String DEFAULT_RUNTIME = "builtin";
 
     public ContainerConfig {
+        // Records written before runtimes were selectable have none: they ran on the built-in one.
+        runtime = runtime == null || runtime.isBlank() ? DEFAULT_RUNTIME : runtime;
         layers = List.copyOf(layers);
         command = List.copyOf(command);
         env = List.copyOf(env);
@@ -90,6 +97,7 @@ public record ContainerConfig(
         private final List<VolumeMount> volumes = new ArrayList<>();
         private final Map<String, String> namespaces = new LinkedHashMap<>();
         private final Map<String, String> labels = new LinkedHashMap<>();
+        private String runtime = DEFAULT_RUNTIME;
 
         private Builder(List<Path> layers, String image, List<String> command) {
             this.layers = List.copyOf(layers);
@@ -110,10 +118,11 @@ public record ContainerConfig(
         public Builder volume(VolumeMount v) { volumes.add(v); return this; }
         public Builder joinNamespace(String type, String path) { namespaces.put(type, path); return this; }
         public Builder label(String k, String v) { labels.put(k, v); return this; }
+        public Builder runtime(String v) { this.runtime = v; return this; }
 
         public ContainerConfig build() {
             return new ContainerConfig(name, layers, image, command, env, workingDir, uid, gid, groups, hostname,
-                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels);
+                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime);
         }
     }
 }

@@ -16,8 +16,8 @@ import dev.podlab.core.oci.SpecGenerator;
 import dev.podlab.core.rootfs.OverlaySnapshotter;
 import dev.podlab.core.rootfs.RootfsPopulator;
 import dev.podlab.core.rootfs.WritableLayer;
-import dev.podlab.core.runtime.builtin.LaunchPlan;
-import dev.podlab.core.runtime.builtin.PlanCompiler;
+import dev.podlab.core.runtime.RuntimeCatalog;
+import dev.podlab.core.runtime.RuntimeHandler;
 import dev.podlab.core.runtime.builtin.SeccompCache;
 import dev.podlab.core.runtime.builtin.ShimBinary;
 import dev.podlab.core.runtime.builtin.ShimClient;
@@ -29,7 +29,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -66,7 +65,7 @@ public final class ContainerEngine {
     private final OverlaySnapshotter snapshots = new OverlaySnapshotter();
     private final SpecGenerator specs;
     private final Path shim;
-    private final SeccompCache seccompCache;
+    private final RuntimeCatalog runtimes;
     private final List<BiConsumer<String, TraceEvent>> traceListeners = new CopyOnWriteArrayList<>();
 
     public ContainerEngine(EngineConfig config) {
@@ -76,7 +75,13 @@ public final class ContainerEngine {
         this.specs = new SpecGenerator(new SpecGenerator.HostFacts(cgroups.layout().version(),
                 HostInfo.nofileHardLimit()));
         this.shim = ShimBinary.locate(config.root());
-        this.seccompCache = SeccompCache.forShim(config.root(), shim);
+        this.runtimes = RuntimeCatalog.open(config.root(), shim, SeccompCache.forShim(config.root(), shim), cgroups,
+                config.cgroupParent(), config.runtimeClasses());
+    }
+
+    /** The runtimes containers can be created on, with the verdict whether each works here. */
+    public RuntimeCatalog runtimes() {
+        return runtimes;
     }
 
     public EngineConfig config() {
@@ -99,6 +104,9 @@ public final class ContainerEngine {
      */
     public ContainerRecord create(ContainerConfig request, RootfsPopulator populator) {
         validate(request);
+        // Before anything is made: a runtime that does not work here fails fast with its reason.
+        RuntimeHandler runtime = runtimes.require(request.runtime());
+        runtime.check(request);
         try (var lock = store.lock()) {
             String name = request.name();
             if (name != null && findByName(name).isPresent()) {
@@ -131,8 +139,10 @@ public final class ContainerEngine {
                 rollback.push(() -> snapshots.unmount(dir));
 
                 String cgroupPath = config.cgroupParent() + "/" + id;
+                // Absolute (from the hierarchy roots), so an OCI runtime uses the very cgroup podlab creates.
                 SpecGenerator.Result generated = timer.time("generate config.json", "OCI runtime spec "
-                        + RuntimeSpec.OCI_VERSION, () -> specs.generate(id, request, snap.merged().toString(), cgroupPath));
+                        + RuntimeSpec.OCI_VERSION, () -> specs.generate(id, request, snap.merged().toString(),
+                                "/" + cgroupPath));
                 RuntimeSpec spec = generated.spec();
                 writeFile(dir.resolve("config.json"), ContainerStore.JSON.writeValueAsBytes(spec));
                 List<String> warnings = new ArrayList<>(generated.warnings());
@@ -154,18 +164,19 @@ public final class ContainerEngine {
 
                 Path log = dir.resolve("container.log");
                 Optional<OomCounter> oom = cgroups.oomCounter(cgroup);
-                LaunchPlan plan = seccompCache.attach(PlanCompiler.compile(id, spec, new PlanCompiler.HostSide(
-                        snap.merged(), cgroups.procsFiles(cgroup), oom.map(OomCounter::file).orElse(null),
-                        oom.map(o -> o.format().name().toLowerCase()).orElse(null), log)));
-                writeFile(dir.resolve("plan"), plan.render().getBytes(StandardCharsets.UTF_8));
-
-                ShimClient.Created created = timer.time("run shim create", shim.toString(),
-                        () -> new ShimClient(shim, dir).create(display));
+                RuntimeHandler.Target target = new RuntimeHandler.Target(id, display, dir);
+                var launch = new RuntimeHandler.Launch(target, spec, snap.merged(), cgroups.procsFiles(cgroup),
+                        oom.map(OomCounter::file).orElse(null),
+                        oom.map(o -> o.format().name().toLowerCase()).orElse(null), log);
+                // Pushed before create: a create that fails half-way may leave runtime state behind.
+                rollback.push(() -> runtime.delete(target));
+                RuntimeHandler.Created created = timer.time("run shim create", runtime.info().name() + " via "
+                        + shim, () -> runtime.create(launch));
                 created.steps().forEach(events);
                 warnings.addAll(created.warnings());
                 created.warnings().forEach(w -> events.accept(TraceEvent.instant("shim", "warning", w)));
 
-                ContainerRecord record = new ContainerRecord(id, name, "builtin", ContainerStatus.CREATED, request,
+                ContainerRecord record = new ContainerRecord(id, name, request.runtime(), ContainerStatus.CREATED, request,
                         TraceEvent.Clock.nowNanos(), created.shimPid(), created.initPid(), cgroupPath,
                         log.toString(), null, null, warnings);
                 store.save(record, true);
@@ -189,7 +200,7 @@ public final class ContainerEngine {
         List<TraceEvent> steps;
         try (EventLog events = events(r)) {
             steps = new StepTimer(events).time("start", "init execs " + r.config().command().get(0),
-                    () -> client(r).start(display(r)));
+                    () -> handler(r).start(target(r)));
             steps.forEach(events);
         }
         try (var lock = store.lock()) {
@@ -209,7 +220,7 @@ public final class ContainerEngine {
     public void kill(String ref, int signal) {
         ContainerRecord r = resolve(ref);
         r.status().check(Operation.KILL, display(r));
-        client(r).kill(signal, display(r));
+        handler(r).kill(target(r), signal);
         try (EventLog events = events(r)) {
             events.accept(TraceEvent.instant("engine", "signal", "sent signal " + signal + " to init"));
         }
@@ -226,24 +237,25 @@ public final class ContainerEngine {
         if (r.status() == ContainerStatus.EXITED || r.status() == ContainerStatus.UNKNOWN) {
             return r;
         }
-        ShimClient c = client(r);
+        RuntimeHandler c = handler(r);
+        RuntimeHandler.Target tg = target(r);
         long t0 = System.nanoTime();
         long wall = TraceEvent.Clock.nowNanos();
         int signal = r.status() == ContainerStatus.CREATED ? SIGKILL : SIGTERM;
         try {
-            c.kill(signal, display(r));
+            c.kill(tg, signal);
         } catch (ShimClient.ShimUnreachable gone) {
             return inspect(r.id());
         }
-        Optional<ExitRecord> exit = c.awaitExit(grace);
+        Optional<ExitRecord> exit = c.awaitExit(tg, grace);
         String how = "SIG" + (signal == SIGKILL ? "KILL" : "TERM") + " sufficed";
         if (exit.isEmpty()) {
             try {
-                c.kill(SIGKILL, display(r));
+                c.kill(tg, SIGKILL);
             } catch (ShimClient.ShimUnreachable gone) {
                 // It exited between the timeout and the kill: fine.
             }
-            exit = c.awaitExit(Duration.ofSeconds(30));
+            exit = c.awaitExit(tg, Duration.ofSeconds(30));
             how = "SIGTERM ignored for " + grace.toMillis() + " ms, escalated to SIGKILL";
         }
         try (EventLog events = events(r)) {
@@ -263,7 +275,7 @@ public final class ContainerEngine {
         if (r.exit() != null) {
             return Optional.of(r.exit());
         }
-        Optional<ExitRecord> e = client(r).awaitExit(timeout);
+        Optional<ExitRecord> e = handler(r).awaitExit(target(r), timeout);
         if (e.isPresent()) {
             inspect(r.id());
         }
@@ -275,16 +287,18 @@ public final class ContainerEngine {
     public void remove(String ref, boolean force) {
         ContainerRecord r = resolve(ref);
         r.status().check(force ? Operation.FORCE_REMOVE : Operation.REMOVE, display(r));
+        RuntimeHandler h = handler(r);
         if (r.status() == ContainerStatus.RUNNING || r.status() == ContainerStatus.CREATED) {
-            ShimClient c = client(r);
             try {
-                c.kill(SIGKILL, display(r));
-                c.awaitExit(Duration.ofSeconds(30));
+                h.kill(target(r), SIGKILL);
+                h.awaitExit(target(r), Duration.ofSeconds(30));
             } catch (ShimClient.ShimUnreachable gone) {
                 // Already exited: nothing to kill.
             }
         }
         try (var lock = store.lock()) {
+            // The runtime's own record first: runc removes the cgroup it joined, release() the rest.
+            h.delete(target(r));
             release(r.id(), r.cgroupPath());
         }
     }
@@ -323,7 +337,6 @@ public final class ContainerEngine {
                                ProcessBuilder.Redirect err) {
         ContainerRecord r = resolve(ref);
         r.status().check(Operation.EXEC, display(r));
-        Path dir = store.containerDir(r.id());
         RuntimeSpec spec = readSpec(r);
         RuntimeSpec.Process base = spec.process();
         List<String> env = new ArrayList<>(base.env());
@@ -333,22 +346,12 @@ public final class ContainerEngine {
         var process = new RuntimeSpec.Process(req.terminal() ? Boolean.TRUE : null, user, req.command(), env,
                 req.workingDir() != null ? req.workingDir() : base.cwd(), base.capabilities(), base.rlimits(),
                 base.noNewPrivileges(), base.oomScoreAdj());
-        LaunchPlan plan = seccompCache.attach(PlanCompiler.compileExec(process, spec.linux().seccomp(),
-                cgroups.procsFiles(cgroups.open(r.cgroupPath()))));
-        Path planFile = dir.resolve("exec-" + newId().substring(0, 8) + ".plan");
-        try {
-            writeFile(planFile, plan.render().getBytes(StandardCharsets.UTF_8));
-            Process p = new ProcessBuilder(shim.toString(), "exec", dir.toString(), planFile.toString())
-                    .redirectInput(in).redirectOutput(out).redirectError(err).start();
-            p.onExit().thenRun(() -> deleteQuietly(planFile));
-            try (EventLog events = events(r)) {
-                events.accept(TraceEvent.instant("engine", "exec", String.join(" ", req.command())));
-            }
-            return p;
-        } catch (IOException e) {
-            deleteQuietly(planFile);
-            throw new ContainerException(PodlabException.failed("exec in container", display(r), e), e);
+        Process p = handler(r).exec(target(r), new RuntimeHandler.ExecSpec(process, spec.linux().seccomp(),
+                cgroups.procsFiles(cgroups.open(r.cgroupPath()))), in, out, err);
+        try (EventLog events = events(r)) {
+            events.accept(TraceEvent.instant("engine", "exec", String.join(" ", req.command())));
         }
+        return p;
     }
 
     /** Runs a command to completion (or until {@code timeout}) and collects its output. */
@@ -362,9 +365,13 @@ public final class ContainerEngine {
         try {
             boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
-                // Killing the exec shim kills the process too (PR_SET_PDEATHSIG in the shim).
-                p.destroyForcibly();
-                p.waitFor();
+                // SIGTERM first: an OCI runtime's exec forwards it to the process; the exec shim
+                // takes the process with it on any death (PR_SET_PDEATHSIG).
+                p.destroy();
+                if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor();
+                }
             }
             t1.join();
             t2.join();
@@ -472,6 +479,15 @@ public final class ContainerEngine {
                     // A create in progress in another process holds the lock, so this one is abandoned.
                     new ShimClient(shim, dir).readExit();
                     killShimOf(dir);
+                    // Which runtime it was is unknown without a record: ask each OCI runtime to forget it.
+                    for (var oci : runtimes.ociRuntimes()) {
+                        try {
+                            oci.delete(new RuntimeHandler.Target(id, id.substring(0, 12), dir));
+                        } catch (RuntimeException e) {
+                            repaired.add("runtime " + oci.info().name() + " kept " + id.substring(0, 12) + ": "
+                                    + e.getMessage());
+                        }
+                    }
                     release(id, null);
                     repaired.add("removed half-created container " + id.substring(0, 12));
                     continue;
@@ -608,6 +624,15 @@ public final class ContainerEngine {
         return new ShimClient(shim, store.containerDir(r.id()));
     }
 
+    /** The handler of an existing container: no probe, it must stay manageable whatever the verdict now. */
+    private RuntimeHandler handler(ContainerRecord r) {
+        return runtimes.handler(r.runtime() != null ? r.runtime() : ContainerConfig.DEFAULT_RUNTIME);
+    }
+
+    private RuntimeHandler.Target target(ContainerRecord r) {
+        return new RuntimeHandler.Target(r.id(), display(r), store.containerDir(r.id()));
+    }
+
     private EventLog events(ContainerRecord r) {
         return new EventLog(store.containerDir(r.id()).resolve("events.jsonl"), forwardTo(r.id()));
     }
@@ -656,14 +681,6 @@ public final class ContainerEngine {
             } catch (RuntimeException e) {
                 cause.addSuppressed(e);
             }
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // A leftover exec plan is harmless; it goes with the container directory.
         }
     }
 

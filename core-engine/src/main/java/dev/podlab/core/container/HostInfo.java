@@ -30,6 +30,12 @@ public final class HostInfo {
         }
         try {
             byte[] cmd = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+            // Empty while the process is in execve (the shim becoming its monitor right after
+            // "created"): look again shortly instead of calling a live shim gone.
+            for (int i = 0; i < 20 && cmd.length == 0; i++) {
+                Thread.sleep(5);
+                cmd = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+            }
             int end = 0;
             while (end < cmd.length && cmd[end] != 0) {
                 end++;
@@ -40,6 +46,9 @@ public final class HostInfo {
             boolean zombie = stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
             return !zombie && argv0.contains(exe);
         } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

@@ -1,0 +1,65 @@
+package dev.podlab.core.runtime;
+
+import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.oci.RuntimeSpec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One way of running containers from the engine's config.json: the built-in namespace runtime
+ * or an OCI runtime binary. Every handler keeps podlab-shim as the container's supervisor, so
+ * the control socket, the CRI log and {@code exit.json} look the same whichever runs the
+ * container; what differs is who sets the container up and how extra processes get in.
+ */
+public interface RuntimeHandler {
+
+    /** Which container, where: the id the runtime knows it by, a display name, its directory (the bundle). */
+    record Target(String id, String name, Path dir) {}
+
+    /**
+     * Everything the engine prepared for a container: the document (already written to
+     * {@code dir/config.json}) and the host-side facts the shim needs.
+     */
+    record Launch(Target target, RuntimeSpec spec, Path rootfs, List<Path> cgroupProcsFiles, Path oomCounterFile,
+                  String oomCounterFormat, Path logFile) {}
+
+    /** What create reported: pids, step timings, warnings. */
+    record Created(int initPid, int shimPid, List<TraceEvent> steps, List<String> warnings) {}
+
+    /** An extra process in a running container, with the container's seccomp profile and cgroups. */
+    record ExecSpec(RuntimeSpec.Process process, RuntimeSpec.Seccomp seccomp, List<Path> cgroupProcsFiles) {}
+
+    RuntimeInfo info();
+
+    /** Refuses, before anything is made, what this runtime cannot do (typed {@code InvalidConfigException}). */
+    void check(ContainerConfig request);
+
+    /** Creates the container, stopped before the user's command; the shim supervises it from here on. */
+    Created create(Launch launch);
+
+    /** Lets the container's command run; returns the steps the shim timed. */
+    List<TraceEvent> start(Target target);
+
+    void kill(Target target, int signal);
+
+    /** Waits for the exit record; empty when {@code timeout} passes first. */
+    Optional<ExitRecord> awaitExit(Target target, Duration timeout);
+
+    /** The exit record when the container has exited. */
+    Optional<ExitRecord> readExit(Target target);
+
+    /** Starts an extra process; the caller owns its stdio and lifetime. */
+    Process exec(Target target, ExecSpec spec, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
+                 ProcessBuilder.Redirect err);
+
+    /**
+     * Forgets the container in the runtime's own state (nothing for the built-in runtime);
+     * idempotent, also after a failed create.
+     */
+    void delete(Target target);
+}
