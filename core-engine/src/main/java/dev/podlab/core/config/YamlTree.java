@@ -21,43 +21,61 @@ import java.util.Map;
  * check can name a line and column. Built from Jackson's streaming YAML parser rather than its
  * tree model because the tree model reads an alias ({@code *name}) as the string "name" and keeps
  * the last of two equal keys: here both are refused with their position, and so are tags
- * ({@code !!str}) and second documents.
+ * ({@code !!str}) and, unless {@link #readAll} is used, second documents.
+ *
+ * <p>Public so that other strict YAML readers (pod manifests in {@code dev.podlab.core.pod.manifest})
+ * share the same position-keeping nodes instead of copying them.
  */
-final class YamlTree {
+public final class YamlTree {
     private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
     private static final String CORE_TAG_PREFIX = "tag:yaml.org,2002:";
 
     private YamlTree() {}
 
     /** 1-based position in the text. */
-    record Loc(int line, int column) {}
+    public record Loc(int line, int column) {}
 
-    sealed interface Node permits MapNode, ListNode, Scalar {
+    public sealed interface Node permits MapNode, ListNode, Scalar {
         Loc loc();
     }
 
     /** One key of a mapping, with where the key itself was written. */
-    record Entry(String key, Loc keyLoc, Node value) {}
+    public record Entry(String key, Loc keyLoc, Node value) {}
 
     /** Entries in document order. */
-    record MapNode(Map<String, Entry> entries, Loc loc) implements Node {}
+    public record MapNode(Map<String, Entry> entries, Loc loc) implements Node {}
 
-    record ListNode(List<Node> items, Loc loc) implements Node {}
+    public record ListNode(List<Node> items, Loc loc) implements Node {}
 
-    enum Kind { STRING, INT, FLOAT, BOOL, NULL }
+    public enum Kind { STRING, INT, FLOAT, BOOL, NULL }
 
     /** A scalar as written: the kind the YAML parser resolved and its text ({@code 0x10}, {@code True}). */
-    record Scalar(Kind kind, String text, Loc loc) implements Node {
+    public record Scalar(Kind kind, String text, Loc loc) implements Node {
         /** {@code key:} with nothing after it, {@code ~}, {@code null}. */
-        boolean isNothing() {
+        public boolean isNothing() {
             return kind == Kind.NULL || (kind == Kind.STRING && text.isEmpty());
         }
     }
 
     /** A problem at a position; the loader adds the file name. */
-    static final class Problem extends RuntimeException {
+    public static final class Problem extends RuntimeException {
         final Loc loc;
         final String keyPath;
+
+        /** Where the problem is. */
+        public Loc loc() {
+            return loc;
+        }
+
+        /** The key path at fault; empty for syntax errors. */
+        public String keyPath() {
+            return keyPath;
+        }
+
+        /** The problem without position or file name. */
+        public String detail() {
+            return getMessage();
+        }
 
         Problem(Loc loc, String keyPath, String detail, Throwable cause) {
             super(detail, cause);
@@ -70,7 +88,7 @@ final class YamlTree {
      * Reads the one document in {@code yaml}; null when there is none (an empty file, only
      * comments, a bare {@code ---}).
      */
-    static Node read(String yaml) {
+    public static Node read(String yaml) {
         try (YAMLParser p = (YAMLParser) FACTORY.createParser(yaml)) {
             JsonToken t = p.nextToken();
             if (t == null) {
@@ -86,6 +104,33 @@ final class YamlTree {
                 return null;
             }
             return root;
+        } catch (JsonProcessingException e) {
+            throw syntax(e);
+        } catch (IOException e) {
+            // Reading from a String: there is no I/O to fail.
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One document of a multi-document stream: its root (null when empty) and where it starts. */
+    public record Document(Node root, Loc loc) {}
+
+    /**
+     * Reads every document of a {@code ---} separated stream, in order. Empty documents are kept
+     * with a null root so that callers can number documents as the user sees them.
+     *
+     * @throws Problem at the first syntax error, alias, tag or duplicate key (the parser cannot
+     *     resynchronise after a syntax error, so later documents are not read)
+     */
+    public static List<Document> readAll(String yaml) {
+        List<Document> docs = new ArrayList<>();
+        try (YAMLParser p = FACTORY.createParser(yaml)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                Node root = node(p, t, "");
+                docs.add(new Document(root instanceof Scalar s && s.isNothing() ? null : root, root.loc()));
+            }
+            return List.copyOf(docs);
         } catch (JsonProcessingException e) {
             throw syntax(e);
         } catch (IOException e) {
