@@ -1,7 +1,12 @@
 package dev.podlab.api.server;
 
 import dev.podlab.api.Bytes;
+import dev.podlab.api.v1.FileChangeEntry;
+import dev.podlab.api.v1.ImageLayersRequest;
+import dev.podlab.api.v1.ImageLayersResponse;
 import dev.podlab.api.v1.ImagesGrpc;
+import dev.podlab.api.v1.Layer;
+import dev.podlab.api.v1.WastedPath;
 import dev.podlab.api.v1.ListImagesRequest;
 import dev.podlab.api.v1.ListImagesResponse;
 import dev.podlab.api.v1.PruneImagesRequest;
@@ -13,6 +18,9 @@ import dev.podlab.api.v1.RemoveImageResponse;
 import dev.podlab.core.image.ImageException;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageService;
+import dev.podlab.core.image.analysis.FileChange;
+import dev.podlab.core.image.analysis.ImageAnalysis;
+import dev.podlab.core.image.analysis.LayerAnalysis;
 import dev.podlab.core.image.registry.PullEvent;
 import dev.podlab.core.image.registry.RegistryConfig;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -130,6 +138,34 @@ final class ImagesApi extends ImagesGrpc.ImagesImplBase {
             String summary = images.prune(inUse);
             service.publish("image.pruned", "image", "", "", summary);
             return PruneImagesResponse.newBuilder().setSummary(summary).build();
+        });
+    }
+
+    @Override
+    public void layers(ImageLayersRequest req, StreamObserver<ImageLayersResponse> out) {
+        Errors.unary(out, () -> {
+            ImageRecord image = images.require(req.getReference());
+            ImageAnalysis a = images.analyze(req.getReference());
+            var b = ImageLayersResponse.newBuilder().setImage(Wire.image(image)).setTotalSize(a.totalSize())
+                    .setWastedBytes(a.wastedBytes()).setEfficiency(a.efficiency());
+            for (LayerAnalysis l : a.layers()) {
+                var layer = Layer.newBuilder().setIndex(l.index()).setDigest(l.digest().toString())
+                        .setDiffId(l.diffId().toString()).setCompressedSize(l.compressedSize())
+                        .setUnpackedSize(l.unpackedSize()).setCreatedBy(Wire.nz(l.createdBy()))
+                        .setFileCount(l.fileCount()).setAdded(l.count(FileChange.Kind.ADDED))
+                        .setModified(l.count(FileChange.Kind.MODIFIED)).setRemoved(l.count(FileChange.Kind.REMOVED));
+                if (req.getFiles()) {
+                    for (FileChange c : l.changes()) {
+                        layer.addChanges(FileChangeEntry.newBuilder().setPath(c.path())
+                                .setKind(c.kind().name().toLowerCase()).setSize(c.size()).setDirectory(c.directory())
+                                .setLinkTarget(Wire.nz(c.linkTarget())));
+                    }
+                }
+                b.addLayers(layer);
+            }
+            a.inefficiencies().forEach(w -> b.addWasted(WastedPath.newBuilder().setPath(w.path())
+                    .setOccurrences(w.occurrences()).setCumulativeSize(w.cumulativeSize())));
+            return b.build();
         });
     }
 }
