@@ -3,8 +3,10 @@
 
 # Debian packages podlab needs to build (gcc, make, libseccomp-dev for the static shim; maven),
 # to run (busybox-static for the sample rootfs, iproute2), to compare against (runc) and to
-# test (python3 for the shim smoke test; docker-registry, skopeo and umoci for image tests).
-PODLAB_PACKAGES=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static maven iproute2 runc procps python3 docker-registry skopeo umoci)
+# test (python3 for the shim smoke test; docker-registry, skopeo and umoci for image tests); pod networking
+# runs the standard CNI plugins (containernetworking-plugins, in /usr/lib/cni), whose bridge and portmap
+# plugins call iptables.
+PODLAB_PACKAGES=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static maven iproute2 runc procps python3 docker-registry skopeo umoci containernetworking-plugins iptables)
 
 podlab_find_java() {
   if [[ -n "${PODLAB_JAVA_HOME:-}" ]]; then echo "$PODLAB_JAVA_HOME"; return; fi
