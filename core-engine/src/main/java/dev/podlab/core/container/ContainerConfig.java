@@ -18,6 +18,8 @@ import java.util.Map;
  * @param namespacePaths namespaces to join instead of creating ("network" -> "/run/netns/x"),
  *                       how pods share namespaces between their containers
  * @param runtime        the runtime (class) name that runs the container, {@code builtin} by default
+ * @param cgroupParent   the cgroup the container's own cgroup goes under (a pod's), relative to the
+ *                       hierarchy root; null for the engine's configured parent
  */
 public record ContainerConfig(
         String name,
@@ -36,7 +38,8 @@ public record ContainerConfig(
         List<VolumeMount> volumes,
         Map<String, String> namespacePaths,
         Map<String, String> labels,
-        String runtime) {
+        String runtime,
+        String cgroupParent) {
 
     /** The runtime every container gets unless it names another. */
     public static final String DEFAULT_RUNTIME = "builtin";
@@ -98,6 +101,7 @@ public record ContainerConfig(
         private final Map<String, String> namespaces = new LinkedHashMap<>();
         private final Map<String, String> labels = new LinkedHashMap<>();
         private String runtime = DEFAULT_RUNTIME;
+        private String cgroupParent;
 
         private Builder(List<Path> layers, String image, List<String> command) {
             this.layers = List.copyOf(layers);
@@ -119,10 +123,11 @@ public record ContainerConfig(
         public Builder joinNamespace(String type, String path) { namespaces.put(type, path); return this; }
         public Builder label(String k, String v) { labels.put(k, v); return this; }
         public Builder runtime(String v) { this.runtime = v; return this; }
+        public Builder cgroupParent(String v) { this.cgroupParent = v; return this; }
 
         public ContainerConfig build() {
             return new ContainerConfig(name, layers, image, command, env, workingDir, uid, gid, groups, hostname,
-                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime);
+                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime, cgroupParent);
         }
     }
 }

@@ -138,7 +138,8 @@ public final class ContainerEngine {
                 }
                 rollback.push(() -> snapshots.unmount(dir));
 
-                String cgroupPath = config.cgroupParent() + "/" + id;
+                String cgroupPath = (request.cgroupParent() != null ? request.cgroupParent() : config.cgroupParent())
+                        + "/" + id;
                 // Absolute (from the hierarchy roots), so an OCI runtime uses the very cgroup podlab creates.
                 SpecGenerator.Result generated = timer.time("generate config.json", "OCI runtime spec "
                         + RuntimeSpec.OCI_VERSION, () -> specs.generate(id, request, snap.merged().toString(),

@@ -1,0 +1,209 @@
+package dev.podlab.core.pod;
+
+import dev.podlab.core.PodlabException;
+import dev.podlab.core.cgroup.CgroupManager;
+import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.events.StepTimer;
+import dev.podlab.core.net.CniNetwork;
+import dev.podlab.core.net.CniPluginNotFoundException;
+import dev.podlab.core.net.CniResult;
+import dev.podlab.core.net.DnsConfig;
+import dev.podlab.core.net.DnsPolicy;
+import dev.podlab.core.net.HostAlias;
+import dev.podlab.core.net.PodNamespacePaths;
+import dev.podlab.core.net.PodNamespaces;
+import dev.podlab.core.net.PodNetworkFiles;
+import dev.podlab.core.net.PodNetworkRequest;
+import dev.podlab.core.net.PortMapping;
+import dev.podlab.core.pod.manifest.Container;
+import dev.podlab.core.pod.manifest.PodManifest;
+import dev.podlab.core.pod.manifest.PodSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pod's shared environment, made before its first container and removed after its last: network, IPC and
+ * UTS namespaces pinned by bind mounts (no pause process), the CNI network with the pod's host ports, the
+ * generated /etc/hosts, /etc/hostname and /etc/resolv.conf, and the pod cgroup with its QoS limits.
+ */
+public final class PodSandbox {
+    static final String HOST_NETNS = "/proc/1/ns/net";
+    static final String HOST_IPCNS = "/proc/1/ns/ipc";
+
+    private final PodNamespaces namespaces;
+    private final CniNetwork network;
+    private final CgroupManager cgroups;
+    private final String cgroupParent;
+    private final PodNetworkFiles files;
+
+    public PodSandbox(PodNamespaces namespaces, CniNetwork network, CgroupManager cgroups, String cgroupParent,
+                      PodNetworkFiles files) {
+        this.namespaces = namespaces;
+        this.network = network;
+        this.cgroups = cgroups;
+        this.cgroupParent = cgroupParent;
+        this.files = files;
+    }
+
+    /** The sandbox and what it could not honour (warnings for the pod's report). */
+    public record Made(PodRecord.Sandbox sandbox, List<String> warnings) {}
+
+    /** Creates everything; a failing step undoes the ones before it. */
+    public Made create(String podId, PodManifest pod, Path podDir, StepTimer timer) {
+        PodSpec spec = pod.spec();
+        List<String> warnings = new ArrayList<>();
+        Deque<Runnable> rollback = new ArrayDeque<>();
+        try {
+            String cgroup = cgroupParent + "/pod-" + podId.substring(0, 12);
+            timer.time("create pod cgroup", cgroup + " (" + pod.qosClass() + ")", () ->
+                    cgroups.create(cgroup, podLimits(spec)));
+            rollback.push(() -> cgroups.destroy(cgroups.open(cgroup)));
+
+            String hostname = spec.hostname() == null || spec.hostname().isEmpty() ? pod.name() : spec.hostname();
+            String netns;
+            String ipcns;
+            String utsns;
+            String podIp;
+            String networkName = "";
+            if (spec.hostNetwork()) {
+                netns = HOST_NETNS;
+                utsns = "/proc/1/ns/uts";
+                ipcns = spec.hostIPC() ? HOST_IPCNS : null;
+                podIp = "127.0.0.1";
+                if (ipcns == null) {
+                    PodNamespacePaths ns = timer.time("create namespaces", "ipc, pinned in " + namespaces.runRoot(),
+                            () -> namespaces.create(podId, hostname));
+                    rollback.push(() -> namespaces.remove(podId));
+                    ipcns = ns.ipc().toString();
+                }
+            } else {
+                PodNamespacePaths ns = timer.time("create namespaces", "net, ipc, uts pinned under "
+                        + namespaces.runRoot() + " (hostname " + hostname + ")", () -> namespaces.create(podId, hostname));
+                rollback.push(() -> namespaces.remove(podId));
+                netns = ns.net().toString();
+                ipcns = spec.hostIPC() ? HOST_IPCNS : ns.ipc().toString();
+                utsns = ns.uts().toString();
+                PodNetworkRequest req = request(podId, pod, ns.net());
+                String ip;
+                try {
+                    CniResult result = timer.time("CNI ADD", network.config().name() + " ("
+                            + String.join(", ", network.config().types()) + ")", () -> network.setUp(req));
+                    rollback.push(() -> network.tearDown(req));
+                    ip = result.podIp().orElse("");
+                    networkName = network.config().name();
+                } catch (CniPluginNotFoundException missing) {
+                    String how = network.loopbackOnly(ns.net());
+                    warnings.add("spec: no pod network: " + missing.getMessage() + "; the pod has only lo (" + how + ")");
+                    ip = "";
+                }
+                podIp = ip;
+            }
+            PodNetworkFiles.Written written = timer.time("write network files", "hosts, hostname, resolv.conf", () ->
+                    files.write(podDir, new PodNetworkFiles.Request(pod.metadata().namespace(), hostname,
+                            spec.subdomain(), null, podIp.isEmpty() || spec.hostNetwork() ? List.of() : List.of(podIp),
+                            spec.hostAliases().stream().map(a -> new HostAlias(a.ip(), a.hostnames())).toList(),
+                            spec.hostNetwork(), DnsPolicy.fromManifest(spec.dnsPolicy().spelling()),
+                            spec.dnsConfig().map(d -> new DnsConfig(d.nameservers(), d.searches(), d.options().stream()
+                                    .map(o -> new DnsConfig.Option(o.name(), o.value())).toList()))
+                                    .orElse(DnsConfig.EMPTY))));
+            written.warnings().forEach(w -> warnings.add("spec.dnsPolicy: " + w));
+            Map<String, String> mounts = new LinkedHashMap<>();
+            written.bindMounts().forEach((dest, src) -> mounts.put(dest, src.toString()));
+            return new Made(new PodRecord.Sandbox(netns, ipcns, utsns, podIp, networkName, cgroup, mounts, List.of()),
+                    warnings);
+        } catch (RuntimeException e) {
+            while (!rollback.isEmpty()) {
+                try {
+                    rollback.pop().run();
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Removes what {@link #create} made; every step is tried, problems are collected. */
+    public void remove(String podId, PodManifest pod, PodRecord.Sandbox s) {
+        List<String> problems = new ArrayList<>();
+        if (!s.network().isEmpty()) {
+            try {
+                network.tearDown(request(podId, pod, Path.of(s.netns())));
+            } catch (RuntimeException e) {
+                problems.add(PodlabException.describe(e));
+            }
+        }
+        try {
+            namespaces.remove(podId);
+        } catch (RuntimeException e) {
+            problems.add(PodlabException.describe(e));
+        }
+        try {
+            if (cgroups.exists(s.cgroupParent())) {
+                var cg = cgroups.open(s.cgroupParent());
+                cgroups.killAll(cg);
+                cgroups.destroy(cg);
+            }
+        } catch (RuntimeException e) {
+            problems.add(PodlabException.describe(e));
+        }
+        if (!problems.isEmpty()) {
+            throw new PodException("failed to remove sandbox of pod " + pod.metadata().namespace() + "/" + pod.name()
+                    + ": " + String.join("; ", problems));
+        }
+    }
+
+    private static PodNetworkRequest request(String podId, PodManifest pod, Path netns) {
+        List<PortMapping> ports = new ArrayList<>();
+        for (Container c : pod.spec().containers()) {
+            for (Container.Port p : c.ports()) {
+                if (p.hostPort() > 0) {
+                    ports.add(new PortMapping(p.hostPort(), p.containerPort(), p.protocol().name().toLowerCase(),
+                            p.hostIP() == null || p.hostIP().isEmpty() ? "" : p.hostIP()));
+                }
+            }
+        }
+        return new PodNetworkRequest(pod.metadata().namespace(), pod.name(), podId, netns,
+                PodNetworkRequest.DEFAULT_IFNAME, ports);
+    }
+
+    /**
+     * Pod-level limits as kubelet sets them: the sums of the containers' limits when every container has one
+     * (otherwise the pod is unbounded in that resource), and cpu shares from the summed requests.
+     */
+    static CgroupResources podLimits(PodSpec spec) {
+        long memory = 0;
+        long cpuLimit = 0;
+        long cpuRequest = 0;
+        boolean allMemory = true;
+        boolean allCpu = true;
+        for (Container c : spec.containers()) {
+            var r = c.resources();
+            if (r.memoryLimitBytes().isPresent() && r.memoryLimitBytes().getAsLong() > 0) {
+                memory += r.memoryLimitBytes().getAsLong();
+            } else {
+                allMemory = false;
+            }
+            if (r.cpuLimitMillis().isPresent() && r.cpuLimitMillis().getAsLong() > 0) {
+                cpuLimit += r.cpuLimitMillis().getAsLong();
+            } else {
+                allCpu = false;
+            }
+            cpuRequest += r.cpuRequestMillis().orElse(0);
+        }
+        var b = CgroupResources.builder().cpuShares(ContainerSpecs.shares(cpuRequest));
+        if (allMemory && memory > 0) {
+            b.memoryLimitBytes(memory);
+        }
+        if (allCpu && cpuLimit > 0) {
+            b.cpuQuotaMicros(cpuLimit * 100).cpuPeriodMicros(100_000L);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,311 @@
+package dev.podlab.core.pod;
+
+import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.logs.CriLogLine;
+import dev.podlab.core.logs.LogFollower;
+import dev.podlab.core.pod.manifest.ManifestException;
+import dev.podlab.core.testing.TestPods;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Pods from manifests on the real engine, with real CNI networking: the pod controller end to end. */
+@Tag("root")
+class PodManagerTest {
+    private static TestPods t;
+
+    @BeforeAll
+    static void open() throws IOException {
+        t = TestPods.open(PodManager.Listener.NONE, Duration.ofMillis(200));
+    }
+
+    @AfterAll
+    static void close() throws IOException {
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    private static PodRecord play(String yaml) {
+        return t.pods.play("test.yaml", yaml, new PodManager.PlayOptions(false, false, null)).pods().get(0);
+    }
+
+    /** Waits (on the status, pushed by the worker) until the predicate holds; fails with the last status. */
+    private static PodStatus await(PodRecord p, Predicate<PodStatus> done, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        PodStatus s = t.pods.get(p.id()).status();
+        while (!done.test(s)) {
+            assertThat(System.nanoTime()).as("status: %s", s).isLessThan(end);
+            Thread.sleep(50);
+            s = t.pods.get(p.id()).status();
+        }
+        return s;
+    }
+
+    private static String logs(String containerId) throws Exception {
+        List<CriLogLine> lines = new ArrayList<>();
+        LogFollower.read(t.engine.engine.logPath(containerId), false, () -> true, lines::add);
+        StringBuilder sb = new StringBuilder();
+        lines.forEach(l -> sb.append(l.text()).append(l.partial() ? "" : "\n"));
+        return sb.toString();
+    }
+
+    private static List<String> podNamespaceMounts() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.matches(".*" + t.engine.root + "/run/(net|ipc|uts)ns/.*")).toList();
+    }
+
+    @Test
+    void aOneShotPodSucceedsAndItsLogIsKept() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: hello}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: hello
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "echo hello from $(POD_NAME) at $POD_IP"]
+                    env:
+                    - name: POD_NAME
+                      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+                    - name: POD_IP
+                      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+                """);
+        PodStatus s = await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+        var c = s.containerStatuses().get(0);
+        assertThat(c.state().kind()).isEqualTo("terminated");
+        assertThat(c.state().reason()).isEqualTo("Completed");
+        assertThat(p.sandbox().podIp()).startsWith(t.subnetPrefix);
+        assertThat(logs(c.containerId())).isEqualTo("hello from hello at " + p.sandbox().podIp() + "\n");
+        t.pods.down(p.id(), Duration.ofSeconds(1));
+        assertThat(t.engine.engine.list()).noneMatch(r -> p.id().equals(r.config().labels().get(ContainerSpecs.POD_ID)));
+        assertThat(podNamespaceMounts()).isEmpty();
+        assertThat(t.engine.cgroups.exists(p.sandbox().cgroupParent())).isFalse();
+    }
+
+    @Test
+    void initContainersRunInOrderBeforeTheAppAndShareVolumes() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: init-order}
+                spec:
+                  volumes: [{name: work, emptyDir: {}}]
+                  initContainers:
+                  - {name: first, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["sh", "-c", "echo first >> /work/order"], volumeMounts: [{name: work, mountPath: /work}]}
+                  - {name: second, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["sh", "-c", "echo second >> /work/order"], volumeMounts: [{name: work, mountPath: /work}]}
+                  containers:
+                  - {name: app, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["sh", "-c", "cat /work/order; sleep 600"], volumeMounts: [{name: work, mountPath: /work}]}
+                """);
+        PodStatus s = await(p, x -> x.phase().equals("Running"), Duration.ofSeconds(30));
+        assertThat(s.conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo("Initialized");
+            assertThat(c.status()).isEqualTo("True");
+        });
+        assertThat(s.initContainerStatuses()).allSatisfy(c -> assertThat(c.state().reason()).isEqualTo("Completed"));
+        String app = s.containerStatuses().get(0).containerId();
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!logs(app).contains("second") && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertThat(logs(app)).isEqualTo("first\nsecond\n");
+        assertThat(s.containerStatuses().get(0).ready()).isTrue();
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
+    void aCrashingContainerBacksOffAndKeepsItsLastState() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: crashloop}
+                spec:
+                  containers:
+                  - {name: crash, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["sh", "-c", "echo dying; exit 3"]}
+                """);
+        PodStatus s = await(p, x -> x.containerStatuses().get(0).restartCount() >= 3, Duration.ofSeconds(30));
+        var c = s.containerStatuses().get(0);
+        assertThat(c.lastState().kind()).isEqualTo("terminated");
+        assertThat(c.lastState().exitCode()).isEqualTo(3);
+        assertThat(c.lastState().reason()).isEqualTo("Error");
+        assertThat(s.phase()).isEqualTo("Running");
+        assertThat(s.events()).anySatisfy(e -> {
+            assertThat(e.reason()).isEqualTo("BackOff");
+            assertThat(e.message()).contains("restarting failed container=crash");
+        });
+        // Back-off doubles from the annotation-free base of this manager (200 ms): 200, 400, 800 ms...
+        PodStatus later = await(p, x -> x.containerStatuses().get(0).state().reason().equals("CrashLoopBackOff"),
+                Duration.ofSeconds(10));
+        assertThat(later.containerStatuses().get(0).state().message()).startsWith("back-off ");
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
+    void probesFlipReadinessAndContainersShareLocalhostAndAHostPortIsReachable() throws Exception {
+        int hostPort = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: page}
+                data: {index.html: "<h1>hi</h1>"}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: web}
+                spec:
+                  volumes:
+                  - {name: page, configMap: {name: page}}
+                  - {name: flag, emptyDir: {}}
+                  containers:
+                  - name: httpd
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+                    ports: [{name: http, containerPort: 8080, hostPort: %d}]
+                    volumeMounts:
+                    - {name: page, mountPath: /www}
+                    - {name: flag, mountPath: /www/flag}
+                    readinessProbe:
+                      httpGet: {path: /flag/ready, port: http}
+                      periodSeconds: 1
+                  - name: sidecar
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "sleep 2; wget -q -O - http://127.0.0.1:8080/index.html > /flag/ready; sleep 600"]
+                    volumeMounts: [{name: flag, mountPath: /flag}]
+                """.formatted(hostPort));
+        PodStatus first = await(p, x -> x.phase().equals("Running")
+                && x.containerStatuses().stream().allMatch(c -> c.state().kind().equals("running")), Duration.ofSeconds(30));
+        assertThat(first.containerStatuses().get(0).ready()).as("not ready before the sidecar wrote the flag").isFalse();
+        PodStatus ready = await(p, x -> x.conditions().stream().anyMatch(c -> c.type().equals("Ready")
+                && c.status().equals("True")), Duration.ofSeconds(20));
+        assertThat(ready.containerStatuses()).allSatisfy(c -> assertThat(c.ready()).isTrue());
+        var http = HttpClient.newHttpClient();
+        var viaPodIp = http.send(HttpRequest.newBuilder(URI.create("http://" + p.sandbox().podIp() + ":8080/flag/ready"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(viaPodIp.body()).as("the sidecar fetched the page over the pod's localhost").isEqualTo("<h1>hi</h1>");
+        var viaHostPort = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hostPort + "/index.html"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(viaHostPort.statusCode()).isEqualTo(200);
+        assertThat(viaHostPort.body()).isEqualTo("<h1>hi</h1>");
+        t.pods.down(p.id(), Duration.ZERO);
+        assertThat(podNamespaceMounts()).isEmpty();
+    }
+
+    @Test
+    void aMemoryHogIsOomKilledAndReportedSo() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: hog}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: hog
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "head -c 200m /dev/zero | tail"]
+                    resources: {limits: {memory: 24Mi}}
+                """);
+        PodStatus s = await(p, x -> x.phase().equals("Failed"), Duration.ofSeconds(30));
+        assertThat(s.containerStatuses().get(0).state().reason()).isEqualTo("OOMKilled");
+        assertThat(s.qosClass()).isEqualTo("Burstable");
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
+    void deletionRunsPreStopAndHonoursTheGracePeriod() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: graceful}
+                spec:
+                  terminationGracePeriodSeconds: 2
+                  volumes: [{name: out, hostPath: {path: %s, type: DirectoryOrCreate}}]
+                  containers:
+                  - name: stubborn
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "trap 'echo ignoring TERM' TERM; while true; do sleep 0.1; done"]
+                    volumeMounts: [{name: out, mountPath: /out}]
+                    lifecycle:
+                      preStop: {exec: {command: ["sh", "-c", "echo bye > /out/prestop"]}}
+                """.formatted(t.engine.root.resolve("hostpath")));
+        await(p, x -> x.phase().equals("Running"), Duration.ofSeconds(30));
+        long t0 = System.nanoTime();
+        t.pods.down(p.id(), null);
+        long took = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(took).as("SIGTERM was ignored, so the 2 s grace period ran out before SIGKILL")
+                .isBetween(1900L, 15000L);
+        assertThat(Files.readString(t.engine.root.resolve("hostpath/prestop"))).isEqualTo("bye\n");
+        assertThatThrownBy(() -> t.pods.get(p.id())).isInstanceOf(PodException.NotFound.class);
+    }
+
+    @Test
+    void aBadManifestStartsNothing() {
+        int before = t.engine.engine.list().size();
+        assertThatThrownBy(() -> play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: bad}
+                spec:
+                  containers:
+                  - {name: a}
+                """)).isInstanceOf(ManifestException.class)
+                .hasMessageContaining("test.yaml:6:5: spec.containers[0].image: required value");
+        assertThat(t.engine.engine.list()).hasSize(before);
+        assertThatThrownBy(() -> t.pods.get("bad")).isInstanceOf(PodException.NotFound.class);
+    }
+
+    @Test
+    void aNewManagerResumesARunningPod() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: survivor}
+                spec:
+                  containers:
+                  - {name: s, image: localhost/podlab/busybox:latest, imagePullPolicy: Never, command: ["sleep", "600"]}
+                """);
+        PodStatus s = await(p, x -> x.phase().equals("Running"), Duration.ofSeconds(30));
+        String id = s.containerStatuses().get(0).containerId();
+        // As after an engine restart: the worker goes away, the container stays; a new manager adopts it.
+        var sandbox = new PodSandbox(t.namespaces, t.network, t.engine.cgroups, t.engine.cgroupParent,
+                dev.podlab.core.net.PodNetworkFiles.open(dev.podlab.core.net.PodNetworkFiles.HostFiles.system()));
+        t.pods.close();
+        try (var second = new PodManager(t.engine.engine, t.images, t.engine.root, sandbox, "builtin",
+                Duration.ofMillis(200), PodManager.Listener.NONE)) {
+            assertThat(second.resume()).contains("pod default/survivor");
+            PodRecord again = second.get("survivor");
+            assertThat(again.status().containerStatuses().get(0).containerId()).isEqualTo(id);
+            ContainerRecord c = t.engine.engine.inspect(id);
+            assertThat(c.status().name()).isEqualTo("RUNNING");
+            second.down(again.id(), Duration.ZERO);
+        }
+        t.pods.resume(); // the fixture's manager takes the remaining pods back
+    }
+}
