@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
                 KillCommand.class, RmCommand.class, InspectCommand.class, PullCommand.class, ImagesCommand.class,
                 ImageCommand.class, LoginCommand.class, LogoutCommand.class, SamplesCommand.class, DiffCommand.class, DemoCommand.class, DoctorCommand.class,
                 EventsCommand.class, StatsCommand.class, InfoCommand.class, RuntimesCommand.class,
+                PlayCommand.class, DownCommand.class, PodsCommand.class, GetCommand.class, DescribeCommand.class,
+                TraceCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -63,7 +65,8 @@ public final class Main implements Runnable {
                 return "failed to reach the podlab engine: " + ApiStatus.message(se)
                         + " (is it running? podlab engine starts it in the foreground)";
             }
-            return ApiStatus.message(se).replace('\n', ' ');
+            // Manifest errors come one per line (file:line:column: path: problem): keep them so.
+            return ApiStatus.message(se);
         }
         String m = ex instanceof PodlabException ? ex.getMessage() : PodlabException.describe(ex);
         return m == null ? ex.toString() : m.replace('\n', ' ');

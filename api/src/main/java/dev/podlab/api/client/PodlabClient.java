@@ -5,6 +5,7 @@ import dev.podlab.api.v1.EngineGrpc;
 import dev.podlab.api.v1.EventsGrpc;
 import dev.podlab.api.v1.ImagesGrpc;
 import dev.podlab.api.v1.MetricsGrpc;
+import dev.podlab.api.v1.PodsGrpc;
 import dev.podlab.api.v1.VersionRequest;
 import dev.podlab.api.v1.VersionResponse;
 import dev.podlab.core.config.EngineSettings;
@@ -96,6 +97,10 @@ public final class PodlabClient implements AutoCloseable {
 
     public ContainersGrpc.ContainersStub containersAsync() {
         return ContainersGrpc.newStub(channel);
+    }
+
+    public PodsGrpc.PodsBlockingStub pods() {
+        return PodsGrpc.newBlockingStub(channel);
     }
 
     public ImagesGrpc.ImagesBlockingStub images() {

@@ -12,6 +12,13 @@ import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.image.ImageService;
 import dev.podlab.core.metrics.MetricsSampler;
+import dev.podlab.core.net.CniNetwork;
+import dev.podlab.core.net.DefaultNetwork;
+import dev.podlab.core.net.PodNamespaces;
+import dev.podlab.core.net.PodNetworkFiles;
+import dev.podlab.core.pod.PodManager;
+import dev.podlab.core.pod.PodRecord;
+import dev.podlab.core.pod.PodSandbox;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.ChannelOption;
@@ -61,6 +68,7 @@ public final class EngineService implements AutoCloseable {
     private final Instant startedAt = Instant.now();
     private final List<String> repaired;
     private final AutoCloseable traceSubscription;
+    private final PodManager pods;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Server server;
@@ -78,6 +86,52 @@ public final class EngineService implements AutoCloseable {
                     .setObjectKind("engine").setDetail(r));
         }
         this.sampler = MetricsSampler.create(targets::values, cgroups, settings.metrics());
+        var network = CniNetwork.open(new CniNetwork.Settings(settings.cni().confDir(), settings.cni().binDirs(),
+                settings.stateRoot(), DefaultNetwork.PODLAB, Duration.ofSeconds(60)));
+        var sandbox = new PodSandbox(PodNamespaces.open(settings.runRoot()), network, cgroups,
+                settings.engineConfig(cgroups).cgroupParent(), PodNetworkFiles.open(PodNetworkFiles.HostFiles.system()));
+        this.pods = new PodManager(engine, images, settings.stateRoot(), sandbox, settings.defaultRuntime(),
+                Duration.ofSeconds(10), new PodEvents());
+    }
+
+    /** Pod workers' news as engine events, and their containers and cgroups into the metrics sampler. */
+    private final class PodEvents implements PodManager.Listener {
+        @Override
+        public void onEvent(PodRecord pod, String type, String reason, String message) {
+            events.publish(Event.newBuilder().setTime(TraceEvent.Clock.nowNanos()).setType("pod." + reason)
+                    .setObjectKind("pod").setObjectId(pod.id()).setObjectName(pod.namespace() + "/" + pod.name())
+                    .setDetail(message).putAttributes("type", type));
+            if (reason.equals("Deleted")) {
+                targets.remove(pod.id());
+            }
+        }
+
+        @Override
+        public void onStatus(PodRecord pod) {
+            if (pod.sandbox() != null && !targets.containsKey(pod.id()) && engine.cgroups().exists(pod.sandbox().cgroupParent())) {
+                targets.put(pod.id(), new MetricsSampler.Target(pod.id(), engine.cgroups().open(pod.sandbox().cgroupParent())));
+            }
+            for (String id : pod.containerIds().values()) {
+                if (!watchers.containsKey(id)) {
+                    try {
+                        track(engine.inspect(id));
+                    } catch (RuntimeException gone) {
+                        // Replaced meanwhile: the next status names the new instance.
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void onTrace(PodRecord pod, TraceEvent e) {
+            events.publish(Event.newBuilder().setTime(e.startNanos()).setDurationNanos(e.durationNanos()).setType("step")
+                    .setObjectKind("pod").setObjectId(pod.id()).setObjectName(pod.namespace() + "/" + pod.name())
+                    .setStep(Wire.nz(e.step())).setDetail(Wire.nz(e.detail())).putAttributes("source", Wire.nz(e.source())));
+        }
+    }
+
+    public PodManager pods() {
+        return pods;
     }
 
     /**
@@ -96,6 +150,9 @@ public final class EngineService implements AutoCloseable {
         try {
             service = new EngineService(settings, lock, cgroups);
             service.watchAll();
+            for (String resumed : service.pods.resume()) {
+                service.publish("engine.resumed", "pod", "", "", resumed);
+            }
             service.sampler.start();
             service.serve();
             service.publish("engine.started", "engine", "", "", "podlab " + Versions.podlab() + " serving on "
@@ -171,6 +228,7 @@ public final class EngineService implements AutoCloseable {
                     .addService(new ImagesApi(this))
                     .addService(new EventsApi(this))
                     .addService(new MetricsApi(this))
+                    .addService(new PodsApi(this))
                     .build()
                     .start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
@@ -224,6 +282,7 @@ public final class EngineService implements AutoCloseable {
             }
         }
         sampler.close();
+        pods.close();
         watchers.values().forEach(Thread::interrupt);
         requests.shutdownNow();
         if (boss != null) {

@@ -9,6 +9,8 @@ import dev.podlab.core.container.NameInUseException;
 import dev.podlab.core.container.NotFoundException;
 import dev.podlab.core.container.WrongStateException;
 import dev.podlab.core.image.ImageException;
+import dev.podlab.core.pod.PodException;
+import dev.podlab.core.pod.manifest.ManifestException;
 import dev.podlab.core.runtime.RuntimeUnavailableException;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -39,6 +41,10 @@ final class Errors {
             case ImageException e when isNotFound(e) -> Status.NOT_FOUND;
             case ImageException e -> Status.UNAVAILABLE;
             case IllegalArgumentException e -> Status.INVALID_ARGUMENT;
+            case ManifestException e -> Status.INVALID_ARGUMENT;
+            case PodException.NotFound e -> Status.NOT_FOUND;
+            case PodException.Exists e -> Status.ALREADY_EXISTS;
+            case PodException e -> Status.FAILED_PRECONDITION;
             case PodlabException e -> Status.INTERNAL;
             default -> {
                 LOG.warn("unexpected failure in a request", t);

@@ -102,6 +102,7 @@ final class PodWorker implements Runnable {
     private final BlockingQueue<Signal> inbox = new LinkedBlockingQueue<>();
     private final Map<String, Slot> initSlots = new LinkedHashMap<>();
     private final Map<String, Slot> appSlots = new LinkedHashMap<>();
+    private final Map<String, PodStatus.Condition> transitions = new java.util.HashMap<>();
     private final ArrayDeque<PodStatus.PodEvent> events = new ArrayDeque<>();
     private final List<CompletableFuture<PodStatus>> startWaiters = new ArrayList<>();
     private final Duration backoffBase;
@@ -187,6 +188,7 @@ final class PodWorker implements Runnable {
                     startContainer(s);
                 }
             }
+            settlePhase();
             publish();
             superviseApps();
         } catch (DeleteRequested d) {
@@ -738,17 +740,24 @@ final class PodWorker implements Runnable {
         List<ContainerState> apps = new ArrayList<>();
         appSlots.values().forEach(s -> apps.add(view(s)));
         boolean containersReady = !appSlots.isEmpty() && appSlots.values().stream().allMatch(s -> s.ready);
-        long now = TraceEvent.Clock.nowNanos();
         List<PodStatus.Condition> conditions = List.of(
                 new PodStatus.Condition("PodScheduled", "True", startTime, ""),
-                new PodStatus.Condition("Initialized", initialized ? "True" : "False", now,
-                        initialized ? "" : "ContainersNotInitialized"),
-                new PodStatus.Condition("ContainersReady", containersReady ? "True" : "False", now,
-                        containersReady ? "" : "ContainersNotReady"),
-                new PodStatus.Condition("Ready", containersReady ? "True" : "False", now,
-                        containersReady ? "" : "ContainersNotReady"));
+                condition("Initialized", initialized, "ContainersNotInitialized"),
+                condition("ContainersReady", containersReady, "ContainersNotReady"),
+                condition("Ready", containersReady, "ContainersNotReady"));
         return new PodStatus(phase, reason, message, conditions, record.sandbox().podIp(), startTime,
                 pod.qosClass().kubernetesName(), inits, apps, List.copyOf(events));
+    }
+
+    /** A condition whose lastTransitionTime moves only when its status flips, as Kubernetes keeps it. */
+    private PodStatus.Condition condition(String type, boolean value, String falseReason) {
+        String v = value ? "True" : "False";
+        PodStatus.Condition before = transitions.get(type);
+        if (before == null || !before.status().equals(v)) {
+            before = new PodStatus.Condition(type, v, TraceEvent.Clock.nowNanos(), value ? "" : falseReason);
+            transitions.put(type, before);
+        }
+        return before;
     }
 
     private ContainerState view(Slot s) {

@@ -266,6 +266,54 @@ class PodManagerTest {
     }
 
     @Test
+    void everySamplePodPlaysAndReachesItsExpectedState() throws Exception {
+        Path dir = TestPods.samplePods();
+        var http = HttpClient.newHttpClient();
+        for (String file : List.of("hello.yaml", "init.yaml", "limits.yaml", "crashloop.yaml", "web.yaml")) {
+            var played = t.pods.play(file, Files.readString(dir.resolve(file)),
+                    new PodManager.PlayOptions(true, false, null)).pods();
+            for (PodRecord p : played) {
+                switch (p.name()) {
+                    case "hello" -> await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+                    case "init-demo" -> {
+                        PodStatus s = await(p, x -> x.phase().equals("Running"), Duration.ofSeconds(30));
+                        String app = s.containerStatuses().get(0).containerId();
+                        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                        while (!logs(app).contains("step 3") && System.nanoTime() < end) {
+                            Thread.sleep(50);
+                        }
+                        assertThat(logs(app)).contains("step 1: fetched", "step 2: prepared", "step 3: app running");
+                    }
+                    case "mem-hog" -> assertThat(await(p, x -> x.phase().equals("Failed"), Duration.ofSeconds(30))
+                            .containerStatuses().get(0).state().reason()).isEqualTo("OOMKilled");
+                    case "cpu-spinner" -> {
+                        await(p, x -> x.phase().equals("Running"), Duration.ofSeconds(30));
+                        var cg = t.engine.cgroups.open(p.sandbox().cgroupParent());
+                        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                        while (t.engine.cgroups.stats(cg).cpuThrottledPeriods() == 0 && System.nanoTime() < end) {
+                            Thread.sleep(100);
+                        }
+                        assertThat(t.engine.cgroups.stats(cg).cpuThrottledPeriods()).as("held by its quota").isPositive();
+                    }
+                    case "crashloop" -> await(p, x -> x.containerStatuses().get(0).restartCount() >= 1,
+                            Duration.ofSeconds(30));
+                    case "web" -> {
+                        await(p, x -> x.conditions().stream().anyMatch(c -> c.type().equals("Ready")
+                                && c.status().equals("True")), Duration.ofSeconds(40));
+                        var page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:18080/")).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        assertThat(page.body()).contains("Served by busybox httpd in a podlab pod");
+                    }
+                    default -> throw new AssertionError("unexpected sample pod " + p.name());
+                }
+                t.pods.down(p.id(), Duration.ZERO);
+            }
+        }
+        assertThat(t.pods.list()).isEmpty();
+        assertThat(podNamespaceMounts()).isEmpty();
+    }
+
+    @Test
     void aBadManifestStartsNothing() {
         int before = t.engine.engine.list().size();
         assertThatThrownBy(() -> play("""

@@ -1,0 +1,146 @@
+package dev.podlab.api.server;
+
+import dev.podlab.api.v1.DownRequest;
+import dev.podlab.api.v1.DownResponse;
+import dev.podlab.api.v1.GetPodRequest;
+import dev.podlab.api.v1.GetPodResponse;
+import dev.podlab.api.v1.ListPodsRequest;
+import dev.podlab.api.v1.ListPodsResponse;
+import dev.podlab.api.v1.PlayRequest;
+import dev.podlab.api.v1.PlayResponse;
+import dev.podlab.api.v1.Pod;
+import dev.podlab.api.v1.PodContainer;
+import dev.podlab.api.v1.PodEventEntry;
+import dev.podlab.api.v1.PodsGrpc;
+import dev.podlab.api.v1.ReportEntry;
+import dev.podlab.core.container.InvalidConfigException;
+import dev.podlab.core.pod.PodManager;
+import dev.podlab.core.pod.PodRecord;
+import dev.podlab.core.pod.PodStatus;
+import dev.podlab.core.pod.manifest.ManifestParser;
+import dev.podlab.core.pod.manifest.PodManifest;
+import dev.podlab.core.pod.manifest.Report;
+import io.grpc.stub.StreamObserver;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** podlab.v1.Pods: play, down, list and get over the engine's pod manager. */
+final class PodsApi extends PodsGrpc.PodsImplBase {
+    private final PodManager pods;
+
+    PodsApi(EngineService service) {
+        this.pods = service.pods();
+    }
+
+    @Override
+    public void play(PlayRequest req, StreamObserver<PlayResponse> out) {
+        Errors.unary(out, () -> {
+            if (req.getManifest().isBlank()) {
+                throw new InvalidConfigException("failed to play " + req.getSource() + ": the manifest is empty");
+            }
+            String source = req.getSource().isEmpty() ? "<request>" : req.getSource();
+            var result = pods.play(source, req.getManifest(), new PodManager.PlayOptions(req.getStrict(),
+                    req.getReplace(), req.getRuntime().isEmpty() ? null : req.getRuntime()));
+            var b = PlayResponse.newBuilder();
+            Duration timeout = req.getWaitTimeoutMillis() > 0 ? Duration.ofMillis(req.getWaitTimeoutMillis())
+                    : Duration.ofSeconds(120);
+            for (PodRecord r : result.pods()) {
+                if (req.getWait()) {
+                    pods.awaitStarted(r.id(), timeout);
+                }
+                b.addPods(pod(pods.get(r.id())));
+            }
+            for (Report.Entry e : result.report().effectiveEntries()) {
+                b.addReport(ReportEntry.newBuilder().setSeverity(e.severity().name()).setLocation(e.location().toString())
+                        .setPath(e.path()).setMessage(e.message()));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void down(DownRequest req, StreamObserver<DownResponse> out) {
+        Errors.unary(out, () -> {
+            List<String> refs = new ArrayList<>(req.getPodsList());
+            if (!req.getManifest().isBlank()) {
+                for (PodManifest p : ManifestParser.parse("<manifest>", req.getManifest(), false).pods()) {
+                    refs.add(p.metadata().namespace() + "/" + p.name());
+                }
+            }
+            if (refs.isEmpty()) {
+                throw new InvalidConfigException("failed to delete pods: none named (give names or a manifest)");
+            }
+            if (req.getGraceSeconds() < 0) {
+                throw new InvalidConfigException("failed to delete pods: grace period " + req.getGraceSeconds()
+                        + " s is negative");
+            }
+            var b = DownResponse.newBuilder();
+            for (String ref : refs) {
+                PodRecord r = pods.get(ref);
+                pods.down(r.id(), req.getHasGrace() ? Duration.ofSeconds(req.getGraceSeconds()) : null);
+                b.addRemoved(r.namespace() + "/" + r.name());
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void list(ListPodsRequest req, StreamObserver<ListPodsResponse> out) {
+        Errors.unary(out, () -> {
+            var b = ListPodsResponse.newBuilder();
+            for (PodRecord r : pods.list()) {
+                if (req.getNamespace().isEmpty() || req.getNamespace().equals(r.namespace())) {
+                    b.addPods(summary(r));
+                }
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void get(GetPodRequest req, StreamObserver<GetPodResponse> out) {
+        Errors.unary(out, () -> GetPodResponse.newBuilder().setPod(pod(pods.get(req.getPod()))).build());
+    }
+
+    /** Everything but the Kubernetes-shaped document (lists stay small). */
+    static Pod.Builder summaryBuilder(PodRecord r) {
+        PodStatus s = r.status();
+        var b = Pod.newBuilder().setId(r.id()).setName(r.name()).setNamespace(r.namespace()).setUid(r.uid())
+                .setRuntime(r.runtime()).setCreatedAt(r.createdAt()).setSource(Wire.nz(r.source()))
+                .addAllWarnings(r.warnings());
+        if (r.sandbox() != null) {
+            b.setPodIp(Wire.nz(r.sandbox().podIp())).setCgroupParent(Wire.nz(r.sandbox().cgroupParent()))
+                    .setNetns(Wire.nz(r.sandbox().netns()));
+        }
+        if (s != null) {
+            b.setPhase(s.phase()).setReason(Wire.nz(s.reason())).setMessage(Wire.nz(s.message()))
+                    .setQosClass(s.qosClass()).setReady(s.readyColumn()).setRestarts(s.restarts());
+            s.initContainerStatuses().forEach(c -> b.addContainers(container(c, true)));
+            s.containerStatuses().forEach(c -> b.addContainers(container(c, false)));
+            s.events().forEach(e -> b.addEvents(PodEventEntry.newBuilder().setType(e.type()).setReason(e.reason())
+                    .setMessage(e.message()).setCount(e.count()).setFirstTime(e.firstTime()).setLastTime(e.lastTime())));
+        }
+        return b;
+    }
+
+    static Pod summary(PodRecord r) {
+        return summaryBuilder(r).build();
+    }
+
+    static Pod pod(PodRecord r) {
+        return summaryBuilder(r).setKubeJson(KubeView.json(r)).build();
+    }
+
+    private static PodContainer container(PodStatus.ContainerState c, boolean init) {
+        var b = PodContainer.newBuilder().setName(c.name()).setContainerId(c.containerId()).setImage(c.image())
+                .setReady(c.ready()).setStarted(c.started()).setRestartCount(c.restartCount()).setInit(init)
+                .setState(c.state().kind()).setReason(Wire.nz(c.state().reason()))
+                .setMessage(Wire.nz(c.state().message())).setExitCode(c.state().exitCode());
+        if (c.lastState() != null) {
+            b.setLastReason(Wire.nz(c.lastState().reason())).setLastExitCode(c.lastState().exitCode());
+        }
+        return b.build();
+    }
+}
