@@ -3,6 +3,7 @@ package dev.podlab.cli;
 import dev.podlab.api.server.EngineService;
 import dev.podlab.core.config.EngineSettings;
 import dev.podlab.core.config.EngineSettingsLoader;
+import dev.podlab.core.net.DefaultNetwork;
 import dev.podlab.core.testing.HostRequirements;
 import dev.podlab.core.state.FileTrees;
 
@@ -29,12 +30,25 @@ final class CliRunner implements AutoCloseable {
 
     /** The engine service of {@link #root}, in this JVM: the CLI finds it on {@code <root>/podlab.sock}. */
     final EngineService service;
+    final String bridge;
+    final String subnetPrefix;
+    private final String ipForwardBefore;
 
     CliRunner(String prefix) throws IOException {
         HostRequirements.requireRoot();
         root = Files.createTempDirectory(Path.of("/tmp"), prefix);
-        service = EngineService.start(EngineSettingsLoader.loadDefault().withOverrides(EngineSettings.Overrides.builder()
-                .stateRoot(root).runRoot(root.resolve("run")).socket(root.resolve("podlab.sock")).build()));
+        EngineSettings s = EngineSettingsLoader.loadDefault().withOverrides(EngineSettings.Overrides.builder()
+                .stateRoot(root).runRoot(root.resolve("run")).socket(root.resolve("podlab.sock")).build());
+        // Pods get a network of their own: no CNI configuration, a test-unique bridge and subnet.
+        s = new EngineSettings(s.stateRoot(), s.runRoot(), s.socket(), s.cri(), s.defaultRuntime(), s.runtimeClasses(),
+                s.registries(), new EngineSettings.Cni(root.resolve("net.d"), s.cni().binDirs()), s.metrics(),
+                s.cgroupParent());
+        String hex = java.util.HexFormat.of().toHexDigits((short) java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        bridge = "plc" + hex;
+        subnetPrefix = "10.214." + java.util.concurrent.ThreadLocalRandom.current().nextInt(256) + ".";
+        ipForwardBefore = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
+        service = EngineService.start(s, dev.podlab.core.cgroup.CgroupManagers.host(),
+                new DefaultNetwork("plc-" + hex, bridge, subnetPrefix + "0/24", root.resolve("ipam")));
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
@@ -69,11 +83,31 @@ final class CliRunner implements AutoCloseable {
                     status("rm", "-f", id);
                 }
             }
+            for (var pod : service.pods().list()) {
+                service.pods().down(pod.id(), java.time.Duration.ZERO);
+            }
         } finally {
             service.close();
+            new PodNamespacesCleanup(root).run();
+            if (Files.exists(Path.of("/sys/class/net", bridge))) {
+                try {
+                    new ProcessBuilder("ip", "link", "del", bridge).inheritIO().start().waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), ipForwardBefore);
             System.setOut(oldOut);
             System.setErr(oldErr);
             FileTrees.deleteRecursively(root);
+        }
+    }
+
+    /** The private directory mounts pod namespaces live under (<root>/run/{net,ipc,uts}ns) go with the root. */
+    private record PodNamespacesCleanup(Path root) implements Runnable {
+        @Override
+        public void run() {
+            dev.podlab.core.net.PodNamespaces.open(root.resolve("run")).releaseDirectories();
         }
     }
 }

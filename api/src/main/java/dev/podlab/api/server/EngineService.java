@@ -74,7 +74,7 @@ public final class EngineService implements AutoCloseable {
     private Server server;
     private volatile boolean closed;
 
-    private EngineService(EngineSettings settings, EngineLock lock, CgroupManager cgroups) {
+    private EngineService(EngineSettings settings, EngineLock lock, CgroupManager cgroups, DefaultNetwork defaultNetwork) {
         this.settings = settings;
         this.lock = lock;
         this.engine = new ContainerEngine(settings.engineConfig(cgroups));
@@ -87,7 +87,7 @@ public final class EngineService implements AutoCloseable {
         }
         this.sampler = MetricsSampler.create(targets::values, cgroups, settings.metrics());
         var network = CniNetwork.open(new CniNetwork.Settings(settings.cni().confDir(), settings.cni().binDirs(),
-                settings.stateRoot(), DefaultNetwork.PODLAB, Duration.ofSeconds(60)));
+                settings.stateRoot(), defaultNetwork, Duration.ofSeconds(60)));
         var sandbox = new PodSandbox(PodNamespaces.open(settings.runRoot()), network, cgroups,
                 settings.engineConfig(cgroups).cgroupParent(), PodNetworkFiles.open(PodNetworkFiles.HostFiles.system()));
         this.pods = new PodManager(engine, images, settings.stateRoot(), sandbox, settings.defaultRuntime(),
@@ -145,10 +145,18 @@ public final class EngineService implements AutoCloseable {
     }
 
     public static EngineService start(EngineSettings settings, CgroupManager cgroups) {
+        return start(settings, cgroups, DefaultNetwork.PODLAB);
+    }
+
+    /**
+     * @param defaultNetwork the pod network used when the CNI directory holds no configuration (tests give each
+     *                       run its own bridge and subnet)
+     */
+    public static EngineService start(EngineSettings settings, CgroupManager cgroups, DefaultNetwork defaultNetwork) {
         EngineLock lock = EngineLock.acquire(settings.stateRoot());
         EngineService service = null;
         try {
-            service = new EngineService(settings, lock, cgroups);
+            service = new EngineService(settings, lock, cgroups, defaultNetwork);
             service.watchAll();
             for (String resumed : service.pods.resume()) {
                 service.publish("engine.resumed", "pod", "", "", resumed);
