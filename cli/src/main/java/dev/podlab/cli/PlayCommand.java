@@ -53,8 +53,9 @@ final class PlayCommand implements Callable<Integer> {
         for (Pod p : r.getPodsList()) {
             System.out.println("pod/" + p.getName() + " " + p.getPhase().toLowerCase() + " (" + p.getReady()
                     + " ready) on " + p.getRuntime() + (p.getPodIp().isEmpty() ? "" : ", IP " + p.getPodIp()));
-            p.getWarningsList().stream().filter(w -> w.startsWith("spec: no pod network"))
-                    .forEach(w -> System.err.println("warning: " + w));
+            // The report's lines were printed above; these are what the engine itself could not honour.
+            p.getWarningsList().stream().filter(w -> !w.startsWith("warning: ") && !w.startsWith("note: ")
+                    && !w.startsWith("error: ")).forEach(w -> System.err.println("warning: pod/" + p.getName() + ": " + w));
         }
         return 0;
     }

@@ -144,6 +144,13 @@ public final class PodManager implements AutoCloseable {
                     ? pod.spec().runtimeClassName() : defaultRuntime;
             engine.runtimes().require(runtime); // a runtime that does not work here fails before anything is made
         }
+        for (PodManifest pod : set.pods()) {
+            List<String> unhonoured = unhonoured(pod);
+            if (options.strict() && !unhonoured.isEmpty()) {
+                throw new PodException("failed to play pod " + pod.name() + " (--strict): podlab cannot honour "
+                        + unhonoured.size() + " field(s)\n" + String.join("\n", unhonoured));
+            }
+        }
         List<PodRecord> started = new ArrayList<>();
         for (PodManifest pod : set.pods()) {
             find(pod.metadata().namespace(), pod.name()).ifPresent(old -> down(old.id(), null));
@@ -160,6 +167,7 @@ public final class PodManager implements AutoCloseable {
         Path dir = store.podDir(id);
         List<String> warnings = new ArrayList<>();
         set.report().entries().forEach(e -> warnings.add(e.toString()));
+        warnings.addAll(unhonoured(pod));
         PodRecord draft = new PodRecord(id, pod.name(), pod.metadata().namespace(), UUID.randomUUID().toString(),
                 set.source(), text, runtime, TraceEvent.Clock.nowNanos(), null, false, Map.of(), Map.of(), warnings,
                 null);
@@ -193,6 +201,49 @@ public final class PodManager implements AutoCloseable {
         store.save(record);
         launch(new PodWorker(this, set, pod, record, volumes, downward, backoff(pod)));
         return record;
+    }
+
+    /**
+     * Fields the manifest parser accepts but the engine does not apply yet, by path: said out loud rather than
+     * dropped in silence.
+     */
+    static List<String> unhonoured(PodManifest pod) {
+        List<String> out = new ArrayList<>();
+        var spec = pod.spec();
+        if (!spec.securityContext().sysctls().isEmpty()) {
+            out.add("spec.securityContext.sysctls: not applied yet (the pod runs with the kernel's defaults)");
+        }
+        if (spec.securityContext().seccompProfile().isPresent()) {
+            out.add("spec.securityContext.seccompProfile: not applied yet (RuntimeDefault is always used)");
+        }
+        List<Container> all = spec.allContainers();
+        for (int i = 0; i < all.size(); i++) {
+            Container c = all.get(i);
+            boolean init = i < spec.initContainers().size();
+            String at = (init ? "spec.initContainers[" + i : "spec.containers[" + (i - spec.initContainers().size()))
+                    + "]";
+            var sc = c.securityContext();
+            if (!sc.capabilities().add().isEmpty() || !sc.capabilities().drop().isEmpty()) {
+                out.add(at + ".securityContext.capabilities: not applied yet (Docker's 14 default capabilities)");
+            }
+            if (sc.privileged().orElse(false)) {
+                out.add(at + ".securityContext.privileged: not applied yet (the container is not privileged)");
+            }
+            if (sc.allowPrivilegeEscalation().orElse(false)) {
+                out.add(at + ".securityContext.allowPrivilegeEscalation: not applied yet (no_new_privs stays set)");
+            }
+            if (sc.seccompProfile().isPresent()) {
+                out.add(at + ".securityContext.seccompProfile: not applied yet (RuntimeDefault is always used)");
+            }
+            if (c.stdin()) {
+                out.add(at + ".stdin: not applied yet (containers get /dev/null as stdin)");
+            }
+            if (!Container.DEFAULT_TERMINATION_MESSAGE_PATH.equals(c.terminationMessagePath())
+                    || c.terminationMessagePolicy() != Container.TerminationMessagePolicy.FILE) {
+                out.add(at + ".terminationMessagePath: not read yet (no termination message in the status)");
+            }
+        }
+        return out;
     }
 
     private static byte[] randomBytes() {

@@ -330,6 +330,31 @@ class PodManagerTest {
     }
 
     @Test
+    void fieldsTheEngineCannotHonourAreReportedAndStrictRefusesThem() throws Exception {
+        String yaml = """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: caps}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: c
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["true"]
+                    securityContext: {capabilities: {add: [NET_ADMIN]}}
+                """;
+        assertThatThrownBy(() -> t.pods.play("caps.yaml", yaml, new PodManager.PlayOptions(true, false, null)))
+                .isInstanceOf(PodException.class)
+                .hasMessageContaining("spec.containers[0].securityContext.capabilities: not applied yet");
+        assertThat(t.pods.list()).noneMatch(p -> p.name().equals("caps"));
+        PodRecord p = play(yaml);
+        assertThat(p.warnings()).anySatisfy(w -> assertThat(w).startsWith("spec.containers[0].securityContext.capabilities"));
+        await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
     void aNewManagerResumesARunningPod() throws Exception {
         PodRecord p = play("""
                 apiVersion: v1
