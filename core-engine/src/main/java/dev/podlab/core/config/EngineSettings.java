@@ -48,7 +48,7 @@ public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri,
     public static final String DEFAULT_CGROUP_PARENT = "podlab";
     public static final Path DEFAULT_CNI_CONF_DIR = Path.of("/etc/cni/net.d");
     public static final List<Path> DEFAULT_CNI_BIN_DIRS = List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
-    public static final Duration DEFAULT_METRICS_INTERVAL = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_METRICS_INTERVAL = Duration.ofSeconds(1);
     public static final Duration DEFAULT_METRICS_HISTORY = Duration.ofMinutes(10);
 
     private static final EngineSettings DEFAULTS = new EngineSettings(DEFAULT_STATE_ROOT, DEFAULT_RUN_ROOT,

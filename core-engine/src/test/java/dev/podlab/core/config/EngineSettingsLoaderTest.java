@@ -55,9 +55,9 @@ class EngineSettingsLoaderTest {
         assertThat(d.registries().mirrors()).isEmpty();
         assertThat(d.cni().confDir()).isEqualTo(Path.of("/etc/cni/net.d"));
         assertThat(d.cni().binDirs()).containsExactly(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
-        assertThat(d.metrics().interval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(d.metrics().interval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(d.metrics().history()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(d.metrics().historySamples()).isEqualTo(300);
+        assertThat(d.metrics().historySamples()).isEqualTo(600);
         assertThat(d.cgroupParent()).isEqualTo("podlab");
     }
 

@@ -105,8 +105,8 @@ class EngineSettingsOverridesTest {
         assertThatThrownBy(() -> FILE.withOverrides(Overrides.builder().metricsInterval("fast").build()))
                 .hasMessage("failed to apply overrides: metrics.interval: expected a duration such as 500ms, 2s, 10m "
                         + "or 1h, got \"fast\"");
-        assertThatThrownBy(() -> FILE.withOverrides(Overrides.builder().metricsHistory("1s").build()))
-                .hasMessage("failed to apply overrides: metrics.history: must be at least metrics.interval (2s), got 1s");
+        assertThatThrownBy(() -> FILE.withOverrides(Overrides.builder().metricsHistory("500ms").build()))
+                .hasMessage("failed to apply overrides: metrics.history: must be at least metrics.interval (1s), got 500ms");
         assertThatThrownBy(() -> FILE.withOverrides(Overrides.builder().cgroupParent("../x").build()))
                 .hasMessageStartingWith("failed to apply overrides: cgroupParent: expected a relative cgroup path");
         assertThatThrownBy(() -> FILE.withOverrides(Overrides.builder()
