@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
                 ImageCommand.class, LoginCommand.class, LogoutCommand.class, SamplesCommand.class, DiffCommand.class, DemoCommand.class, DoctorCommand.class,
                 EventsCommand.class, StatsCommand.class, InfoCommand.class, RuntimesCommand.class,
                 PlayCommand.class, DownCommand.class, PodsCommand.class, GetCommand.class, DescribeCommand.class,
-                TraceCommand.class,
+                TraceCommand.class, SwapCommand.class, CompareCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,6 +1,11 @@
 package dev.podlab.api.server;
 
+import dev.podlab.api.v1.CompareRequest;
+import dev.podlab.api.v1.CompareResponse;
 import dev.podlab.api.v1.DownRequest;
+import dev.podlab.api.v1.RuntimeColumn;
+import dev.podlab.api.v1.SwapPodRequest;
+import dev.podlab.api.v1.SwapPodResponse;
 import dev.podlab.api.v1.DownResponse;
 import dev.podlab.api.v1.GetPodRequest;
 import dev.podlab.api.v1.GetPodResponse;
@@ -17,6 +22,7 @@ import dev.podlab.core.container.InvalidConfigException;
 import dev.podlab.core.pod.PodManager;
 import dev.podlab.core.pod.PodRecord;
 import dev.podlab.core.pod.PodStatus;
+import dev.podlab.core.pod.RuntimeComparison;
 import dev.podlab.core.pod.manifest.ManifestParser;
 import dev.podlab.core.pod.manifest.PodManifest;
 import dev.podlab.core.pod.manifest.Report;
@@ -102,6 +108,35 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
     @Override
     public void get(GetPodRequest req, StreamObserver<GetPodResponse> out) {
         Errors.unary(out, () -> GetPodResponse.newBuilder().setPod(pod(pods.get(req.getPod()))).build());
+    }
+
+    @Override
+    public void swap(SwapPodRequest req, StreamObserver<SwapPodResponse> out) {
+        Errors.unary(out, () -> {
+            if (req.getRuntime().isEmpty()) {
+                throw new InvalidConfigException("failed to swap pod " + req.getPod() + ": no runtime given");
+            }
+            var s = pods.swap(req.getPod(), req.getRuntime(), Duration.ofSeconds(120));
+            return SwapPodResponse.newBuilder().setBefore(summary(s.before())).setAfter(summary(s.after()))
+                    .setTookMillis(s.took().toMillis()).build();
+        });
+    }
+
+    @Override
+    public void compare(CompareRequest req, StreamObserver<CompareResponse> out) {
+        Errors.unary(out, () -> {
+            var b = CompareResponse.newBuilder();
+            for (RuntimeComparison.Column c : RuntimeComparison.run(pods, req.getSource().isEmpty() ? "<request>"
+                    : req.getSource(), req.getManifest(), req.getRuntimesList(), req.getRounds() == 0 ? 3 : req.getRounds())) {
+                b.addColumns(RuntimeColumn.newBuilder().setRuntime(c.runtime())
+                        .setStartMillisMedian(Double.isNaN(c.startMillisMedian()) ? 0 : c.startMillisMedian())
+                        .addAllStartMillis(c.startMillis()).setPodMemoryBytes(c.podMemoryBytes())
+                        .setShimRssBytes(c.shimRssBytes()).setKernel(c.kernel()).setPid1(c.pid1())
+                        .putAllNamespaces(c.namespaces()).setCgroupPath(Wire.nz(c.cgroupPath()))
+                        .setConfigJson(c.configJson()).addAllConfigDiff(c.configDiff()).setError(c.error()));
+            }
+            return b.build();
+        });
     }
 
     /** Everything but the Kubernetes-shaped document (lists stay small). */

@@ -159,6 +159,35 @@ public final class PodManager implements AutoCloseable {
         return new PlayResult(started, set.report());
     }
 
+    /**
+     * Recreates a pod on another runtime class, keeping its manifest: the old pod is deleted gracefully, the same
+     * pod is played with {@code runtime} and waited for.
+     *
+     * @return the pod before and after
+     */
+    public record Swap(PodRecord before, PodRecord after, Duration took) {}
+
+    public Swap swap(String ref, String runtime, Duration startTimeout) {
+        PodRecord before = get(ref);
+        engine.runtimes().require(runtime);
+        ManifestSet set = ManifestParser.parse(before.source(), before.manifest(), false);
+        PodManifest pod = set.pod(before.name()).orElseThrow(() -> new PodException("failed to swap pod "
+                + before.name() + ": its manifest no longer holds it"));
+        down(before.id(), null);
+        long t0 = System.nanoTime();
+        PodRecord after = start(set, before.manifest(), pod, new PlayOptions(false, false, runtime));
+        awaitStarted(after.id(), startTimeout);
+        return new Swap(before, get(after.id()), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** Starts one pod of a parsed manifest under another name (comparisons run copies side by side). */
+    PodRecord startCopy(ManifestSet set, String text, PodManifest pod, String name, String runtime) {
+        var meta = pod.metadata();
+        PodManifest copy = new PodManifest(pod.sourceKind(), new dev.podlab.core.pod.manifest.ObjectMeta(name,
+                meta.namespace(), meta.labels(), meta.annotations()), pod.spec(), pod.location());
+        return start(set, text, copy, new PlayOptions(false, false, runtime));
+    }
+
     private PodRecord start(ManifestSet set, String text, PodManifest pod, PlayOptions options) {
         String id = HexFormat.of().formatHex(randomBytes());
         String runtime = options.runtime() != null ? options.runtime()
