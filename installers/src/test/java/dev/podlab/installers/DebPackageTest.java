@@ -179,7 +179,7 @@ class DebPackageTest {
         Path bash = extracted.resolve("usr/share/bash-completion/completions/podlab");
         assertThat(run(List.of("bash", "-n", bash.toString()), Map.of(), Duration.ofSeconds(10)).exit()).isZero();
         // the completion function really completes: subcommands after "podlab", options after "podlab doctor -"
-        String probe = "source " + bash + "; COMP_WORDS=(podlab do); COMP_CWORD=1; _complete_podlab; echo \"${COMPREPLY[*]}\";"
+        String probe = "source " + bash + "; COMP_WORDS=(podlab doc); COMP_CWORD=1; _complete_podlab; echo \"${COMPREPLY[*]}\";"
                 + " COMP_WORDS=(podlab doctor --o); COMP_CWORD=2; _complete_podlab; echo \"${COMPREPLY[*]}\"";
         Result completed = run(List.of("bash", "-c", probe), Map.of(), Duration.ofSeconds(10));
         assertThat(completed.out().lines().toList()).containsExactly("doctor", "--output");

@@ -355,6 +355,43 @@ class PodManagerTest {
     }
 
     @Test
+    void theSamePodRunsOnBuiltinAndRuncSideBySideAndSwapsBetweenThem() throws Exception {
+        dev.podlab.core.testing.HostRequirements.requireCommand("runc");
+        String yaml = """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: twin}
+                spec:
+                  containers:
+                  - {name: s, image: localhost/podlab/busybox:latest, imagePullPolicy: Never, command: ["sleep", "600"]}
+                """;
+        var columns = RuntimeComparison.run(t.pods, "twin.yaml", yaml, List.of("builtin", "runc"), 1);
+        assertThat(columns).extracting(RuntimeComparison.Column::runtime).containsExactly("builtin", "runc");
+        for (var c : columns) {
+            assertThat(c.error()).as(c.runtime()).isEmpty();
+            assertThat(c.startMillisMedian()).isPositive();
+            assertThat(c.kernel()).isEqualTo(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
+            assertThat(c.pid1()).isEqualTo("sleep 600");
+            assertThat(c.namespaces()).containsKeys("net", "pid", "mnt");
+            assertThat(c.podMemoryBytes()).isPositive();
+            assertThat(c.shimRssBytes()).isPositive();
+        }
+        assertThat(columns.get(0).configDiff()).isEmpty();
+        assertThat(columns.get(1).configJson()).contains("<container-id>").doesNotContain("twin-runc");
+        assertThat(t.pods.list()).isEmpty();
+
+        PodRecord p = play(yaml);
+        await(p, x -> x.phase().equals("Running"), Duration.ofSeconds(30));
+        var swap = t.pods.swap("twin", "runc", Duration.ofSeconds(60));
+        assertThat(swap.before().runtime()).isEqualTo("builtin");
+        assertThat(swap.after().runtime()).isEqualTo("runc");
+        assertThat(swap.after().status().phase()).isEqualTo("Running");
+        String id = swap.after().status().containerStatuses().get(0).containerId();
+        assertThat(t.engine.engine.inspect(id).runtime()).isEqualTo("runc");
+        t.pods.down(swap.after().id(), Duration.ZERO);
+    }
+
+    @Test
     void aNewManagerResumesARunningPod() throws Exception {
         PodRecord p = play("""
                 apiVersion: v1
