@@ -1,31 +1,27 @@
 package dev.podlab.cli;
 
 import dev.podlab.api.Bytes;
+import dev.podlab.api.v1.FileChangeEntry;
 import dev.podlab.api.v1.Image;
+import dev.podlab.api.v1.ImageLayersRequest;
+import dev.podlab.api.v1.ImageLayersResponse;
+import dev.podlab.api.v1.ImportImageRequest;
+import dev.podlab.api.v1.InspectImageRequest;
+import dev.podlab.api.v1.Layer;
+import dev.podlab.api.v1.SaveImagesRequest;
 import dev.podlab.api.v1.ListImagesRequest;
 import dev.podlab.api.v1.PruneImagesRequest;
 import dev.podlab.api.v1.RemoveImageRequest;
 import dev.podlab.core.image.ImageException;
-import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageReference;
-import dev.podlab.core.image.analysis.FileChange;
 import dev.podlab.core.image.archive.ArchiveFormat;
-import dev.podlab.core.image.archive.ImageExporter;
-import dev.podlab.core.image.archive.ImageImporter;
-import dev.podlab.core.image.archive.ImportListener;
-import dev.podlab.core.image.analysis.ImageAnalysis;
-import dev.podlab.core.image.analysis.LayerAnalysis;
-import dev.podlab.core.state.ContainerStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code podlab image ...}: the stored images and their layers. */
@@ -76,7 +72,8 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(ContainerStore.JSON.writeValueAsString(engine.images().require(image)));
+            System.out.println(engine.client().images().inspect(InspectImageRequest.newBuilder().setReference(image)
+                    .build()).getRecordJson());
             return 0;
         }
     }
@@ -98,39 +95,37 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            ImageAnalysis a = engine.images().analyze(image);
-            System.out.printf("%-3s %-12s %10s %10s %6s %5s %5s %5s  %s%n", "#", "DIGEST", "BLOB", "UNPACKED", "FILES",
-                    "ADD", "MOD", "DEL", "CREATED BY");
-            for (LayerAnalysis l : a.layers()) {
-                System.out.printf("%-3d %-12s %10s %10s %6d %5d %5d %5d  %s%n", l.index() + 1, l.digest().shortHex(),
-                        Bytes.human(l.compressedSize()), Bytes.human(l.unpackedSize()), l.fileCount(),
-                        l.count(FileChange.Kind.ADDED), l.count(FileChange.Kind.MODIFIED),
-                        l.count(FileChange.Kind.REMOVED), abbreviate(l.createdBy(), 60));
+            ImageLayersResponse a = engine.client().images().layers(ImageLayersRequest.newBuilder().setReference(image)
+                    .setFiles(files != null).setWhich(which == null ? "" : which).build());
+            var t = new Table("#", "DIGEST", "BLOB", "UNPACKED", "FILES", "ADD", "MOD", "DEL", "CREATED BY");
+            for (Layer l : a.getLayersList()) {
+                t.row(l.getIndex() + 1, l.getDigest().substring(l.getDigest().indexOf(':') + 1).substring(0, 12),
+                        Bytes.human(l.getCompressedSize()), Bytes.human(l.getUnpackedSize()), l.getFileCount(),
+                        l.getAdded(), l.getModified(), l.getRemoved(), abbreviate(l.getCreatedBy(), 60));
             }
-            System.out.printf("total %s, wasted %s, efficiency %.1f%%%n", Bytes.human(a.totalSize()),
-                    Bytes.human(a.wastedBytes()), a.efficiency() * 100);
-            a.inefficiencies().stream().limit(5).forEach(i -> System.out.printf("  wasted: %s in %d layers (%s)%n",
-                    i.path(), i.occurrences(), Bytes.human(i.cumulativeSize())));
+            t.print(System.out, true);
+            System.out.printf("total %s, wasted %s, efficiency %.1f%%%n", Bytes.human(a.getTotalSize()),
+                    Bytes.human(a.getWastedBytes()), a.getEfficiency() * 100);
+            a.getWastedList().stream().limit(5).forEach(i -> System.out.printf("  wasted: %s in %d layers (%s)%n",
+                    i.getPath(), i.getOccurrences(), Bytes.human(i.getCumulativeSize())));
             if (files != null) {
-                if (files < 1 || files > a.layers().size()) {
-                    throw new ImageException("failed to show layer " + files + ": the image has " + a.layers().size()
+                if (files < 1 || files > a.getLayersCount()) {
+                    throw new ImageException("failed to show layer " + files + ": the image has " + a.getLayersCount()
                             + " layers");
                 }
-                for (FileChange c : a.layers().get(files - 1).changes()) {
-                    String mark = switch (c.kind()) {
-                        case ADDED -> "+";
-                        case MODIFIED -> "~";
-                        case REMOVED -> "-";
+                for (FileChangeEntry c : a.getLayers(files - 1).getChangesList()) {
+                    String mark = switch (c.getKind()) {
+                        case "added" -> "+";
+                        case "modified" -> "~";
+                        case "removed" -> "-";
                         default -> " ";
                     };
-                    System.out.printf("%s %s%s%s%n", mark, c.path(), c.directory() ? "/" : "",
-                            c.linkTarget() != null ? " -> " + c.linkTarget() : "");
+                    System.out.printf("%s %s%s%s%n", mark, c.getPath(), c.getDirectory() ? "/" : "",
+                            c.getLinkTarget().isEmpty() ? "" : " -> " + c.getLinkTarget());
                 }
             }
             if (which != null) {
-                System.out.println(which + ": " + a.providerOf(which)
-                        .map(l -> "layer " + (l.index() + 1) + " (" + l.digest().shortHex() + ") " + l.createdBy())
-                        .orElse("not in the image"));
+                System.out.println(which + ": " + a.getWhich());
             }
             return 0;
         }
@@ -154,9 +149,14 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var records = ImageImporter.importFrom(file, engine.images().store(),
-                    Optional.ofNullable(name).map(ImageReference::parse), ImportListener.NONE);
-            records.forEach(r -> System.out.println("imported " + r.reference().familiar() + " " + r.id().shortHex()));
+            var req = ImportImageRequest.newBuilder().setPath(file.toAbsolutePath().normalize().toString());
+            if (name != null) {
+                req.setName(name);
+            }
+            for (Image i : engine.client().images().importArchive(req.build()).getImagesList()) {
+                System.out.println("imported " + ImageReference.parse(i.getNames(0)).familiar() + " "
+                        + i.getId().substring(i.getId().indexOf(':') + 1, i.getId().indexOf(':') + 13));
+            }
             return 0;
         }
     }
@@ -178,9 +178,11 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var result = ImageExporter.save(engine.images().store(), images, output, ArchiveFormat.parse(format));
-            System.out.println("saved " + result.images().size() + " image(s), " + result.blobs() + " blobs, "
-                    + Bytes.human(result.bytes()) + " to " + result.target() + " (" + format + ")");
+            ArchiveFormat.parse(format); // a bad format fails here, before the engine is asked
+            var result = engine.client().images().save(SaveImagesRequest.newBuilder().addAllReferences(images)
+                    .setOutput(output.toAbsolutePath().normalize().toString()).setFormat(format).build());
+            System.out.println("saved " + result.getImages() + " image(s), " + result.getBlobs() + " blobs, "
+                    + Bytes.human(result.getBytes()) + " to " + result.getTarget() + " (" + format + ")");
             return 0;
         }
     }

@@ -5,6 +5,12 @@ import dev.podlab.api.v1.FileChangeEntry;
 import dev.podlab.api.v1.ImageLayersRequest;
 import dev.podlab.api.v1.ImageLayersResponse;
 import dev.podlab.api.v1.ImagesGrpc;
+import dev.podlab.api.v1.ImportImageRequest;
+import dev.podlab.api.v1.ImportImageResponse;
+import dev.podlab.api.v1.InspectImageRequest;
+import dev.podlab.api.v1.InspectImageResponse;
+import dev.podlab.api.v1.SaveImagesRequest;
+import dev.podlab.api.v1.SaveImagesResponse;
 import dev.podlab.api.v1.Layer;
 import dev.podlab.api.v1.WastedPath;
 import dev.podlab.api.v1.ListImagesRequest;
@@ -17,7 +23,13 @@ import dev.podlab.api.v1.RemoveImageRequest;
 import dev.podlab.api.v1.RemoveImageResponse;
 import dev.podlab.core.image.ImageException;
 import dev.podlab.core.image.ImageRecord;
+import dev.podlab.core.image.ImageReference;
 import dev.podlab.core.image.ImageService;
+import dev.podlab.core.image.archive.ArchiveFormat;
+import dev.podlab.core.image.archive.ImageExporter;
+import dev.podlab.core.image.archive.ImageImporter;
+import dev.podlab.core.image.archive.ImportListener;
+import dev.podlab.core.state.ContainerStore;
 import dev.podlab.core.image.analysis.FileChange;
 import dev.podlab.core.image.analysis.ImageAnalysis;
 import dev.podlab.core.image.analysis.LayerAnalysis;
@@ -28,6 +40,7 @@ import io.grpc.stub.StreamObserver;
 
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /** Image list, pull with progress, remove and prune, done by the service that owns the store. */
@@ -165,7 +178,56 @@ final class ImagesApi extends ImagesGrpc.ImagesImplBase {
             }
             a.inefficiencies().forEach(w -> b.addWasted(WastedPath.newBuilder().setPath(w.path())
                     .setOccurrences(w.occurrences()).setCumulativeSize(w.cumulativeSize())));
+            if (!req.getWhich().isEmpty()) {
+                b.setWhich(a.providerOf(req.getWhich()).map(l -> "layer " + (l.index() + 1) + " ("
+                        + l.digest().shortHex() + ") " + l.createdBy()).orElse("not in the image"));
+            }
             return b.build();
         });
+    }
+
+    @Override
+    public void inspect(InspectImageRequest req, StreamObserver<InspectImageResponse> out) {
+        Errors.unary(out, () -> {
+            ImageRecord r = images.require(req.getReference());
+            try {
+                return InspectImageResponse.newBuilder().setImage(Wire.image(r))
+                        .setRecordJson(ContainerStore.JSON.writeValueAsString(r)).build();
+            } catch (java.io.IOException e) {
+                throw new ImageException("failed to encode image " + r.reference() + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public void importArchive(ImportImageRequest req, StreamObserver<ImportImageResponse> out) {
+        Errors.unary(out, () -> {
+            Path path = absolute(req.getPath(), "import image");
+            var b = ImportImageResponse.newBuilder();
+            for (ImageRecord r : ImageImporter.importFrom(path, images.store(), req.getName().isEmpty()
+                    ? Optional.empty() : Optional.of(ImageReference.parse(req.getName())), ImportListener.NONE)) {
+                b.addImages(Wire.image(r));
+                service.publish("image.imported", "image", r.id().toString(), r.reference().toString(), path.toString());
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void save(SaveImagesRequest req, StreamObserver<SaveImagesResponse> out) {
+        Errors.unary(out, () -> {
+            Path path = absolute(req.getOutput(), "save images");
+            var r = ImageExporter.save(images.store(), req.getReferencesList(), path,
+                    ArchiveFormat.parse(req.getFormat().isEmpty() ? "docker-archive" : req.getFormat()));
+            return SaveImagesResponse.newBuilder().setImages(r.images().size()).setBlobs(r.blobs()).setBytes(r.bytes())
+                    .setTarget(r.target().toString()).build();
+        });
+    }
+
+    private static Path absolute(String p, String action) {
+        if (p.isEmpty() || !Path.of(p).isAbsolute()) {
+            throw new ImageException("failed to " + action + ": \"" + p + "\" is not an absolute path on the engine's host");
+        }
+        return Path.of(p);
     }
 }
