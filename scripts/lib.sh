@@ -5,8 +5,8 @@
 # to run (busybox-static for the sample rootfs, iproute2), to compare against (runc) and to
 # test (python3 for the shim smoke test; docker-registry, skopeo and umoci for image tests); pod networking
 # runs the standard CNI plugins (containernetworking-plugins, in /usr/lib/cni), whose bridge and portmap
-# plugins call iptables.
-PODLAB_PACKAGES=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static maven iproute2 runc procps python3 docker-registry skopeo umoci containernetworking-plugins iptables)
+# plugins call iptables. tmux drives the terminal workbench in a real terminal for its smoke test.
+PODLAB_PACKAGES=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static maven iproute2 runc procps python3 docker-registry skopeo umoci containernetworking-plugins iptables tmux)
 
 podlab_find_java() {
   if [[ -n "${PODLAB_JAVA_HOME:-}" ]]; then echo "$PODLAB_JAVA_HOME"; return; fi
