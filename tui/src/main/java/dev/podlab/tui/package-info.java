@@ -1,5 +1,6 @@
 /**
- * The Lanterna terminal workbench (issue 9), a client of the engine API. Not built yet: this module is a placeholder
- * so the reactor already has the shape of DESIGN.md.
+ * The Lanterna terminal workbench ({@code podlab tui}, issue 9), a client of the engine API: {@link
+ * dev.podlab.tui.PodlabTui} owns the screen thread, which is the {@link dev.podlab.api.view.Dispatcher} of
+ * the shared view models in {@code dev.podlab.api.view}; the views only draw those models and handle keys.
  */
 package dev.podlab.tui;

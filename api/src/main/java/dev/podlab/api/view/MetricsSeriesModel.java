@@ -1,0 +1,133 @@
+package dev.podlab.api.view;
+
+import dev.podlab.api.v1.MetricsHistory;
+import dev.podlab.api.v1.MetricsRound;
+import dev.podlab.api.v1.Sample;
+import dev.podlab.api.v1.Series;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A ring of samples per container, filled from Metrics.History and then Metrics.Watch rounds, read as
+ * sparkline-ready arrays. Samples not newer than the last kept one are dropped, so a history that overlaps
+ * the first live round counts once.
+ */
+public final class MetricsSeriesModel extends ViewModel {
+    private final int capacity;
+    private final Map<String, ArrayDeque<Sample>> rings = new HashMap<>();
+    private long intervalMillis;
+
+    /** @param capacity samples kept per container (older ones fall off) */
+    public MetricsSeriesModel(Dispatcher ui, int capacity) {
+        super(ui);
+        if (capacity < 2) {
+            throw new IllegalArgumentException("a series needs room for 2 samples, not " + capacity);
+        }
+        this.capacity = capacity;
+    }
+
+    public void loadHistory(MetricsHistory history) {
+        checkUiThread();
+        intervalMillis = history.getIntervalMillis();
+        for (Series s : history.getSeriesList()) {
+            s.getSamplesList().forEach(sample -> add(s.getId(), sample));
+        }
+        changed();
+    }
+
+    public void applyRound(MetricsRound round) {
+        checkUiThread();
+        round.getSamplesMap().forEach(this::add);
+        changed();
+    }
+
+    public void forget(String id) {
+        checkUiThread();
+        if (rings.remove(id) != null) {
+            changed();
+        }
+    }
+
+    /** The sampling interval the engine reported with its history (0 before). */
+    public long intervalMillis() {
+        return intervalMillis;
+    }
+
+    public Optional<Sample> latest(String id) {
+        ArrayDeque<Sample> ring = rings.get(id);
+        return ring == null || ring.isEmpty() ? Optional.empty() : Optional.of(ring.peekLast());
+    }
+
+    /** The last {@code n} samples of a container as arrays (empty when none was seen). */
+    public SeriesView series(String id, int n) {
+        ArrayDeque<Sample> ring = rings.get(id);
+        Sample[] all = ring == null ? new Sample[0] : ring.toArray(new Sample[0]);
+        int from = Math.max(0, all.length - Math.max(0, n));
+        int len = all.length - from;
+        long[] times = new long[len];
+        double[] cpu = new double[len];
+        long[] mem = new long[len];
+        long[] pids = new long[len];
+        long[] throttled = new long[len];
+        long[] throttledNanos = new long[len];
+        long[] oom = new long[len];
+        for (int i = 0; i < len; i++) {
+            Sample s = all[from + i];
+            Sample prev = from + i > 0 ? all[from + i - 1] : null;
+            times[i] = s.getEpochMillis();
+            cpu[i] = Double.isNaN(s.getCpuCores()) ? Double.NaN : s.getCpuCores() * 100;
+            mem[i] = s.getMemoryWorkingSetBytes();
+            pids[i] = s.getPidsCurrent();
+            // Throttling is a counter: the chart shows what each interval added.
+            throttled[i] = prev == null ? 0 : Math.max(0, s.getCpuThrottledPeriods() - prev.getCpuThrottledPeriods());
+            throttledNanos[i] = prev == null ? 0 : Math.max(0, s.getCpuThrottledNanos() - prev.getCpuThrottledNanos());
+            oom[i] = s.getOomKills();
+        }
+        Sample last = len == 0 ? null : all[all.length - 1];
+        return new SeriesView(id, times, cpu, mem, last == null ? -1 : last.getMemoryLimitBytes(), pids,
+                last == null ? -1 : last.getPidsLimit(), throttled, throttledNanos, oom);
+    }
+
+    private void add(String id, Sample s) {
+        ArrayDeque<Sample> ring = rings.computeIfAbsent(id, k -> new ArrayDeque<>(capacity));
+        if (!ring.isEmpty() && s.getEpochMillis() <= ring.peekLast().getEpochMillis()) {
+            return;
+        }
+        if (ring.size() == capacity) {
+            ring.pollFirst();
+        }
+        ring.addLast(s);
+    }
+
+    /**
+     * One container's recent samples as arrays, oldest first.
+     *
+     * @param memoryLimit bytes, -1 for none (latest sample)
+     * @param pidsLimit -1 for none (latest sample)
+     * @param throttledPeriods periods throttled during each interval
+     * @param oomKills the cumulative OOM-kill counter
+     */
+    public record SeriesView(String id, long[] epochMillis, double[] cpuPercent, long[] memoryBytes,
+                             long memoryLimit, long[] pids, long pidsLimit, long[] throttledPeriods,
+                             long[] throttledNanos, long[] oomKills) {
+        public int size() {
+            return epochMillis.length;
+        }
+
+        /** Memory as a percentage of the limit, or NaN everywhere when there is none. */
+        public double[] memoryPercentOfLimit() {
+            double[] out = new double[memoryBytes.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = memoryLimit > 0 ? 100.0 * memoryBytes[i] / memoryLimit : Double.NaN;
+            }
+            return out;
+        }
+
+        public long lastOomKills() {
+            return oomKills.length == 0 ? 0 : oomKills[oomKills.length - 1];
+        }
+    }
+}

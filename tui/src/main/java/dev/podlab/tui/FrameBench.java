@@ -1,0 +1,76 @@
+package dev.podlab.tui;
+
+import com.googlecode.lanterna.TerminalSize;
+import com.googlecode.lanterna.screen.TerminalScreen;
+import com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal;
+import dev.podlab.api.v1.Container;
+import dev.podlab.api.v1.MetricsRound;
+import dev.podlab.api.v1.Sample;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Frame time of the containers view with many rows ({@code podlab tui --bench}): a whole frame (layout,
+ * sparklines from the series model, Lanterna's diff and output) on a virtual terminal, no engine needed.
+ */
+public final class FrameBench {
+    private FrameBench() {}
+
+    /** Draws {@code frames} frames of {@code rows} containers and prints the median; returns it in ms. */
+    public static double run(int rows, int frames, PrintStream out) throws IOException {
+        var terminal = new DefaultVirtualTerminal(new TerminalSize(200, 60));
+        var screen = new TerminalScreen(terminal);
+        screen.startScreen();
+        PodlabTui tui = PodlabTui.offline(screen, Palette.color());
+        List<Container> containers = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < rows; i++) {
+            containers.add(Container.newBuilder().setId(String.format("%064x", i * 7919L + 1)).setName("bench-" + i)
+                    .setImage("localhost/sample/web:" + i % 5).setRuntime(i % 3 == 0 ? "runc" : "builtin")
+                    .setState(i % 4 == 0 ? "exited" : "running").setCreatedAt((now - i * 1000L) * 1_000_000L).build());
+        }
+        tui.table.setAll(containers);
+        for (int s = 0; s < 60; s++) {
+            tui.metrics.applyRound(round(containers, now - (60 - s) * 1000L, s));
+        }
+        tui.push(new ContainersView(tui));
+        double[] times = new double[frames];
+        // The first frames run interpreted; a workbench left open runs compiled code. Warm up, then measure.
+        for (int f = -Math.min(100, frames); f < frames; f++) {
+            // Each frame brings a metrics round and a moved selection, as a live table would.
+            var round = round(containers, now + (f + 100) * 1000L, f + 100);
+            tui.metrics.applyRound(round);
+            tui.table.updateUsage(round.getSamplesMap());
+            tui.table.moveSelection(f % 2 == 0 ? 1 : -1);
+            long t0 = System.nanoTime();
+            tui.render();
+            if (f >= 0) {
+                times[f] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        screen.stopScreen();
+        Arrays.sort(times);
+        double median = times[frames / 2];
+        out.printf("tui frame: %d rows, %d frames on 200x60: median %.2f ms, p90 %.2f ms, max %.2f ms (budget 16 ms)%n",
+                rows, frames, median, times[frames * 9 / 10], times[frames - 1]);
+        return median;
+    }
+
+    private static MetricsRound round(List<Container> containers, long millis, int step) {
+        var b = MetricsRound.newBuilder().setEpochMillis(millis);
+        for (int i = 0; i < containers.size(); i++) {
+            b.putSamples(containers.get(i).getId(), Sample.newBuilder().setEpochMillis(millis)
+                    .setCpuCores(((i + step) % 10) / 10.0).setMemoryWorkingSetBytes((long) (i + 1 + step % 7) << 20)
+                    .setMemoryLimitBytes(256L << 20).setPidsCurrent(1 + i % 4).setPidsLimit(-1).build());
+        }
+        return b.build();
+    }
+
+    public static void main(String[] args) throws IOException {
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 200, args.length > 1 ? Integer.parseInt(args[1]) : 300, System.out);
+    }
+}
