@@ -16,13 +16,22 @@ import picocli.CommandLine.Mixin;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** The quick start's main job: one container from the sample image, what it sees, and how it was made. */
-@Command(name = "demo", description = "Run a sample container on the built-in engine and explain what happened.")
+@Command(name = "demo", description = {"The main job: play the sample web pod (httpd + sidecar, probes, a hostPort) on "
+        + "the built-in engine, show how it was made, then watch it live in the terminal workbench.",
+        "--container runs one explained container instead; --no-tui stops before the workbench."})
 final class DemoCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
+
+    @picocli.CommandLine.Option(names = "--container", description = "Run one sample container and explain what it sees.")
+    boolean container;
+
+    @picocli.CommandLine.Option(names = "--no-tui", description = "Do not open the terminal workbench at the end.")
+    boolean noTui;
 
     /** Runs inside the container; each line shows one thing the engine set up. */
     static final String SCRIPT = """
@@ -43,6 +52,45 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return container ? containerDemo() : podDemo();
+    }
+
+    /** The web sample pod, its trace, a request through its hostPort, then the workbench. */
+    private int podDemo() throws Exception {
+        var samples = SampleImages.ensure(engine.images().store(), SampleImages.recipesDir());
+        var client = engine.client();
+        Path manifest = SampleImages.recipesDir().getParent().resolve("pods/web.yaml");
+        System.out.println("podlab demo: the sample pod " + manifest + " on the built-in engine (sample images: "
+                + samples.stream().map(si -> si.reference().familiar() + (si.built() ? " (built now)" : ""))
+                        .collect(java.util.stream.Collectors.joining(", ")) + ")");
+        var played = client.pods().play(dev.podlab.api.v1.PlayRequest.newBuilder().setSource(manifest.toString())
+                .setManifest(Files.readString(manifest)).setReplace(true).setWait(true).build());
+        var pod = played.getPods(0);
+        System.out.println();
+        PodsCommand.print(List.of(pod), "wide");
+        System.out.println();
+        System.out.println("How podlab made it (podlab trace web):");
+        new picocli.CommandLine(new TraceCommand()).execute("web", "--root", engine.root().toString(),
+                "--socket", engine.settings().socket().toString());
+        System.out.println();
+        try {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:18080/"))
+                    .timeout(java.time.Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            System.out.println("curl http://127.0.0.1:18080/ (hostPort -> portmap -> the pod's httpd): HTTP "
+                    + page.statusCode() + ", " + page.body().lines().findFirst().orElse("").strip());
+        } catch (java.io.IOException e) {
+            System.out.println("curl http://127.0.0.1:18080/ failed: " + e.getMessage());
+        }
+        System.out.println("Next: podlab describe web; podlab get pod web -o yaml; podlab down web");
+        if (noTui || System.console() == null) {
+            return 0;
+        }
+        System.out.println("Opening the terminal workbench (q quits, ? lists the keys) ...");
+        return dev.podlab.tui.PodlabTui.run(client);
+    }
+
+    private int containerDemo() throws Exception {
         var images = engine.images();
         var samples = SampleImages.ensure(images.store(), SampleImages.recipesDir());
         var client = engine.client();

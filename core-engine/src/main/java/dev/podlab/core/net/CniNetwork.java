@@ -63,8 +63,11 @@ public final class CniNetwork {
     }
 
     /**
-     * The first valid configuration in {@code confDir} by file name ({@code .conflist}, {@code .conf},
-     * {@code .json}); invalid files are skipped with a warning, as kubelet does. Without any, the built-in one.
+     * The network named as the built-in one ({@code podlab} by default): the first valid file in {@code confDir}
+     * (by file name; {@code .conflist}, {@code .conf}, {@code .json}) whose {@code name} matches replaces the
+     * built-in configuration; without one, the built-in one. Other networks in the directory are left alone:
+     * unlike kubelet, podlab shares /etc/cni/net.d with other tools (podman's 87-podman-bridge.conflist), and
+     * must not put its pods on their networks. Invalid files are skipped with a warning.
      */
     public static CniConfigList select(Path confDir, DefaultNetwork defaultNetwork) {
         List<Path> files = new ArrayList<>();
@@ -78,7 +81,11 @@ public final class CniNetwork {
         }
         for (Path f : files) {
             try {
-                return CniConfigList.load(f);
+                CniConfigList c = CniConfigList.load(f);
+                if (c.name().equals(defaultNetwork.name())) {
+                    return c;
+                }
+                LOG.debug("CNI configuration {} is network {}, not {}: not podlab's", f, c.name(), defaultNetwork.name());
             } catch (CniException e) {
                 LOG.warn("skipping CNI configuration: {}", e.getMessage());
             }

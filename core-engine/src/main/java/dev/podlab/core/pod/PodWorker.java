@@ -331,8 +331,8 @@ final class PodWorker implements Runnable {
     }
 
     private void settlePhase() {
-        if (phase.equals("Failed") && reason.equals("DeadlineExceeded")) {
-            return;
+        if (phase.equals("Terminating") || (phase.equals("Failed") && !reason.isEmpty())) {
+            return; // set on purpose: a deletion, an init failure, the deadline
         }
         boolean allDone = appSlots.values().stream().allMatch(s -> s.done);
         if (allDone) {
@@ -768,6 +768,7 @@ final class PodWorker implements Runnable {
 
     /** Publishes the status when it changed (the CLI, the UIs and the record see it). */
     private void publish() {
+        settlePhase();
         PodStatus next = computeStatus();
         if (next.equals(status)) {
             return;

@@ -109,7 +109,7 @@ class CniConfigListTest {
     }
 
     @Test
-    void selectTakesTheFirstValidFileByNameElseTheBuiltIn() throws IOException {
+    void selectTakesTheFirstValidFileOfPodlabsNetworkElseTheBuiltIn() throws IOException {
         Path dir = tmp.resolve("net.d");
         assertThat(CniNetwork.select(dir, DefaultNetwork.PODLAB).source()).isEqualTo("built-in"); // no directory
         Files.createDirectories(dir);
@@ -119,10 +119,14 @@ class CniConfigListTest {
         Files.writeString(dir.resolve("20-second.conf"), "{\"cniVersion\":\"1.0.0\",\"name\":\"second\",\"type\":\"bridge\"}");
         Files.writeString(dir.resolve("30-third.conflist"), "{\"cniVersion\":\"1.0.0\",\"name\":\"third\",\"plugins\":[{\"type\":\"ptp\"}]}");
         Files.writeString(dir.resolve("10-broken.conflist"), "{ not json");
-        CniConfigList chosen = CniNetwork.select(dir, DefaultNetwork.PODLAB);
+        // Other tools' networks (podman's, say) are not podlab's: the built-in one is used.
+        assertThat(CniNetwork.select(dir, DefaultNetwork.PODLAB).source()).isEqualTo("built-in");
 
-        assertThat(chosen.name()).isEqualTo("second"); // 10-broken is skipped with a warning
-        assertThat(chosen.source()).isEqualTo(dir.resolve("20-second.conf").toString());
+        Files.writeString(dir.resolve("40-podlab.conflist"), "{\"cniVersion\":\"1.0.0\",\"name\":\"podlab\",\"plugins\":[{\"type\":\"ptp\"}]}");
+        Files.writeString(dir.resolve("50-podlab-too.conflist"), "{\"cniVersion\":\"1.0.0\",\"name\":\"podlab\",\"plugins\":[{\"type\":\"bridge\"}]}");
+        CniConfigList chosen = CniNetwork.select(dir, DefaultNetwork.PODLAB);
+        assertThat(chosen.name()).isEqualTo("podlab"); // 10-broken is skipped with a warning
+        assertThat(chosen.source()).isEqualTo(dir.resolve("40-podlab.conflist").toString());
     }
 
     @Test
