@@ -80,7 +80,7 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             ContainerRecord r = createContainer(req);
             service.publish("container.created", "container", r.id(), EngineService.name(r),
                     r.config().image() != null ? r.config().image() : r.config().rootfs().toString());
-            service.track(r);
+            service.track(r, false);
             return ContainerReply.newBuilder().setContainer(Wire.container(r)).build();
         });
     }
@@ -175,6 +175,7 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             service.publish("container.started", "container", r.id(), EngineService.name(r),
                     "init pid " + r.initPid());
             service.track(r);
+            service.exited(r); // a command that ended at once is over before any watcher could wait
             return reply(r);
         });
     }

@@ -64,6 +64,7 @@ public final class EngineService implements AutoCloseable {
     private final MetricsSampler sampler;
     private final Map<String, MetricsSampler.Target> targets = new ConcurrentHashMap<>();
     private final Map<String, Thread> watchers = new ConcurrentHashMap<>();
+    private final java.util.Set<String> reportedExits = ConcurrentHashMap.newKeySet();
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final Instant startedAt = Instant.now();
     private final List<String> repaired;
@@ -315,13 +316,21 @@ public final class EngineService implements AutoCloseable {
 
     /** Samples and watches a live container; forgets an exited one. Called after every state change. */
     void track(ContainerRecord r) {
+        track(r, true);
+    }
+
+    /**
+     * @param watch whether to wait for its exit now: not right after create, so that a container which exits
+     *              at once is reported started before it is reported exited
+     */
+    void track(ContainerRecord r, boolean watch) {
         boolean live = r.status() == ContainerStatus.CREATED || r.status() == ContainerStatus.RUNNING;
         if (live && r.cgroupPath() != null) {
             targets.computeIfAbsent(r.id(), id -> new MetricsSampler.Target(id, engine.cgroups().open(r.cgroupPath())));
         } else {
             targets.remove(r.id());
         }
-        if (live && !closed) {
+        if (live && watch && !closed) {
             watchers.computeIfAbsent(r.id(), id -> Thread.ofVirtual().name("exit-watch-" + r.shortId())
                     .start(() -> watchExit(id)));
         }
@@ -335,15 +344,22 @@ public final class EngineService implements AutoCloseable {
         }
     }
 
+    /** Reports a container's exit (once: from its watcher, or from start when it was over before). */
+    void exited(ContainerRecord r) {
+        if (r.exit() == null || !reportedExits.add(r.id())) {
+            return;
+        }
+        ExitRecord e = r.exit();
+        publish("container.exited", "container", r.id(), name(r), "exit code " + e.exitCode()
+                + (e.signal() != 0 ? ", signal " + e.signal() : "") + (e.oomKilled() ? ", OOMKilled" : ""));
+        targets.remove(r.id());
+    }
+
     private void watchExit(String id) {
         try {
             Optional<ExitRecord> exit = engine.await(id, Duration.ofDays(36_500));
             if (exit.isPresent() && !closed) {
-                ContainerRecord r = engine.inspect(id);
-                ExitRecord e = exit.get();
-                publish("container.exited", "container", id, name(r), "exit code " + e.exitCode()
-                        + (e.signal() != 0 ? ", signal " + e.signal() : "") + (e.oomKilled() ? ", OOMKilled" : ""));
-                targets.remove(id);
+                exited(engine.inspect(id));
             }
         } catch (RuntimeException e) {
             if (!closed && !Thread.currentThread().isInterrupted()) {

@@ -265,14 +265,19 @@ class PodManagerTest {
         assertThatThrownBy(() -> t.pods.get(p.id())).isInstanceOf(PodException.NotFound.class);
     }
 
-    @Test
-    void everySamplePodPlaysAndReachesItsExpectedState() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "on {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"builtin", "runc"})
+    void everySamplePodPlaysAndReachesItsExpectedState(String runtime) throws Exception {
+        if (runtime.equals("runc")) {
+            dev.podlab.core.testing.HostRequirements.requireCommand("runc");
+        }
         Path dir = TestPods.samplePods();
         var http = HttpClient.newHttpClient();
         for (String file : List.of("hello.yaml", "init.yaml", "limits.yaml", "crashloop.yaml", "web.yaml")) {
             var played = t.pods.play(file, Files.readString(dir.resolve(file)),
-                    new PodManager.PlayOptions(true, false, null)).pods();
+                    new PodManager.PlayOptions(true, false, runtime)).pods();
             for (PodRecord p : played) {
+                assertThat(p.runtime()).isEqualTo(runtime);
                 switch (p.name()) {
                     case "hello" -> await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
                     case "init-demo" -> {
