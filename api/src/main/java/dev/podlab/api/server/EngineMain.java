@@ -10,7 +10,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs the engine service in the foreground until SIGTERM or SIGINT: what {@code podlab engine} does and
  * what a client starts in the background when it finds no service. Options: {@code --config FILE},
- * {@code --root DIR}, {@code --run-root DIR}, {@code --socket PATH}, {@code --cgroup-parent PATH}.
+ * {@code --root DIR}, {@code --run-root DIR}, {@code --socket PATH}, {@code --cgroup-parent PATH},
+ * {@code --cri} (serve the CRI bridge too; takes no value), {@code --cri-socket PATH}.
  */
 public final class EngineMain {
     private EngineMain() {}
@@ -30,6 +31,10 @@ public final class EngineMain {
         var o = EngineSettings.Overrides.builder();
         for (int i = 0; i < args.length; i++) {
             String key = args[i];
+            if (key.equals("--cri")) {
+                o.criEnabled(true);
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("failed to parse arguments: " + key + " needs a value");
             }
@@ -40,8 +45,9 @@ public final class EngineMain {
                 case "--run-root" -> o.runRoot(Path.of(value));
                 case "--socket" -> o.socket(Path.of(value));
                 case "--cgroup-parent" -> o.cgroupParent(value);
+                case "--cri-socket" -> o.criSocket(Path.of(value));
                 default -> throw new IllegalArgumentException("failed to parse arguments: unknown option " + key
-                        + " (known: --config, --root, --run-root, --socket, --cgroup-parent)");
+                        + " (known: --config, --root, --run-root, --socket, --cgroup-parent, --cri, --cri-socket)");
             }
         }
         EngineSettings file = config != null ? EngineSettingsLoader.loadRequired(config)
@@ -59,6 +65,7 @@ public final class EngineMain {
         }, "podlab-engine-shutdown"));
         System.out.println("podlab engine " + Versions.podlab() + " (pid " + ProcessHandle.current().pid()
                 + ") serving " + settings.stateRoot() + " on " + settings.socket()
+                + (settings.cri().enabled() ? " and CRI v1 on " + settings.cri().socket() : "")
                 + (service.repaired().isEmpty() ? "" : "; repaired at start: " + String.join("; ", service.repaired())));
         System.out.flush();
         try {

@@ -20,26 +20,21 @@ import dev.podlab.core.pod.PodManager;
 import dev.podlab.core.pod.PodRecord;
 import dev.podlab.core.pod.PodSandbox;
 import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,6 +65,9 @@ public final class EngineService implements AutoCloseable {
     private final List<String> repaired;
     private final AutoCloseable traceSubscription;
     private final PodManager pods;
+    private final PodSandbox sandboxes;
+    private final CniNetwork network;
+    private final List<AutoCloseable> extensions = new java.util.concurrent.CopyOnWriteArrayList<>();
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Server server;
@@ -87,11 +85,11 @@ public final class EngineService implements AutoCloseable {
                     .setObjectKind("engine").setDetail(r));
         }
         this.sampler = MetricsSampler.create(targets::values, cgroups, settings.metrics());
-        var network = CniNetwork.open(new CniNetwork.Settings(settings.cni().confDir(), settings.cni().binDirs(),
+        this.network = CniNetwork.open(new CniNetwork.Settings(settings.cni().confDir(), settings.cni().binDirs(),
                 settings.stateRoot(), defaultNetwork, Duration.ofSeconds(60)));
-        var sandbox = new PodSandbox(PodNamespaces.open(settings.runRoot()), network, cgroups,
+        this.sandboxes = new PodSandbox(PodNamespaces.open(settings.runRoot()), network, cgroups,
                 settings.engineConfig(cgroups).cgroupParent(), PodNetworkFiles.open(PodNetworkFiles.HostFiles.system()));
-        this.pods = new PodManager(engine, images, settings.stateRoot(), sandbox, settings.defaultRuntime(),
+        this.pods = new PodManager(engine, images, settings.stateRoot(), sandboxes, settings.defaultRuntime(),
                 Duration.ofSeconds(10), new PodEvents());
     }
 
@@ -135,6 +133,16 @@ public final class EngineService implements AutoCloseable {
         return pods;
     }
 
+    /** Makes and removes pod sandboxes (namespaces, CNI, network files, pod cgroup): shared with the CRI bridge. */
+    public PodSandbox sandboxes() {
+        return sandboxes;
+    }
+
+    /** The pod network (CNI). */
+    public CniNetwork network() {
+        return network;
+    }
+
     /**
      * Takes the state root's lock, reconciles, starts watching and sampling, and serves on the configured
      * socket.
@@ -164,8 +172,10 @@ public final class EngineService implements AutoCloseable {
             }
             service.sampler.start();
             service.serve();
+            service.startExtensions();
             service.publish("engine.started", "engine", "", "", "podlab " + Versions.podlab() + " serving on "
-                    + settings.socket() + (service.repaired.isEmpty() ? ""
+                    + settings.socket() + (settings.cri().enabled() ? ", CRI on " + settings.cri().socket() : "")
+                    + (service.repaired.isEmpty() ? ""
                     : "; repaired " + service.repaired.size() + " record(s) at start"));
             return service;
         } catch (RuntimeException e) {
@@ -214,46 +224,32 @@ public final class EngineService implements AutoCloseable {
     // ---- serving ------------------------------------------------------------------------------
 
     private void serve() {
-        Path socket = settings.socket();
-        Path dir = socket.toAbsolutePath().getParent();
-        Path staging = null;
-        try {
-            Files.createDirectories(dir);
-            // Bind in a private directory, tighten the mode, then rename into place: the socket is
-            // never reachable with a wider mode, whatever the process umask is.
-            staging = Files.createTempDirectory(dir, ".podlab-sock",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path bound = staging.resolve("s");
-            boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-            workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-            server = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
-                    .channelType(EpollServerDomainSocketChannel.class)
-                    .bossEventLoopGroup(boss)
-                    .workerEventLoopGroup(workers)
-                    .withChildOption(ChannelOption.SO_KEEPALIVE, null)
-                    .executor(requests)
-                    .addService(new EngineApi(this))
-                    .addService(new ContainersApi(this))
-                    .addService(new ImagesApi(this))
-                    .addService(new EventsApi(this))
-                    .addService(new MetricsApi(this))
-                    .addService(new PodsApi(this))
-                    .build()
-                    .start();
-            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
-            // We hold the state root's lock, so a socket left at the path belongs to a dead service.
-            Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new PodlabException(PodlabException.failed("serve the podlab API on", socket.toString(), e), e);
-        } finally {
-            if (staging != null) {
-                try {
-                    Files.deleteIfExists(staging.resolve("s"));
-                    Files.deleteIfExists(staging);
-                } catch (IOException e) {
-                    LOG.debug("could not remove {}: {}", staging, e.toString());
-                }
+        boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        server = UnixSocketServer.start(settings.socket(), "the podlab API", boss, workers, requests, List.of(
+                new EngineApi(this), new ContainersApi(this), new ImagesApi(this), new EventsApi(this),
+                new MetricsApi(this), new PodsApi(this)));
+    }
+
+    /**
+     * Serves more gRPC services on another unix socket (mode 0600, same event loops and request threads): how an
+     * {@link EngineExtension} such as the CRI bridge is reached. The caller shuts the server down.
+     */
+    public Server serveExtra(Path socket, String what, List<io.grpc.BindableService> services) {
+        return UnixSocketServer.start(socket, what, boss, workers, requests, services);
+    }
+
+    private void startExtensions() {
+        boolean cri = false;
+        for (EngineExtension x : ServiceLoader.load(EngineExtension.class)) {
+            if (x.enabled(settings)) {
+                extensions.add(x.start(this));
+                cri |= x.name().equals("cri");
             }
+        }
+        if (settings.cri().enabled() && !cri) {
+            throw new PodlabException("failed to start the CRI bridge on " + settings.cri().socket()
+                    + ": the cri-bridge module is not on the class path");
         }
     }
 
@@ -272,6 +268,13 @@ public final class EngineService implements AutoCloseable {
             return;
         }
         closed = true;
+        for (AutoCloseable x : extensions) {
+            try {
+                x.close();
+            } catch (Exception e) {
+                LOG.warn("failed to stop an engine extension: {}", e.toString());
+            }
+        }
         if (server != null) {
             publish("engine.stopping", "engine", "", "", "shutting down; containers keep running under their shims");
             server.shutdown();
@@ -314,8 +317,11 @@ public final class EngineService implements AutoCloseable {
         }
     }
 
-    /** Samples and watches a live container; forgets an exited one. Called after every state change. */
-    void track(ContainerRecord r) {
+    /**
+     * Samples and watches a live container; forgets an exited one. Called after every state change, also by
+     * extensions that drive the engine directly (the CRI bridge), so their containers' exits become events.
+     */
+    public void track(ContainerRecord r) {
         track(r, true);
     }
 
@@ -336,7 +342,8 @@ public final class EngineService implements AutoCloseable {
         }
     }
 
-    void forget(String id) {
+    /** Stops sampling and watching a removed container. */
+    public void forget(String id) {
         targets.remove(id);
         Thread t = watchers.remove(id);
         if (t != null) {

@@ -20,6 +20,8 @@ import java.util.Map;
  * @param runtime        the runtime (class) name that runs the container, {@code builtin} by default
  * @param cgroupParent   the cgroup the container's own cgroup goes under (a pod's), relative to the
  *                       hierarchy root; null for the engine's configured parent
+ * @param logPath        the host file the shim writes the CRI log to (absolute; its directory is created), null for
+ *                       {@code container.log} in the container's directory; a CRI client names it
  */
 public record ContainerConfig(
         String name,
@@ -39,7 +41,8 @@ public record ContainerConfig(
         Map<String, String> namespacePaths,
         Map<String, String> labels,
         String runtime,
-        String cgroupParent) {
+        String cgroupParent,
+        String logPath) {
 
     /** The runtime every container gets unless it names another. */
     public static final String DEFAULT_RUNTIME = "builtin";
@@ -59,6 +62,10 @@ public record ContainerConfig(
         }
         if (workingDir == null || !workingDir.startsWith("/")) {
             throw new InvalidConfigException("failed to configure container: working directory \"" + workingDir
+                    + "\" is not an absolute path");
+        }
+        if (logPath != null && (logPath.isEmpty() || !logPath.startsWith("/") || logPath.indexOf('\0') >= 0)) {
+            throw new InvalidConfigException("failed to configure container: log path \"" + logPath
                     + "\" is not an absolute path");
         }
         for (String e : env) {
@@ -102,6 +109,7 @@ public record ContainerConfig(
         private final Map<String, String> labels = new LinkedHashMap<>();
         private String runtime = DEFAULT_RUNTIME;
         private String cgroupParent;
+        private String logPath;
 
         private Builder(List<Path> layers, String image, List<String> command) {
             this.layers = List.copyOf(layers);
@@ -124,10 +132,11 @@ public record ContainerConfig(
         public Builder label(String k, String v) { labels.put(k, v); return this; }
         public Builder runtime(String v) { this.runtime = v; return this; }
         public Builder cgroupParent(String v) { this.cgroupParent = v; return this; }
+        public Builder logPath(String v) { this.logPath = v; return this; }
 
         public ContainerConfig build() {
             return new ContainerConfig(name, layers, image, command, env, workingDir, uid, gid, groups, hostname,
-                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime, cgroupParent);
+                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime, cgroupParent, logPath);
         }
     }
 }

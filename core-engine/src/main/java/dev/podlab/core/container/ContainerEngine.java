@@ -163,7 +163,11 @@ public final class ContainerEngine {
                 }
                 warnings.forEach(w -> events.accept(TraceEvent.instant("engine", "warning", w)));
 
-                Path log = dir.resolve("container.log");
+                Path log = request.logPath() != null ? Path.of(request.logPath()) : dir.resolve("container.log");
+                if (request.logPath() != null) {
+                    // A CRI client names the file (under the pod's log directory); the shim only opens it.
+                    Files.createDirectories(log.getParent());
+                }
                 Optional<OomCounter> oom = cgroups.oomCounter(cgroup);
                 RuntimeHandler.Target target = new RuntimeHandler.Target(id, display, dir);
                 var launch = new RuntimeHandler.Launch(target, spec, snap.merged(), cgroups.procsFiles(cgroup),

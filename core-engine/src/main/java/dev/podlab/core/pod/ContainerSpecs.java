@@ -83,13 +83,13 @@ final class ContainerSpecs {
         b.cgroupParent(pod.sandbox().cgroupParent());
 
         var sandbox = pod.sandbox();
-        b.joinNamespace("network", sandbox.netns());
+        b.joinNamespace("network", PodSandbox.resolve(sandbox.netns(), "net"));
         if (sandbox.ipcns() != null) {
-            b.joinNamespace("ipc", sandbox.ipcns());
+            b.joinNamespace("ipc", PodSandbox.resolve(sandbox.ipcns(), "ipc"));
         }
-        b.joinNamespace("uts", sandbox.utsns());
+        b.joinNamespace("uts", PodSandbox.resolve(sandbox.utsns(), "uts"));
         if (spec.hostPID()) {
-            b.joinNamespace("pid", "/proc/1/ns/pid");
+            b.joinNamespace("pid", PodSandbox.resolve(PodSandbox.HOST, "pid"));
         } else if (sharedPidNamespace != null) {
             b.joinNamespace("pid", sharedPidNamespace);
         }

@@ -29,7 +29,7 @@ public record PodRecord(String id, String name, String namespace, String uid, St
     /**
      * The pod's shared environment.
      *
-     * @param netns        the network namespace file containers join (/proc/1/ns/net for hostNetwork)
+     * @param netns        the network namespace file containers join ("host" for hostNetwork: the engine's own, resolved per container)
      * @param ipcns        IPC namespace file
      * @param utsns        UTS namespace file
      * @param podIp        CNI's address, or "" for loopback-only

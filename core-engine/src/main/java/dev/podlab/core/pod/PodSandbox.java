@@ -7,14 +7,10 @@ import dev.podlab.core.events.StepTimer;
 import dev.podlab.core.net.CniNetwork;
 import dev.podlab.core.net.CniPluginNotFoundException;
 import dev.podlab.core.net.CniResult;
-import dev.podlab.core.net.DnsConfig;
-import dev.podlab.core.net.DnsPolicy;
-import dev.podlab.core.net.HostAlias;
 import dev.podlab.core.net.PodNamespacePaths;
 import dev.podlab.core.net.PodNamespaces;
 import dev.podlab.core.net.PodNetworkFiles;
 import dev.podlab.core.net.PodNetworkRequest;
-import dev.podlab.core.net.PortMapping;
 import dev.podlab.core.pod.manifest.Container;
 import dev.podlab.core.pod.manifest.PodManifest;
 import dev.podlab.core.pod.manifest.PodSpec;
@@ -33,8 +29,19 @@ import java.util.Map;
  * generated /etc/hosts, /etc/hostname and /etc/resolv.conf, and the pod cgroup with its QoS limits.
  */
 public final class PodSandbox {
-    static final String HOST_NETNS = "/proc/1/ns/net";
-    static final String HOST_IPCNS = "/proc/1/ns/ipc";
+    /**
+     * Recorded for a namespace the pod shares with the host. Resolved when each container is made, to the engine's
+     * own namespace file: PID 1's are not always readable (here they are not), and a pid would go stale when the
+     * engine restarts.
+     */
+    public static final String HOST = "host";
+    static final String HOST_NETNS = HOST;
+    static final String HOST_IPCNS = HOST;
+
+    /** The namespace file for {@code type} ("net", "ipc", "uts", "pid"), host namespaces resolved now. */
+    public static String resolve(String recorded, String type) {
+        return HOST.equals(recorded) ? "/proc/" + ProcessHandle.current().pid() + "/ns/" + type : recorded;
+    }
 
     private final PodNamespaces namespaces;
     private final CniNetwork network;
@@ -54,18 +61,34 @@ public final class PodSandbox {
     /** The sandbox and what it could not honour (warnings for the pod's report). */
     public record Made(PodRecord.Sandbox sandbox, List<String> warnings) {}
 
-    /** Creates everything; a failing step undoes the ones before it. */
+    /** Creates everything for a manifest pod; a failing step undoes the ones before it. */
     public Made create(String podId, PodManifest pod, Path podDir, StepTimer timer) {
-        PodSpec spec = pod.spec();
+        return create(podId, SandboxSpec.fromManifest(pod), podDir, timer, "spec");
+    }
+
+    /**
+     * Creates everything for a sandbox described without a manifest (the CRI bridge); a failing step undoes the
+     * ones before it. The pod cgroup is {@code <parent>/pod-<id12>}, the parent being the spec's or the engine's.
+     */
+    public Made create(String podId, SandboxSpec spec, Path podDir, StepTimer timer) {
+        return create(podId, spec, podDir, timer, "sandbox");
+    }
+
+    /** The pod cgroup a sandbox of {@code spec} gets. */
+    public String cgroupOf(String podId, SandboxSpec spec) {
+        return (spec.cgroupParent() != null ? spec.cgroupParent() : cgroupParent) + "/pod-" + podId.substring(0, 12);
+    }
+
+    private Made create(String podId, SandboxSpec spec, Path podDir, StepTimer timer, String where) {
         List<String> warnings = new ArrayList<>();
         Deque<Runnable> rollback = new ArrayDeque<>();
         try {
-            String cgroup = cgroupParent + "/pod-" + podId.substring(0, 12);
-            timer.time("create pod cgroup", cgroup + " (" + pod.qosClass() + ")", () ->
-                    cgroups.create(cgroup, podLimits(spec)));
+            String cgroup = cgroupOf(podId, spec);
+            timer.time("create pod cgroup", cgroup + " (" + spec.qos() + ")", () ->
+                    cgroups.create(cgroup, spec.resources()));
             rollback.push(() -> cgroups.destroy(cgroups.open(cgroup)));
 
-            String hostname = spec.hostname() == null || spec.hostname().isEmpty() ? pod.name() : spec.hostname();
+            String hostname = spec.hostname();
             String netns;
             String ipcns;
             String utsns;
@@ -73,7 +96,7 @@ public final class PodSandbox {
             String networkName = "";
             if (spec.hostNetwork()) {
                 netns = HOST_NETNS;
-                utsns = "/proc/1/ns/uts";
+                utsns = HOST;
                 ipcns = spec.hostIPC() ? HOST_IPCNS : null;
                 podIp = "127.0.0.1";
                 if (ipcns == null) {
@@ -89,7 +112,7 @@ public final class PodSandbox {
                 netns = ns.net().toString();
                 ipcns = spec.hostIPC() ? HOST_IPCNS : ns.ipc().toString();
                 utsns = ns.uts().toString();
-                PodNetworkRequest req = request(podId, pod, ns.net());
+                PodNetworkRequest req = request(podId, spec, ns.net());
                 String ip;
                 try {
                     CniResult result = timer.time("CNI ADD", network.config().name() + " ("
@@ -99,20 +122,17 @@ public final class PodSandbox {
                     networkName = network.config().name();
                 } catch (CniPluginNotFoundException missing) {
                     String how = network.loopbackOnly(ns.net());
-                    warnings.add("spec: no pod network: " + missing.getMessage() + "; the pod has only lo (" + how + ")");
+                    warnings.add(where + ": no pod network: " + missing.getMessage() + "; the pod has only lo ("
+                            + how + ")");
                     ip = "";
                 }
                 podIp = ip;
             }
             PodNetworkFiles.Written written = timer.time("write network files", "hosts, hostname, resolv.conf", () ->
-                    files.write(podDir, new PodNetworkFiles.Request(pod.metadata().namespace(), hostname,
+                    files.write(podDir, new PodNetworkFiles.Request(spec.namespace(), hostname,
                             spec.subdomain(), null, podIp.isEmpty() || spec.hostNetwork() ? List.of() : List.of(podIp),
-                            spec.hostAliases().stream().map(a -> new HostAlias(a.ip(), a.hostnames())).toList(),
-                            spec.hostNetwork(), DnsPolicy.fromManifest(spec.dnsPolicy().spelling()),
-                            spec.dnsConfig().map(d -> new DnsConfig(d.nameservers(), d.searches(), d.options().stream()
-                                    .map(o -> new DnsConfig.Option(o.name(), o.value())).toList()))
-                                    .orElse(DnsConfig.EMPTY))));
-            written.warnings().forEach(w -> warnings.add("spec.dnsPolicy: " + w));
+                            spec.hostAliases(), spec.hostNetwork(), spec.dnsPolicy(), spec.dnsConfig())));
+            written.warnings().forEach(w -> warnings.add(where + ".dnsPolicy: " + w));
             Map<String, String> mounts = new LinkedHashMap<>();
             written.bindMounts().forEach((dest, src) -> mounts.put(dest, src.toString()));
             return new Made(new PodRecord.Sandbox(netns, ipcns, utsns, podIp, networkName, cgroup, mounts, List.of()),
@@ -129,12 +149,20 @@ public final class PodSandbox {
         }
     }
 
-    /** Removes what {@link #create} made; every step is tried, problems are collected. */
+    /** Removes what {@link #create} made for a manifest pod; every step is tried, problems are collected. */
     public void remove(String podId, PodManifest pod, PodRecord.Sandbox s) {
+        remove(podId, SandboxSpec.fromManifest(pod), s);
+    }
+
+    /**
+     * Removes what {@link #create} made; every step is tried, problems are collected. Idempotent: what is gone
+     * already is skipped.
+     */
+    public void remove(String podId, SandboxSpec spec, PodRecord.Sandbox s) {
         List<String> problems = new ArrayList<>();
         if (!s.network().isEmpty()) {
             try {
-                network.tearDown(request(podId, pod, Path.of(s.netns())));
+                network.tearDown(request(podId, spec, Path.of(s.netns())));
             } catch (RuntimeException e) {
                 problems.add(PodlabException.describe(e));
             }
@@ -154,23 +182,14 @@ public final class PodSandbox {
             problems.add(PodlabException.describe(e));
         }
         if (!problems.isEmpty()) {
-            throw new PodException("failed to remove sandbox of pod " + pod.metadata().namespace() + "/" + pod.name()
+            throw new PodException("failed to remove sandbox of pod " + spec.namespace() + "/" + spec.name()
                     + ": " + String.join("; ", problems));
         }
     }
 
-    private static PodNetworkRequest request(String podId, PodManifest pod, Path netns) {
-        List<PortMapping> ports = new ArrayList<>();
-        for (Container c : pod.spec().containers()) {
-            for (Container.Port p : c.ports()) {
-                if (p.hostPort() > 0) {
-                    ports.add(new PortMapping(p.hostPort(), p.containerPort(), p.protocol().name().toLowerCase(),
-                            p.hostIP() == null || p.hostIP().isEmpty() ? "" : p.hostIP()));
-                }
-            }
-        }
-        return new PodNetworkRequest(pod.metadata().namespace(), pod.name(), podId, netns,
-                PodNetworkRequest.DEFAULT_IFNAME, ports);
+    private static PodNetworkRequest request(String podId, SandboxSpec spec, Path netns) {
+        return new PodNetworkRequest(spec.namespace(), spec.name(), podId, netns,
+                PodNetworkRequest.DEFAULT_IFNAME, spec.portMappings());
     }
 
     /**

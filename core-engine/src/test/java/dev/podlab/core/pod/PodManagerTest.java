@@ -319,6 +319,26 @@ class PodManagerTest {
     }
 
     @Test
+    void aHostNetworkPodSharesTheHostsNetworkAndName() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: hostnet}
+                spec:
+                  hostNetwork: true
+                  restartPolicy: Never
+                  containers:
+                  - {name: c, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["sh", "-c", "readlink /proc/self/ns/net; hostname"]}
+                """);
+        PodStatus s = await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+        String host = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        assertThat(logs(s.containerStatuses().get(0).containerId()))
+                .isEqualTo(host + "\n" + Files.readString(Path.of("/proc/sys/kernel/hostname")));
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
     void aBadManifestStartsNothing() {
         int before = t.engine.engine.list().size();
         assertThatThrownBy(() -> play("""
