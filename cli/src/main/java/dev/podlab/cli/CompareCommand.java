@@ -69,8 +69,12 @@ final class CompareCommand implements Callable<Integer> {
         for (int i = 1; i < cols.size(); i++) {
             System.out.println();
             System.out.println("config.json: " + cols.get(0).getRuntime() + " (-) vs " + cols.get(i).getRuntime() + " (+)");
+            if (!cols.get(i).getError().isEmpty()) {
+                System.out.println("  (not run: see the error above)");
+                continue;
+            }
             if (cols.get(i).getConfigDiffCount() == 0) {
-                System.out.println("  identical");
+                System.out.println("  identical (ids and names aside)");
             }
             cols.get(i).getConfigDiffList().forEach(l -> System.out.println("  " + l));
         }
