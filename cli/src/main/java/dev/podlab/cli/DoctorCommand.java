@@ -50,9 +50,49 @@ final class DoctorCommand implements Callable<Integer> {
             settings = EngineSettings.defaults();
         }
         checks.addAll(HostDoctor.run(probe, context(settings)));
+        checks.addAll(sockets(settings));
         System.out.print(format == Format.json ? json(checks) : text(checks));
         System.out.flush();
         return HostDoctor.healthy(checks) ? 0 : 1;
+    }
+
+    /** The engine service and the CRI socket: who answers, and with which permissions. Never starts an engine. */
+    static List<Check> sockets(EngineSettings settings) {
+        List<Check> out = new ArrayList<>();
+        java.nio.file.Path socket = settings.socket();
+        if (!java.nio.file.Files.exists(socket)) {
+            out.add(new Check("engine", "engine service", Check.Status.INFO, "not running (no " + socket
+                    + "); any podlab command starts it", "podlab engine runs it in the foreground; the .deb has a "
+                    + "systemd unit (systemctl enable --now podlab-engine)"));
+        } else {
+            try (var client = dev.podlab.api.client.PodlabClient.connect(socket)) {
+                var v = client.ping(java.time.Duration.ofSeconds(2));
+                out.add(v == null
+                        ? new Check("engine", "engine service", Check.Status.WARN, socket + " exists but nothing answers"
+                                + " (a crashed engine leaves it; the next one replaces it)", "podlab engine")
+                        : new Check("engine", "engine service", Check.Status.OK, "podlab " + v.getVersion() + ", pid "
+                                + v.getPid() + ", state root " + v.getStateRoot() + ", on " + socket + mode(socket), ""));
+            }
+        }
+        java.nio.file.Path cri = settings.cri().socket();
+        if (java.nio.file.Files.exists(cri)) {
+            String mode = mode(cri);
+            out.add(new Check("cri", "CRI socket", mode.contains("rw-------") ? Check.Status.OK : Check.Status.WARN,
+                    cri + mode, mode.contains("rw-------") ? "" : "the CRI socket should be 0600 (root only)"));
+        } else {
+            out.add(new Check("cri", "CRI socket", Check.Status.INFO, "not served (" + cri + ")",
+                    "podlab engine --cri, or cri.enabled: true in the configuration, for a kubelet or crictl"));
+        }
+        return out;
+    }
+
+    private static String mode(java.nio.file.Path p) {
+        try {
+            return " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(p)) + ")";
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     static DoctorContext context(EngineSettings settings) {

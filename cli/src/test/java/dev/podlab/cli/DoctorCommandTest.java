@@ -83,4 +83,25 @@ class DoctorCommandTest {
         assertThat(text).contains("] kernel version: Linux ", " checks: ");
         assertThat(status).isIn(0, 1);
     }
+
+    @Test
+    void socketsAreReportedWithoutStartingAnEngine(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        var settings = dev.podlab.core.config.EngineSettings.defaults().withOverrides(
+                dev.podlab.core.config.EngineSettings.Overrides.builder().stateRoot(tmp).socket(tmp.resolve("podlab.sock"))
+                        .criSocket(tmp.resolve("cri.sock")).build());
+        List<Check> none = DoctorCommand.sockets(settings);
+        assertThat(none).extracting(Check::id).containsExactly("engine", "cri");
+        assertThat(none).allSatisfy(c -> assertThat(c.status()).isEqualTo(Check.Status.INFO));
+        assertThat(none.get(0).detail()).contains("not running");
+
+        Files.createFile(tmp.resolve("podlab.sock")); // left behind: nothing answers
+        Files.createFile(tmp.resolve("cri.sock"));
+        Files.setPosixFilePermissions(tmp.resolve("cri.sock"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        List<Check> stale = DoctorCommand.sockets(settings);
+        assertThat(stale.get(0).status()).isEqualTo(Check.Status.WARN);
+        assertThat(stale.get(0).detail()).contains("nothing answers");
+        assertThat(stale.get(1).status()).isEqualTo(Check.Status.WARN);
+        assertThat(stale.get(1).fix()).contains("0600");
+        assertThat(Files.list(tmp).toList()).hasSize(2); // no engine was started
+    }
 }
