@@ -236,7 +236,7 @@ final class ContainerHandler {
                             dev.podlab.cri.v1.NamespaceOption o, String name) {
         var pod = sandbox.sandbox();
         switch (o.getNetwork()) {
-            case POD -> b.joinNamespace("network", node(pod.netns()));
+            case POD -> b.joinNamespace("network", node(dev.podlab.core.pod.PodSandbox.resolve(pod.netns(), "net")));
             case NODE -> b.joinNamespace("network", node("/proc/1/ns/net"));
             case CONTAINER -> { }
             default -> throw new CriArgumentException("failed to create container " + name
@@ -245,7 +245,7 @@ final class ContainerHandler {
         switch (o.getIpc()) {
             case POD -> {
                 if (pod.ipcns() != null) {
-                    b.joinNamespace("ipc", node(pod.ipcns()));
+                    b.joinNamespace("ipc", node(dev.podlab.core.pod.PodSandbox.resolve(pod.ipcns(), "ipc")));
                 }
             }
             case NODE -> b.joinNamespace("ipc", node("/proc/1/ns/ipc"));
@@ -253,7 +253,7 @@ final class ContainerHandler {
             default -> throw new CriArgumentException("failed to create container " + name
                     + ": ipc namespace mode " + o.getIpc() + " is not supported");
         }
-        b.joinNamespace("uts", node(pod.utsns()));
+        b.joinNamespace("uts", node(dev.podlab.core.pod.PodSandbox.resolve(pod.utsns(), "uts")));
         switch (o.getPid()) {
             case NODE -> b.joinNamespace("pid", node("/proc/1/ns/pid"));
             case CONTAINER -> { }
