@@ -1,10 +1,8 @@
 package dev.podlab.cli;
 
-import com.google.protobuf.ByteString;
-import dev.podlab.api.v1.ExecInput;
-import dev.podlab.api.v1.ExecOutput;
+import dev.podlab.api.client.ExecStream;
+import dev.podlab.api.client.RawTerminal;
 import dev.podlab.api.v1.ExecStart;
-import io.grpc.stub.StreamObserver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,8 +13,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 @Command(name = "exec", description = "Run a command inside a running container (its namespaces, cgroups and limits).")
 final class ExecCommand implements Callable<Integer> {
@@ -47,114 +43,28 @@ final class ExecCommand implements Callable<Integer> {
         if (workdir != null) {
             start.setWorkingDir(workdir);
         }
-        var exit = new CompletableFuture<Integer>();
-        StreamObserver<ExecInput> in = engine.client().containersAsync().exec(new StreamObserver<>() {
-            @Override
-            public void onNext(ExecOutput o) {
-                try {
-                    switch (o.getOutputCase()) {
-                        case STDOUT -> {
-                            o.getStdout().writeTo(System.out);
-                            System.out.flush();
-                        }
-                        case STDERR -> {
-                            o.getStderr().writeTo(System.err);
-                            System.err.flush();
-                        }
-                        case EXIT_CODE -> exit.complete(o.getExitCode());
-                        default -> { }
-                    }
-                } catch (IOException e) {
-                    exit.completeExceptionally(e);
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                exit.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                exit.complete(exit.getNow(0));
-            }
-        });
-        in.onNext(ExecInput.newBuilder().setStart(start).build());
         boolean feed = interactive || tty;
-        try (RawTerminal raw = tty ? RawTerminal.enter() : RawTerminal.NONE) {
+        try (RawTerminal raw = tty && System.console() != null ? RawTerminal.enter() : null) {
+            ExecStream exec = ExecStream.open(engine.client(), start.build(), System.out, System.err);
             if (feed) {
-                Thread.ofPlatform().daemon(true).name("exec-stdin").start(() -> pump(System.in, in));
+                Thread.ofPlatform().daemon(true).name("exec-stdin").start(() -> pump(System.in, exec));
             } else {
-                in.onNext(ExecInput.newBuilder().setCloseStdin(true).build());
-                in.onCompleted();
+                exec.closeStdin();
             }
-            return exit.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw e;
+            return exec.await();
         }
     }
 
-    private static void pump(InputStream stdin, StreamObserver<ExecInput> in) {
+    private static void pump(InputStream stdin, ExecStream exec) {
         byte[] buf = new byte[8192];
         try {
             int n;
             while ((n = stdin.read(buf)) > 0) {
-                synchronized (in) {
-                    in.onNext(ExecInput.newBuilder().setStdin(ByteString.copyFrom(buf, 0, n)).build());
-                }
-            }
-            synchronized (in) {
-                in.onNext(ExecInput.newBuilder().setCloseStdin(true).build());
-                in.onCompleted();
+                exec.send(buf, 0, n);
             }
         } catch (IOException | RuntimeException e) {
             // The call ended (the command exited) or our stdin broke: nothing more to send.
         }
-    }
-
-    /** The caller's terminal in raw mode for the duration of a tty exec (keys go to the container unprocessed). */
-    static final class RawTerminal implements AutoCloseable {
-        static final RawTerminal NONE = new RawTerminal(null);
-        private final String saved;
-
-        private RawTerminal(String saved) {
-            this.saved = saved;
-        }
-
-        static RawTerminal enter() {
-            if (System.console() == null) {
-                return NONE;
-            }
-            try {
-                String saved = stty("-g").strip();
-                stty("raw", "-echo");
-                return new RawTerminal(saved);
-            } catch (IOException | InterruptedException e) {
-                return NONE;
-            }
-        }
-
-        private static String stty(String... args) throws IOException, InterruptedException {
-            List<String> cmd = new ArrayList<>(List.of("stty"));
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            p.waitFor();
-            return out;
-        }
-
-        @Override
-        public void close() {
-            if (saved != null) {
-                try {
-                    stty(saved);
-                } catch (IOException | InterruptedException e) {
-                    // Leave the terminal as it is; `reset` repairs it.
-                }
-            }
-        }
+        exec.closeStdin();
     }
 }

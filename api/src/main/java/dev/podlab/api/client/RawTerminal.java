@@ -1,0 +1,61 @@
+package dev.podlab.api.client;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The controlling terminal ({@code /dev/tty}) in raw mode while an interactive exec runs, restored on close:
+ * keys go to the container unprocessed, and its own terminal echoes them.
+ */
+public final class RawTerminal implements AutoCloseable {
+    private static final File TTY = new File("/dev/tty");
+    private final String saved;
+
+    private RawTerminal(String saved) {
+        this.saved = saved;
+    }
+
+    /** Raw mode on the terminal; a no-op without one (input from a pipe). */
+    public static RawTerminal enter() {
+        if (!TTY.canRead()) {
+            return new RawTerminal(null);
+        }
+        try {
+            String saved = stty("-g").strip();
+            stty("raw", "-echo");
+            return new RawTerminal(saved);
+        } catch (IOException e) {
+            return new RawTerminal(null);
+        }
+    }
+
+    public static boolean available() {
+        return TTY.canRead();
+    }
+
+    private static String stty(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("stty"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectInput(TTY).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        try {
+            p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (saved != null) {
+            try {
+                stty(saved);
+            } catch (IOException e) {
+                // The terminal went away; `reset` repairs one left raw.
+            }
+        }
+    }
+}
