@@ -15,9 +15,14 @@ import java.util.Locale;
 public record WorkloadRow(String kind, String id, String name, String image, String runtime, String state,
                           long createdAtNanos, String group, Container container, Sample usage) {
     public static final String POD_LABEL = "io.kubernetes.pod.name";
+    public static final String CONTAINER_LABEL = "io.kubernetes.container.name";
 
     public static WorkloadRow of(Container c, Sample usage) {
-        String name = c.getName().isEmpty() ? shortId(c.getId()) : c.getName();
+        String container = c.getLabelsOrDefault(CONTAINER_LABEL, "");
+        String pod = c.getLabelsOrDefault(POD_LABEL, "");
+        // A pod's container reads as kubectl names it, pod/container, not by the engine's long instance name.
+        String name = !pod.isEmpty() && !container.isEmpty() ? pod + "/" + container
+                : c.getName().isEmpty() ? shortId(c.getId()) : c.getName();
         return new WorkloadRow("container", c.getId(), name, c.getImage(), c.getRuntime(), c.getState(),
                 c.getCreatedAt(), c.getLabelsOrDefault(POD_LABEL, ""), c, usage);
     }
