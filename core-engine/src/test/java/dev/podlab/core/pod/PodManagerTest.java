@@ -319,6 +319,45 @@ class PodManagerTest {
     }
 
     @Test
+    void podsReachEachOtherByPodIp() throws Exception {
+        PodRecord server = play("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: greeting}
+                data: {index.html: "hello from the server pod"}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: server}
+                spec:
+                  volumes: [{name: www, configMap: {name: greeting}}]
+                  containers:
+                  - {name: httpd, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["httpd", "-f", "-p", "8080", "-h", "/www"], volumeMounts: [{name: www, mountPath: /www}],
+                     readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}}
+                """);
+        await(server, x -> x.containerStatuses().get(0).ready(), Duration.ofSeconds(30));
+        String ip = server.sandbox().podIp();
+        PodRecord client = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: client}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - {name: fetch, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["wget", "-q", "-O", "-", "http://%s:8080/index.html"]}
+                """.formatted(ip));
+        PodStatus done = await(client, x -> x.phase().equals("Succeeded") || x.phase().equals("Failed"),
+                Duration.ofSeconds(30));
+        assertThat(client.sandbox().podIp()).isNotEqualTo(ip).startsWith(t.subnetPrefix);
+        assertThat(logs(done.containerStatuses().get(0).containerId())).isEqualTo("hello from the server pod\n");
+        assertThat(done.phase()).isEqualTo("Succeeded");
+        t.pods.down(client.id(), Duration.ZERO);
+        t.pods.down(server.id(), Duration.ZERO);
+    }
+
+    @Test
     void aHostNetworkPodSharesTheHostsNetworkAndName() throws Exception {
         PodRecord p = play("""
                 apiVersion: v1
