@@ -20,6 +20,7 @@ import java.util.Map;
  * @param runtime        the runtime (class) name that runs the container, {@code builtin} by default
  * @param cgroupParent   the cgroup the container's own cgroup goes under (a pod's), relative to the
  *                       hierarchy root; null for the engine's configured parent
+ * @param security       capabilities, privileged, no_new_privs, seccomp and sysctls beyond the defaults
  * @param logPath        the host file the shim writes the CRI log to (absolute; its directory is created), null for
  *                       {@code container.log} in the container's directory; a CRI client names it
  */
@@ -42,7 +43,8 @@ public record ContainerConfig(
         Map<String, String> labels,
         String runtime,
         String cgroupParent,
-        String logPath) {
+        String logPath,
+        SecurityOptions security) {
 
     /** The runtime every container gets unless it names another. */
     public static final String DEFAULT_RUNTIME = "builtin";
@@ -50,6 +52,8 @@ public record ContainerConfig(
     public ContainerConfig {
         // Records written before runtimes were selectable have none: they ran on the built-in one.
         runtime = runtime == null || runtime.isBlank() ? DEFAULT_RUNTIME : runtime;
+        // Records written before security options existed had the defaults.
+        security = security == null ? SecurityOptions.DEFAULTS : security;
         layers = List.copyOf(layers);
         command = List.copyOf(command);
         env = List.copyOf(env);
@@ -109,6 +113,7 @@ public record ContainerConfig(
         private final Map<String, String> labels = new LinkedHashMap<>();
         private String runtime = DEFAULT_RUNTIME;
         private String cgroupParent;
+        private SecurityOptions security = SecurityOptions.DEFAULTS;
         private String logPath;
 
         private Builder(List<Path> layers, String image, List<String> command) {
@@ -132,11 +137,12 @@ public record ContainerConfig(
         public Builder label(String k, String v) { labels.put(k, v); return this; }
         public Builder runtime(String v) { this.runtime = v; return this; }
         public Builder cgroupParent(String v) { this.cgroupParent = v; return this; }
+        public Builder security(SecurityOptions v) { this.security = v; return this; }
         public Builder logPath(String v) { this.logPath = v; return this; }
 
         public ContainerConfig build() {
             return new ContainerConfig(name, layers, image, command, env, workingDir, uid, gid, groups, hostname,
-                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime, cgroupParent, logPath);
+                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime, cgroupParent, logPath, security);
         }
     }
 }

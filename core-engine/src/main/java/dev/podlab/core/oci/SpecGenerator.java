@@ -3,6 +3,7 @@ package dev.podlab.core.oci;
 import dev.podlab.core.cgroup.CgroupResources;
 import dev.podlab.core.cgroup.CgroupVersion;
 import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.core.container.SecurityOptions;
 import dev.podlab.core.container.VolumeMount;
 
 import java.util.ArrayList;
@@ -21,6 +22,17 @@ public final class SpecGenerator {
             "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
             "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
             "CAP_KILL", "CAP_AUDIT_WRITE");
+
+    /** Every capability of Linux 5.9 and later (CAP_CHECKPOINT_RESTORE = 40), for privileged containers. */
+    public static final List<String> ALL_CAPABILITIES = List.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+            "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+            "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+            "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+            "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+            "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+            "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+            "CAP_CHECKPOINT_RESTORE");
 
     public static final List<String> MASKED_PATHS = List.of(
             "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
@@ -65,8 +77,9 @@ public final class SpecGenerator {
         env.add("HOSTNAME=" + hostname);
         env.addAll(config.env());
 
-        var caps = new RuntimeSpec.Capabilities(DEFAULT_CAPABILITIES, DEFAULT_CAPABILITIES, null,
-                DEFAULT_CAPABILITIES, null);
+        SecurityOptions sec = config.security();
+        List<String> capList = capabilities(sec);
+        var caps = new RuntimeSpec.Capabilities(capList, capList, null, capList, null);
         var process = new RuntimeSpec.Process(
                 config.terminal() ? Boolean.TRUE : null,
                 new RuntimeSpec.User(config.uid(), config.gid(), null,
@@ -76,7 +89,7 @@ public final class SpecGenerator {
                 config.workingDir(),
                 caps,
                 List.of(new RuntimeSpec.Rlimit("RLIMIT_NOFILE", nofile, nofile)),
-                true,
+                sec.noNewPrivileges() && !sec.privileged(),
                 null);
 
         return new Result(new RuntimeSpec(
@@ -86,7 +99,7 @@ public final class SpecGenerator {
                 hostname,
                 mounts(config),
                 annotations(config),
-                linux(config, cgroupsPath)), List.copyOf(warnings));
+                linux(config, cgroupsPath, capList)), List.copyOf(warnings));
     }
 
     private List<RuntimeSpec.Mount> mounts(ContainerConfig config) {
@@ -121,7 +134,25 @@ public final class SpecGenerator {
         return a.isEmpty() ? null : a;
     }
 
-    private RuntimeSpec.Linux linux(ContainerConfig config, String cgroupsPath) {
+    /** The default set, minus drops (ALL: everything), plus adds; a privileged container gets every capability. */
+    static List<String> capabilities(SecurityOptions sec) {
+        if (sec.privileged()) {
+            return ALL_CAPABILITIES;
+        }
+        List<String> caps = new ArrayList<>(sec.capDrop().contains("ALL") ? List.of() : DEFAULT_CAPABILITIES);
+        caps.removeAll(sec.capDrop());
+        for (String add : sec.capAdd()) {
+            for (String c : add.equals("ALL") ? ALL_CAPABILITIES : List.of(add)) {
+                if (!caps.contains(c)) {
+                    caps.add(c);
+                }
+            }
+        }
+        return List.copyOf(caps);
+    }
+
+    private RuntimeSpec.Linux linux(ContainerConfig config, String cgroupsPath, List<String> caps) {
+        SecurityOptions sec = config.security();
         List<RuntimeSpec.Namespace> ns = new ArrayList<>();
         for (String type : List.of("pid", "network", "ipc", "uts", "mount")) {
             ns.add(new RuntimeSpec.Namespace(type, config.namespacePaths().get(type)));
@@ -129,14 +160,20 @@ public final class SpecGenerator {
         if (host.cgroupVersion() == CgroupVersion.V2) {
             ns.add(new RuntimeSpec.Namespace("cgroup", config.namespacePaths().get("cgroup")));
         }
+        RuntimeSpec.Resources res = resources(config.resources());
+        if (sec.privileged()) {
+            // Every device may be opened (the nodes themselves are still only the standard ones in /dev).
+            res = new RuntimeSpec.Resources(List.of(new RuntimeSpec.DeviceRule(true, null, null, null, "rwm")),
+                    res.memory(), res.cpu(), res.pids());
+        }
         return new RuntimeSpec.Linux(
                 List.copyOf(ns),
-                resources(config.resources()),
+                res,
                 cgroupsPath,
-                null,
-                DefaultSeccomp.profile(DEFAULT_CAPABILITIES),
-                MASKED_PATHS,
-                READONLY_PATHS,
+                sec.sysctls().isEmpty() ? null : new java.util.TreeMap<>(sec.sysctls()),
+                sec.privileged() || sec.seccomp().equals(SecurityOptions.UNCONFINED) ? null : DefaultSeccomp.profile(caps),
+                sec.privileged() ? null : MASKED_PATHS,
+                sec.privileged() ? null : READONLY_PATHS,
                 null,
                 null);
     }

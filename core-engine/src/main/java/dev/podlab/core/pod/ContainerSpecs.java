@@ -2,6 +2,7 @@ package dev.podlab.core.pod;
 
 import dev.podlab.core.cgroup.CgroupResources;
 import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.core.container.SecurityOptions;
 import dev.podlab.core.container.VolumeMount;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageService;
@@ -39,6 +40,19 @@ final class ContainerSpecs {
         return Math.max(2, millis * 1024 / 1000);
     }
 
+    /** The container's securityContext over the pod's, as the engine's security options. */
+    static SecurityOptions security(PodSpec spec, Container c) {
+        var sc = c.securityContext();
+        var seccomp = sc.seccompProfile().or(() -> spec.securityContext().seccompProfile())
+                .map(p -> p.type() == PodSpec.SeccompProfile.Type.UNCONFINED ? SecurityOptions.UNCONFINED
+                        : SecurityOptions.RUNTIME_DEFAULT)
+                .orElse(SecurityOptions.RUNTIME_DEFAULT);
+        Map<String, String> sysctls = new LinkedHashMap<>();
+        spec.securityContext().sysctls().forEach(x -> sysctls.put(x.name(), x.value()));
+        return new SecurityOptions(sc.capabilities().add(), sc.capabilities().drop(), sc.privileged().orElse(false),
+                !sc.allowPrivilegeEscalation().orElse(false), seccomp, sysctls);
+    }
+
     static ContainerConfig build(ImageService images, ImageRecord image, ManifestSet set, PodRecord pod,
                                  PodManifest manifest, Container c, Map<String, PodVolumes.Materialised> volumes,
                                  DownwardValues downward, String sharedPidNamespace) {
@@ -73,6 +87,7 @@ final class ContainerSpecs {
         psc.supplementalGroups().forEach(g -> groups.add(g.intValue()));
         psc.fsGroup().ifPresent(g -> groups.add((int) g));
         b.supplementaryGroups(groups);
+        b.security(security(spec, c));
 
         var r = c.resources();
         var res = CgroupResources.builder();

@@ -239,11 +239,9 @@ public final class PodManager implements AutoCloseable {
     static List<String> unhonoured(PodManifest pod) {
         List<String> out = new ArrayList<>();
         var spec = pod.spec();
-        if (!spec.securityContext().sysctls().isEmpty()) {
-            out.add("spec.securityContext.sysctls: not applied yet (the pod runs with the kernel's defaults)");
-        }
-        if (spec.securityContext().seccompProfile().isPresent()) {
-            out.add("spec.securityContext.seccompProfile: not applied yet (RuntimeDefault is always used)");
+        if (spec.securityContext().seccompProfile().map(p -> p.type()
+                == dev.podlab.core.pod.manifest.PodSpec.SeccompProfile.Type.LOCALHOST).orElse(false)) {
+            out.add("spec.securityContext.seccompProfile: Localhost profiles are not loaded yet (RuntimeDefault is used)");
         }
         List<Container> all = spec.allContainers();
         for (int i = 0; i < all.size(); i++) {
@@ -252,17 +250,13 @@ public final class PodManager implements AutoCloseable {
             String at = (init ? "spec.initContainers[" + i : "spec.containers[" + (i - spec.initContainers().size()))
                     + "]";
             var sc = c.securityContext();
-            if (!sc.capabilities().add().isEmpty() || !sc.capabilities().drop().isEmpty()) {
-                out.add(at + ".securityContext.capabilities: not applied yet (Docker's 14 default capabilities)");
+            if (sc.seccompProfile().map(p -> p.type()
+                    == dev.podlab.core.pod.manifest.PodSpec.SeccompProfile.Type.LOCALHOST).orElse(false)) {
+                out.add(at + ".securityContext.seccompProfile: Localhost profiles are not loaded yet (RuntimeDefault is used)");
             }
             if (sc.privileged().orElse(false)) {
-                out.add(at + ".securityContext.privileged: not applied yet (the container is not privileged)");
-            }
-            if (sc.allowPrivilegeEscalation().orElse(false)) {
-                out.add(at + ".securityContext.allowPrivilegeEscalation: not applied yet (no_new_privs stays set)");
-            }
-            if (sc.seccompProfile().isPresent()) {
-                out.add(at + ".securityContext.seccompProfile: not applied yet (RuntimeDefault is always used)");
+                out.add(at + ".securityContext.privileged: all capabilities, no seccomp, no masked paths and every "
+                        + "device allowed, but the host's device nodes are not bind-mounted into /dev");
             }
             if (c.stdin()) {
                 out.add(at + ".stdin: not applied yet (containers get /dev/null as stdin)");

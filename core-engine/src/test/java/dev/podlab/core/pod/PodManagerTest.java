@@ -398,7 +398,7 @@ class PodManagerTest {
         String yaml = """
                 apiVersion: v1
                 kind: Pod
-                metadata: {name: caps}
+                metadata: {name: stdin}
                 spec:
                   restartPolicy: Never
                   containers:
@@ -406,15 +406,43 @@ class PodManagerTest {
                     image: localhost/podlab/busybox:latest
                     imagePullPolicy: Never
                     command: ["true"]
-                    securityContext: {capabilities: {add: [NET_ADMIN]}}
+                    stdin: true
                 """;
-        assertThatThrownBy(() -> t.pods.play("caps.yaml", yaml, new PodManager.PlayOptions(true, false, null)))
+        assertThatThrownBy(() -> t.pods.play("stdin.yaml", yaml, new PodManager.PlayOptions(true, false, null)))
                 .isInstanceOf(PodException.class)
-                .hasMessageContaining("spec.containers[0].securityContext.capabilities: not applied yet");
-        assertThat(t.pods.list()).noneMatch(p -> p.name().equals("caps"));
+                .hasMessageContaining("spec.containers[0].stdin: not applied yet");
+        assertThat(t.pods.list()).noneMatch(p -> p.name().equals("stdin"));
         PodRecord p = play(yaml);
-        assertThat(p.warnings()).anySatisfy(w -> assertThat(w).startsWith("spec.containers[0].securityContext.capabilities"));
+        assertThat(p.warnings()).anySatisfy(w -> assertThat(w).startsWith("spec.containers[0].stdin"));
         await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
+    void securityContextCapabilitiesSeccompAndSysctlsAreApplied() throws Exception {
+        PodRecord p = t.pods.play("sec.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: sec}
+                spec:
+                  restartPolicy: Never
+                  securityContext:
+                    sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "0"}]
+                  containers:
+                  - name: c
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; cat /proc/sys/net/ipv4/ip_unprivileged_port_start"]
+                    securityContext:
+                      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
+                      seccompProfile: {type: Unconfined}
+                """, new PodManager.PlayOptions(true, false, null)).pods().get(0);
+        PodStatus s = await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+        String out = logs(s.containerStatuses().get(0).containerId());
+        assertThat(out).contains("CapEff:\t0000000000000400") // bit 10: CAP_NET_BIND_SERVICE only
+                .contains("NoNewPrivs:\t1")
+                .contains("Seccomp:\t0")
+                .endsWith("0\n");
         t.pods.down(p.id(), Duration.ZERO);
     }
 
