@@ -108,6 +108,9 @@ final class KubeView {
                     n.put("signal", s.signal());
                 }
                 n.put("reason", s.reason());
+                if (!s.message().isEmpty()) {
+                    n.put("message", s.message());
+                }
                 n.put("startedAt", time(s.startedAt()));
                 n.put("finishedAt", time(s.finishedAt()));
             }

@@ -55,7 +55,7 @@ final class ContainerSpecs {
 
     static ContainerConfig build(ImageService images, ImageRecord image, ManifestSet set, PodRecord pod,
                                  PodManifest manifest, Container c, Map<String, PodVolumes.Materialised> volumes,
-                                 DownwardValues downward, String sharedPidNamespace) {
+                                 DownwardValues downward, String sharedPidNamespace, Path terminationLog) {
         PodSpec spec = manifest.spec();
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvResolver.ResolvedEnv e : EnvResolver.resolve(set, manifest, c)) {
@@ -109,6 +109,14 @@ final class ContainerSpecs {
             b.joinNamespace("pid", sharedPidNamespace);
         }
         sandbox.files().forEach((dest, src) -> b.volume(new VolumeMount(Path.of(src), dest, false)));
+        // As kubelet does: a host file at terminationMessagePath, read back when the container ends.
+        try {
+            Files.createDirectories(terminationLog.getParent());
+            Files.write(terminationLog, new byte[0]);
+        } catch (java.io.IOException e) {
+            throw new PodException("failed to create termination log " + terminationLog + ": " + e.getMessage(), e);
+        }
+        b.volume(new VolumeMount(terminationLog, c.terminationMessagePath(), false));
         List<String> mountPaths = c.volumeMounts().stream().map(Container.VolumeMount::mountPath).toList();
         for (Container.VolumeMount m : c.volumeMounts()) {
             PodVolumes.Materialised v = volumes.get(m.name());

@@ -261,10 +261,6 @@ public final class PodManager implements AutoCloseable {
             if (c.stdin()) {
                 out.add(at + ".stdin: not applied yet (containers get /dev/null as stdin)");
             }
-            if (!Container.DEFAULT_TERMINATION_MESSAGE_PATH.equals(c.terminationMessagePath())
-                    || c.terminationMessagePolicy() != Container.TerminationMessagePolicy.FILE) {
-                out.add(at + ".terminationMessagePath: not read yet (no termination message in the status)");
-            }
         }
         return out;
     }

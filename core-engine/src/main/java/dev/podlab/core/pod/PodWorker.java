@@ -17,6 +17,8 @@ import dev.podlab.core.pod.manifest.Probe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -437,7 +439,7 @@ final class PodWorker implements Runnable {
         ContainerConfig config;
         try {
             config = ContainerSpecs.build(manager.images(), image, set, record, pod, c, volumes, downward,
-                    sharedPidNamespace);
+                    sharedPidNamespace, terminationLog(s));
             boolean nonRoot = c.securityContext().runAsNonRoot()
                     .orElse(pod.spec().securityContext().runAsNonRoot().orElse(false));
             if (nonRoot && config.uid() == 0) {
@@ -541,8 +543,8 @@ final class PodWorker implements Runnable {
         }
         s.last = exit == null ? new State("terminated", "Error", "the container vanished", 137, 9, 0,
                 TraceEvent.Clock.nowNanos())
-                : new State("terminated", exit.reason(), "", exit.exitCode(), exit.signal(), exit.startedAt(),
-                exit.finishedAt());
+                : new State("terminated", exit.reason(), terminationMessage(s, exit), exit.exitCode(), exit.signal(),
+                exit.startedAt(), exit.finishedAt());
         if (exit != null && exit.oomKilled()) {
             event("Warning", "OOMKilled", "Container " + s.spec.name() + " was killed by the OOM killer");
         }
@@ -552,6 +554,38 @@ final class PodWorker implements Runnable {
         s.ready = false;
         s.started = false;
         return exit;
+    }
+
+    private Path terminationLog(Slot s) {
+        return manager.store().podDir(record.id()).resolve("termination").resolve(s.spec.name() + "-" + s.restarts);
+    }
+
+    /**
+     * What the container wrote to its terminationMessagePath (at most 4 KiB); with FallbackToLogsOnError and
+     * nothing written, the end of its log when it failed (at most 80 lines / 2 KiB), as kubelet reports it.
+     */
+    private String terminationMessage(Slot s, ExitRecord exit) {
+        try {
+            Path f = terminationLog(s);
+            if (Files.exists(f)) {
+                byte[] b = Files.readAllBytes(f);
+                String msg = new String(b, 0, Math.min(b.length, 4096), java.nio.charset.StandardCharsets.UTF_8);
+                if (!msg.isEmpty()) {
+                    return msg;
+                }
+            }
+            if (s.spec.terminationMessagePolicy() == Container.TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR
+                    && exit.exitCode() != 0 && s.id != null) {
+                List<String> lines = new ArrayList<>();
+                dev.podlab.core.logs.LogFollower.read(manager.engine().logPath(s.id), false, () -> true,
+                        l -> lines.add(l.text()));
+                String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+                return tail.length() > 2048 ? tail.substring(tail.length() - 2048) : tail;
+            }
+        } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+            // No message is better than a wrong one.
+        }
+        return "";
     }
 
     private void backOff(Slot s, String what) {

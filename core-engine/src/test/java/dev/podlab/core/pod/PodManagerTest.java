@@ -419,6 +419,27 @@ class PodManagerTest {
     }
 
     @Test
+    void terminationMessagesComeFromTheFileOrTheLog() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: last-words}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - {name: file, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     command: ["sh", "-c", "echo 'disk full' > /dev/termination-log; exit 2"]}
+                  - {name: logs, image: localhost/podlab/busybox:latest, imagePullPolicy: Never,
+                     terminationMessagePolicy: FallbackToLogsOnError,
+                     command: ["sh", "-c", "echo starting; echo 'cannot bind :80'; exit 1"]}
+                """);
+        PodStatus s = await(p, x -> x.phase().equals("Failed"), Duration.ofSeconds(30));
+        assertThat(s.containerStatuses().get(0).state().message()).isEqualTo("disk full\n");
+        assertThat(s.containerStatuses().get(1).state().message()).isEqualTo("starting\ncannot bind :80");
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
     void securityContextCapabilitiesSeccompAndSysctlsAreApplied() throws Exception {
         PodRecord p = t.pods.play("sec.yaml", """
                 apiVersion: v1
