@@ -21,13 +21,13 @@ import org.slf4j.LoggerFactory;
 
 import java.util.function.Supplier;
 
-/** Engine exceptions as gRPC statuses, with the engine's own one-line message. */
-final class Errors {
+/** Engine exceptions as gRPC statuses, with the engine's own one-line message (also used by the CRI bridge). */
+public final class Errors {
     private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
 
     private Errors() {}
 
-    static StatusRuntimeException toStatus(Throwable t) {
+    public static StatusRuntimeException toStatus(Throwable t) {
         if (t instanceof StatusRuntimeException s) {
             return s;
         }
@@ -67,7 +67,7 @@ final class Errors {
     }
 
     /** Runs a unary call: the result or the mapped error goes to the observer. */
-    static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
+    public static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
         T result;
         try {
             result = call.get();
