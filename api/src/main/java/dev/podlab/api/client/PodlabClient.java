@@ -8,6 +8,7 @@ import dev.podlab.api.v1.MetricsGrpc;
 import dev.podlab.api.v1.PodsGrpc;
 import dev.podlab.api.v1.VersionRequest;
 import dev.podlab.api.v1.VersionResponse;
+import dev.podlab.core.PodlabException;
 import dev.podlab.core.config.EngineSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -60,6 +61,17 @@ public final class PodlabClient implements AutoCloseable {
         PodlabClient c = connect(settings.socket());
         if (c.ping(Duration.ofSeconds(2)) != null) {
             return c;
+        }
+        if (dev.podlab.api.server.EngineLock.isHeld(settings.stateRoot())) {
+            // An engine owns the root but has not answered yet (starting, or a loaded machine): wait for it
+            // rather than start a second one, which its lock would refuse anyway.
+            if (c.ping(EngineLauncher.START_TIMEOUT) != null) {
+                return c;
+            }
+            c.close();
+            throw new PodlabException("failed to reach the engine service of " + settings.stateRoot() + " (pid "
+                    + dev.podlab.api.server.EngineLock.owner(settings.stateRoot()) + ") on " + settings.socket()
+                    + ": no answer within " + EngineLauncher.START_TIMEOUT.toSeconds() + " s");
         }
         EngineLauncher.start(settings, configFile, c);
         return c;

@@ -53,6 +53,26 @@ public final class EngineLock implements AutoCloseable {
         }
     }
 
+    /** Whether a live process holds the state root's lock (an engine is running, perhaps still starting). */
+    public static boolean isHeld(Path stateRoot) {
+        Path file = stateRoot.resolve(FILE);
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true; // held by this very process
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The pid written by the lock's holder, or "unknown". */
     public static String owner(Path stateRoot) {
         try {
