@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
                 EngineCommand.class, RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, StopCommand.class,
                 KillCommand.class, RmCommand.class, InspectCommand.class, PullCommand.class, ImagesCommand.class,
                 ImageCommand.class, LoginCommand.class, LogoutCommand.class, SamplesCommand.class, DiffCommand.class, DemoCommand.class, DoctorCommand.class,
-                EventsCommand.class, StatsCommand.class, InfoCommand.class, RuntimesCommand.class, TuiCommand.class,
+                EventsCommand.class, StatsCommand.class, InfoCommand.class, RuntimesCommand.class, TuiCommand.class, GuiCommand.class,
                 PlayCommand.class, DownCommand.class, PodsCommand.class, GetCommand.class, DescribeCommand.class,
                 TraceCommand.class, SwapCommand.class, CompareCommand.class,
                 CommandLine.HelpCommand.class

@@ -1,5 +1,6 @@
 /**
- * The JavaFX desktop workbench (issue 10), a client of the engine API. Not built yet: this module is a placeholder
- * so the reactor already has the shape of DESIGN.md.
+ * The JavaFX desktop workbench ({@code podlab gui}): a client of the engine API over the UI-free view models of
+ * {@code dev.podlab.api.view}, shared with the terminal workbench. {@link dev.podlab.gui.PodlabGui} starts it
+ * (or renders one view to a PNG); {@link dev.podlab.gui.Workbench} is the main window.
  */
 package dev.podlab.gui;

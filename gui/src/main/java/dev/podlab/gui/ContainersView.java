@@ -1,0 +1,207 @@
+package dev.podlab.gui;
+
+import dev.podlab.api.Bytes;
+import dev.podlab.api.v1.InspectContainerRequest;
+import dev.podlab.api.v1.InspectContainerResponse;
+import dev.podlab.api.view.ContainersTableModel;
+import dev.podlab.api.view.EngineFeeds;
+import dev.podlab.api.view.MetricsSeriesModel;
+import dev.podlab.api.view.TraceTimeline;
+import dev.podlab.api.view.WorkloadRow;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.geometry.Insets;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.TableCell;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
+import javafx.scene.control.TitledPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Containers: the workloads table (filter, sparkline cells) over {@link ContainersTableModel}, and a details
+ * pane for the selection with live CPU and memory charts, the step trace and config.json (Containers.Inspect,
+ * asked again when the container's state changes).
+ */
+final class ContainersView extends SplitPane {
+    private static final int CHART_POINTS = 120;
+
+    private final EngineFeeds feeds;
+    private final ContainersTableModel model;
+    private final MetricsSeriesModel metrics;
+    final TableView<WorkloadRow> table = new TableView<>();
+    final TextField filter = new TextField();
+    final Label header = new Label("select a container");
+    final SeriesChart cpuChart = new SeriesChart(false, Color.web("#2e86de"));
+    final SeriesChart memChart = new SeriesChart(false, Color.web("#10ac84"));
+    final TraceBars trace = new TraceBars();
+    final TextArea config = new TextArea();
+    private boolean syncing;
+    private String inspectedId = "";
+    private String inspectedState = "";
+
+    ContainersView(EngineFeeds feeds, ContainersTableModel model, MetricsSeriesModel metrics) {
+        this.feeds = feeds;
+        this.model = model;
+        this.metrics = metrics;
+        getStyleClass().add("containers-view");
+
+        filter.setPromptText("filter: words in name, id, image, state, runtime");
+        filter.textProperty().addListener((o, a, b) -> model.setFilter(b));
+        table.getColumns().addAll(List.of(
+                text("NAME", 160, WorkloadRow::name),
+                text("IMAGE", 180, r -> r.image().isEmpty() ? "-" : r.image()),
+                text("RUNTIME", 80, WorkloadRow::runtime),
+                text("STATE", 80, WorkloadRow::state),
+                text("AGE", 55, r -> Fmt.age(r.createdAtNanos(), System.currentTimeMillis())),
+                spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
+                spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
+                        r -> toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
+        // The model sorts (by name); the table shows its order, so header clicks do not reorder a copy.
+        table.getColumns().forEach(c -> c.setSortable(false));
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        table.setPlaceholder(new Label("no containers (podlab run ... starts one)"));
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, row) -> {
+            if (!syncing && row != null) {
+                model.selectId(row.id());
+            }
+        });
+        VBox left = new VBox(6, filter, table);
+        VBox.setVgrow(table, Priority.ALWAYS);
+        left.setPadding(new Insets(6));
+
+        config.setEditable(false);
+        config.getStyleClass().add("config-json");
+        config.setPrefRowCount(18);
+        header.getStyleClass().add("details-header");
+        HBox charts = new HBox(8, cpuChart, memChart);
+        HBox.setHgrow(cpuChart, Priority.ALWAYS);
+        HBox.setHgrow(memChart, Priority.ALWAYS);
+        TitledPane tracePane = new TitledPane("step trace", trace);
+        TitledPane configPane = new TitledPane("config.json (what the runtime received)", config);
+        VBox details = new VBox(8, header, charts, tracePane, configPane);
+        details.setPadding(new Insets(6));
+        ScrollPane scroll = new ScrollPane(details);
+        scroll.setFitToWidth(true);
+        getItems().addAll(left, scroll);
+        setDividerPositions(0.55);
+
+        model.addListener(this::sync);
+        metrics.addListener(this::redrawCharts);
+        sync();
+    }
+
+    private static double[] toDouble(long[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i] < 0 ? Double.NaN : v[i];
+        }
+        return d;
+    }
+
+    private static TableColumn<WorkloadRow, String> text(String title, double width, Function<WorkloadRow, String> f) {
+        TableColumn<WorkloadRow, String> c = new TableColumn<>(title);
+        c.setPrefWidth(width);
+        c.setCellValueFactory(cd -> new ReadOnlyStringWrapper(f.apply(cd.getValue())));
+        return c;
+    }
+
+    /** A text value with a sparkline of the row's recent samples beside it. */
+    private static TableColumn<WorkloadRow, WorkloadRow> spark(String title, Function<WorkloadRow, String> value,
+                                                               Function<WorkloadRow, double[]> series, double max) {
+        TableColumn<WorkloadRow, WorkloadRow> c = new TableColumn<>(title);
+        c.setPrefWidth(140);
+        c.setCellValueFactory(cd -> new ReadOnlyObjectWrapper<>(cd.getValue()));
+        c.setCellFactory(col -> new TableCell<>() {
+            private final Label text = new Label();
+            private final SeriesChart chart = new SeriesChart(true, Color.web("#2e86de"));
+            private final HBox box = new HBox(6, text, chart);
+
+            {
+                text.setMinWidth(60);
+            }
+
+            @Override
+            protected void updateItem(WorkloadRow r, boolean empty) {
+                super.updateItem(r, empty);
+                if (empty || r == null) {
+                    setGraphic(null);
+                    return;
+                }
+                text.setText(value.apply(r));
+                chart.set("", series.apply(r), max);
+                setGraphic(box);
+            }
+        });
+        return c;
+    }
+
+    /** Table rows and selection from the model; details follow the selection. */
+    private void sync() {
+        syncing = true;
+        try {
+            table.getItems().setAll(model.rows());
+            int i = model.selectedIndex();
+            if (i >= 0) {
+                table.getSelectionModel().select(i);
+            } else {
+                table.getSelectionModel().clearSelection();
+            }
+        } finally {
+            syncing = false;
+        }
+        model.selected().ifPresentOrElse(r -> {
+            if (!r.id().equals(inspectedId) || !r.state().equals(inspectedState)) {
+                inspect(r);
+            }
+        }, () -> {
+            inspectedId = "";
+            header.setText("select a container");
+        });
+        redrawCharts();
+    }
+
+    private void inspect(WorkloadRow r) {
+        boolean other = !r.id().equals(inspectedId);
+        inspectedId = r.id();
+        inspectedState = r.state();
+        header.setText(r.name() + "  " + r.shortId() + "  " + r.state() + "  runtime " + r.runtime());
+        if (other) {
+            trace.getChildren().setAll(new Label("reading the trace..."));
+            config.setText("");
+        }
+        String id = r.id();
+        feeds.call(() -> feeds.client().containers().inspect(InspectContainerRequest.newBuilder().setId(id).setTrace(true).setConfigJson(true).build()),
+                (InspectContainerResponse resp) -> {
+                    if (id.equals(inspectedId)) {
+                        trace.show(TraceTimeline.ofSteps(resp.getTraceList()));
+                        config.setText(resp.getConfigJson());
+                    }
+                });
+    }
+
+    private void redrawCharts() {
+        if (inspectedId.isEmpty()) {
+            cpuChart.set("CPU %", new double[0], 100);
+            memChart.set("memory", new double[0], 0);
+            return;
+        }
+        MetricsSeriesModel.SeriesView s = metrics.series(inspectedId, CHART_POINTS);
+        double last = s.size() == 0 ? Double.NaN : s.cpuPercent()[s.size() - 1];
+        cpuChart.set("CPU " + Fmt.percent(last) + " of one core", s.cpuPercent(), 100);
+        long mem = s.size() == 0 ? -1 : s.memoryBytes()[s.size() - 1];
+        memChart.set("memory " + (mem < 0 ? "-" : Bytes.human(mem))
+                + (s.memoryLimit() > 0 ? " of " + Bytes.human(s.memoryLimit()) : ""), toDouble(s.memoryBytes()),
+                0);
+    }
+}
