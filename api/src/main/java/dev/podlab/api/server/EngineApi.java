@@ -10,13 +10,11 @@ import dev.podlab.api.v1.VersionRequest;
 import dev.podlab.api.v1.VersionResponse;
 import dev.podlab.core.cgroup.CgroupLayout;
 import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.container.HostInfo;
 import dev.podlab.core.container.ContainerStatus;
 import dev.podlab.core.runtime.RuntimeCatalog;
 import io.grpc.stub.StreamObserver;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
@@ -58,12 +56,12 @@ final class EngineApi extends EngineGrpc.EngineImplBase {
                     .setContainersRunning((int) containers.stream()
                             .filter(r -> r.status() == ContainerStatus.RUNNING).count())
                     .setImages(service.images().store().list().size())
-                    .setHostMemoryBytes(memTotal())
+                    .setHostMemoryBytes(HostInfo.memTotalBytes())
                     .setHostCpus(java.lang.Runtime.getRuntime().availableProcessors())
                     .setStateRoot(s.stateRoot().toString())
                     .setMetricsInterval(text(s.metrics().interval()))
                     .setMetricsHistory(text(s.metrics().history()))
-                    .setEngineRssBytes(rss())
+                    .setEngineRssBytes(HostInfo.rssBytes(ProcessHandle.current().pid()))
                     .addAllRepaired(service.repaired());
             runtimes(b::addRuntimes);
             return b.build();
@@ -94,26 +92,5 @@ final class EngineApi extends EngineGrpc.EngineImplBase {
             return ms / 60_000 + "m";
         }
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-    }
-
-    private static long memTotal() {
-        return procKb(Path.of("/proc/meminfo"), "MemTotal:");
-    }
-
-    private static long rss() {
-        return procKb(Path.of("/proc/self/status"), "VmRSS:");
-    }
-
-    private static long procKb(Path file, String key) {
-        try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.substring(key.length()).replace("kB", "").strip()) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // Unknown on this host: reported as 0.
-        }
-        return 0;
     }
 }

@@ -23,6 +23,33 @@ public final class HostInfo {
         return -1;
     }
 
+    /**
+     * A "Key:   N kB" line of a /proc file ({@code /proc/meminfo}, {@code /proc/PID/status}) in bytes; 0 when the
+     * file or the key is missing (an exited process costs nothing).
+     */
+    public static long procKilobytes(Path file, String key) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** Resident memory of a process (VmRSS), 0 when it is gone. */
+    public static long rssBytes(long pid) {
+        return procKilobytes(Path.of("/proc/" + pid + "/status"), "VmRSS:");
+    }
+
+    /** The host's memory (MemTotal). */
+    public static long memTotalBytes() {
+        return procKilobytes(Path.of("/proc/meminfo"), "MemTotal:");
+    }
+
     /** True when {@code pid} is alive and runs the program named {@code exe} (guards against pid reuse). */
     public static boolean isProcess(int pid, String exe) {
         if (pid <= 0) {

@@ -39,7 +39,7 @@ public final class CniNetwork {
         }
 
         public static Settings defaults(Path stateRoot) {
-            return new Settings(Path.of("/etc/cni/net.d"), CniPlugins.DEFAULT_BIN_DIRS, stateRoot, DefaultNetwork.PODLAB,
+            return new Settings(dev.podlab.core.config.EngineSettings.DEFAULT_CNI_CONF_DIR, CniPlugins.DEFAULT_BIN_DIRS, stateRoot, DefaultNetwork.PODLAB,
                     CniRunner.DEFAULT_TIMEOUT);
         }
     }

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 public record CniPlugins(List<Path> binDirs) {
 
     /** Debian's containernetworking-plugins, then the upstream default. */
-    public static final List<Path> DEFAULT_BIN_DIRS = List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
+    public static final List<Path> DEFAULT_BIN_DIRS = dev.podlab.core.config.EngineSettings.DEFAULT_CNI_BIN_DIRS;
 
     public CniPlugins {
         binDirs = List.copyOf(binDirs);

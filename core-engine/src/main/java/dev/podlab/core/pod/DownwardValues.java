@@ -75,24 +75,11 @@ final class DownwardValues {
                     ? BigDecimal.valueOf(res.cpuLimitMillis().getAsLong(), 3)
                     : BigDecimal.valueOf(Runtime.getRuntime().availableProcessors());
             case "requests.cpu" -> BigDecimal.valueOf(res.cpuRequestMillis().orElse(0), 3);
-            case "limits.memory" -> BigDecimal.valueOf(res.memoryLimitBytes().orElse(hostMemory()));
+            case "limits.memory" -> BigDecimal.valueOf(res.memoryLimitBytes().orElse(dev.podlab.core.container.HostInfo.memTotalBytes()));
             case "requests.memory" -> BigDecimal.valueOf(res.memoryRequestBytes().orElse(0));
             default -> throw new PodException("failed to resolve resourceFieldRef " + r.resource() + " of pod "
                     + pod.name() + ": podlab knows limits/requests of cpu and memory");
         };
         return v.divide(divisor, 0, RoundingMode.CEILING).toPlainString();
-    }
-
-    private static long hostMemory() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            // fall through
-        }
-        return 0;
     }
 }

@@ -342,8 +342,7 @@ public final class PodManager implements AutoCloseable {
     public void down(String ref, Duration grace) {
         PodWorker w = worker(ref);
         PodRecord r = w.record();
-        Duration g = grace != null ? grace : Duration.ofSeconds(ManifestParser.parse(r.source(), r.manifest(), false)
-                .pod(r.name()).map(p -> p.spec().terminationGracePeriodSeconds()).orElse(30L));
+        Duration g = grace != null ? grace : w.terminationGracePeriod();
         try {
             w.delete(g).get(g.toSeconds() + 120, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

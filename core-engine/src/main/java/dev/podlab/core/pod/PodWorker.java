@@ -151,6 +151,11 @@ final class PodWorker implements Runnable {
         return status;
     }
 
+    /** The manifest's terminationGracePeriodSeconds (the parsed spec is kept: no need to read it again). */
+    Duration terminationGracePeriod() {
+        return Duration.ofSeconds(pod.spec().terminationGracePeriodSeconds());
+    }
+
     /** Completes once every app container has started (or the pod ended or failed before that). */
     synchronized CompletableFuture<PodStatus> started() {
         CompletableFuture<PodStatus> f = new CompletableFuture<>();

@@ -5,13 +5,11 @@ import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ExecRequest;
 import dev.podlab.core.container.ExecResult;
+import dev.podlab.core.container.HostInfo;
 import dev.podlab.core.pod.manifest.ManifestParser;
 import dev.podlab.core.pod.manifest.ManifestSet;
 import dev.podlab.core.pod.manifest.PodManifest;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -95,7 +93,7 @@ public final class RuntimeComparison {
         long memory = engine.cgroups().stats(engine.cgroups().open(p.sandbox().cgroupParent())).memoryUsageBytes();
         long shims = 0;
         for (PodStatus.ContainerState s : p.status().containerStatuses()) {
-            shims += rss(engine.inspect(s.containerId()).shimPid());
+            shims += HostInfo.rssBytes(engine.inspect(s.containerId()).shimPid());
         }
         // Ids and names differ between any two pods: written as placeholders, so the diff shows what the runtimes
         // themselves received differently.
@@ -117,19 +115,5 @@ public final class RuntimeComparison {
         ExecResult r = engine.exec(id, ExecRequest.of(List.of(command)), Duration.ofSeconds(10));
         return r.exitCode() == 0 ? r.stdoutText().strip() : "(" + String.join(" ", command) + " failed: exit "
                 + r.exitCode() + ")";
-    }
-
-    /** Resident memory of a process (its shim), 0 when it is gone. */
-    static long rss(int pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // Exited: it costs nothing any more.
-        }
-        return 0;
     }
 }

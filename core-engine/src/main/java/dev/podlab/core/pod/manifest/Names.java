@@ -117,26 +117,8 @@ final class Names {
         return s.length() <= 253 && SYSCTL_NAME.matcher(s).matches();
     }
 
-    /** {@code s} in double quotes with escapes, so blanks and control characters show. */
+    /** {@code s} in double quotes with escapes (the configuration file's errors quote values the same way). */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return dev.podlab.core.config.Quoting.quote(s);
     }
 }
