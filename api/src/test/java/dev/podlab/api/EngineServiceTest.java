@@ -83,7 +83,7 @@ class EngineServiceTest {
     private static Container run(String name, String... command) throws Exception {
         Container c = client.containers().create(CreateContainerRequest.newBuilder()
                 .setRootfs(TestEngine.rootfs().toString()).setName(name).addAllCommand(List.of(command))
-                .putLabels("test", "engine-service").build()).getContainer();
+                .addLabels(dev.podlab.api.Labels.label("test", "engine-service")).build()).getContainer();
         return client.containers().start(ref(c.getId())).getContainer();
     }
 
@@ -129,8 +129,8 @@ class EngineServiceTest {
     void twoClientsSeeTheSameContainerAndItsLifecycle() throws Exception {
         Container c = run("shared", "sleep", "600");
         assertThat(c.getState()).isEqualTo("running");
-        var seen = second.containers().list(ListContainersRequest.newBuilder().putLabelSelector("test",
-                "engine-service").setName("shared").build()).getContainersList();
+        var seen = second.containers().list(ListContainersRequest.newBuilder().addLabelSelector(dev.podlab.api.Labels.label("test",
+                "engine-service")).setName("shared").build()).getContainersList();
         assertThat(seen).extracting(Container::getId).containsExactly(c.getId());
         assertThat(seen.get(0).getInitPid()).isEqualTo(c.getInitPid());
 

@@ -15,11 +15,14 @@ import java.util.List;
 
 /** Machine-readable output of API messages: {@code -o json} and {@code -o yaml} (field names in lowerCamelCase). */
 final class Output {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+    /** Built on first use: a table-printing command should not pay for loading Jackson (~400 classes). */
+    private static final class Mappers {
+        static final ObjectMapper JSON = new ObjectMapper();
+        static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+        static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+    }
 
     private Output() {}
 
@@ -34,7 +37,7 @@ final class Output {
 
     static JsonNode tree(MessageOrBuilder m) {
         try {
-            return JSON.readTree(PRINTER.print(m));
+            return Mappers.JSON.readTree(Mappers.PRINTER.print(m));
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("failed to encode " + m.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -43,7 +46,7 @@ final class Output {
     }
 
     static JsonNode tree(List<? extends MessageOrBuilder> list) {
-        var array = JSON.createArrayNode();
+        var array = Mappers.JSON.createArrayNode();
         list.forEach(m -> array.add(tree(m)));
         return array;
     }
@@ -51,8 +54,8 @@ final class Output {
     /** Prints the tree as pretty JSON or as YAML. */
     static void print(JsonNode node, String format) {
         try {
-            System.out.println(format.equals("yaml") ? YAML.writeValueAsString(node).stripTrailing()
-                    : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+            System.out.println(format.equals("yaml") ? Mappers.YAML.writeValueAsString(node).stripTrailing()
+                    : Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

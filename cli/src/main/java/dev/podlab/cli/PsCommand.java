@@ -37,7 +37,7 @@ final class PsCommand implements Callable<Integer> {
                 throw new dev.podlab.core.container.InvalidConfigException("failed to parse --label \"" + l
                         + "\": expected KEY=VALUE");
             }
-            req.putLabelSelector(l.substring(0, eq), l.substring(eq + 1));
+            req.addLabelSelector(dev.podlab.api.Labels.label(l.substring(0, eq), l.substring(eq + 1)));
         }
         List<Container> list = engine.client().containers().list(req.build()).getContainersList();
         if (!output.equals("table")) {

@@ -8,18 +8,12 @@ import dev.podlab.api.v1.MetricsGrpc;
 import dev.podlab.api.v1.PodsGrpc;
 import dev.podlab.api.v1.VersionRequest;
 import dev.podlab.api.v1.VersionResponse;
+import dev.podlab.api.client.h2.UnixH2Channel;
 import dev.podlab.core.PodlabException;
 import dev.podlab.core.config.EngineSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,19 +26,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PodlabClient implements AutoCloseable {
     private final Path socket;
-    private final EventLoopGroup loop;
     private final ManagedChannel channel;
 
     private PodlabClient(Path socket) {
         this.socket = socket;
-        this.loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class)
-                .eventLoopGroup(loop)
-                .withOption(ChannelOption.SO_KEEPALIVE, null)
-                .usePlaintext()
-                .maxInboundMessageSize(64 * 1024 * 1024)
-                .build();
+        // podlab's own HTTP/2 channel rather than grpc-netty's: see UnixH2Channel for why.
+        this.channel = UnixH2Channel.create(socket, 64 * 1024 * 1024);
     }
 
     /** A client of the service on {@code socket}; calls fail with UNAVAILABLE when none is running. */
@@ -143,6 +130,5 @@ public final class PodlabClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
     }
 }

@@ -127,7 +127,7 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
                 .readOnlyRootfs(req.getReadOnlyRootfs());
         req.getVolumesList().forEach(v -> b.volume(new VolumeMount(Path.of(v.getSource()), v.getDestination(),
                 v.getReadOnly())));
-        req.getLabelsMap().forEach(b::label);
+        req.getLabelsList().forEach(l -> b.label(l.getKey(), l.getValue()));
         if (req.hasResources()) {
             b.resources(Wire.resources(req.getResources()));
         }
@@ -249,8 +249,8 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             return false;
         }
         Map<String, String> labels = r.config().labels();
-        for (var e : req.getLabelSelectorMap().entrySet()) {
-            if (!e.getValue().equals(labels.get(e.getKey()))) {
+        for (var l : req.getLabelSelectorList()) {
+            if (!l.getValue().equals(labels.get(l.getKey()))) {
                 return false;
             }
         }

@@ -32,7 +32,7 @@ public final class Wire {
                 .setLogPath(nz(r.logPath()))
                 .setReason(nz(r.reason()))
                 .addAllWarnings(r.warnings())
-                .putAllLabels(r.config().labels())
+                .addAllLabels(dev.podlab.api.Labels.of(r.config().labels()))
                 .setTty(r.config().terminal());
         if (r.config().resources() != null) {
             b.setResources(resources(r.config().resources()));

@@ -18,13 +18,13 @@ public record WorkloadRow(String kind, String id, String name, String image, Str
     public static final String CONTAINER_LABEL = "io.kubernetes.container.name";
 
     public static WorkloadRow of(Container c, Sample usage) {
-        String container = c.getLabelsOrDefault(CONTAINER_LABEL, "");
-        String pod = c.getLabelsOrDefault(POD_LABEL, "");
+        String container = dev.podlab.api.Labels.get(c.getLabelsList(), CONTAINER_LABEL, "");
+        String pod = dev.podlab.api.Labels.get(c.getLabelsList(), POD_LABEL, "");
         // A pod's container reads as kubectl names it, pod/container, not by the engine's long instance name.
         String name = !pod.isEmpty() && !container.isEmpty() ? pod + "/" + container
                 : c.getName().isEmpty() ? shortId(c.getId()) : c.getName();
         return new WorkloadRow("container", c.getId(), name, c.getImage(), c.getRuntime(), c.getState(),
-                c.getCreatedAt(), c.getLabelsOrDefault(POD_LABEL, ""), c, usage);
+                c.getCreatedAt(), dev.podlab.api.Labels.get(c.getLabelsList(), POD_LABEL, ""), c, usage);
     }
 
     public String shortId() {

@@ -71,7 +71,7 @@ class ContainersTableModelTest {
 
     @Test
     void podLabelBecomesTheRowsGroup() {
-        model.setAll(List.of(c("a1", "web", "running", 1).toBuilder().putLabels(WorkloadRow.POD_LABEL, "shop").build()));
+        model.setAll(List.of(c("a1", "web", "running", 1).toBuilder().addLabels(dev.podlab.api.Labels.label(WorkloadRow.POD_LABEL, "shop")).build()));
         assertThat(model.rows().get(0).group()).isEqualTo("shop");
         model.setFilter("shop");
         assertThat(model.rows()).hasSize(1);
