@@ -76,6 +76,14 @@ class EngineRestartTest {
                             .anySatisfy(r -> assertThat(r).contains("short").contains("exited"));
                     assertThat(c.events().query(QueryEventsRequest.newBuilder().setFilter(EventFilter.newBuilder()
                             .setTypePrefix("engine.repaired")).build()).getEventsList()).isNotEmpty();
+                    // What the killed engine published is still there: its start, the containers' steps.
+                    var before = c.events().query(QueryEventsRequest.newBuilder().setFilter(EventFilter.newBuilder()
+                            .setObjectId(running.getId())).build()).getEventsList();
+                    assertThat(before).extracting(e -> e.getType()).contains("step");
+                    var engineStarts = c.events().query(QueryEventsRequest.newBuilder().setFilter(EventFilter.newBuilder()
+                            .setTypePrefix("engine.started")).build()).getEventsList();
+                    assertThat(engineStarts).hasSize(2);
+                    assertThat(engineStarts.get(1).getSeq()).isGreaterThan(engineStarts.get(0).getSeq());
                 }
                 ProcessHandle second = ProcessHandle.of(enginePids.get(1)).orElseThrow();
                 second.destroy(); // SIGTERM: a graceful stop

@@ -55,7 +55,11 @@ public final class EngineService implements AutoCloseable {
     private final EngineLock lock;
     private final ContainerEngine engine;
     private final ImageService images;
-    private final EventHub events = new EventHub(EVENT_HISTORY);
+    /** Event journal files are rotated at this size (two files are kept: some 20-40 000 events). */
+    static final long EVENT_JOURNAL_BYTES = 8L << 20;
+
+    private final EventJournal.Opened journal;
+    private final EventHub events;
     private final MetricsSampler sampler;
     private final Map<String, MetricsSampler.Target> targets = new ConcurrentHashMap<>();
     private final Map<String, Thread> watchers = new ConcurrentHashMap<>();
@@ -76,6 +80,8 @@ public final class EngineService implements AutoCloseable {
     private EngineService(EngineSettings settings, EngineLock lock, CgroupManager cgroups, DefaultNetwork defaultNetwork) {
         this.settings = settings;
         this.lock = lock;
+        this.journal = EventJournal.open(settings.stateRoot().resolve("events"), EVENT_JOURNAL_BYTES, EVENT_HISTORY);
+        this.events = new EventHub(EVENT_HISTORY, journal);
         this.engine = new ContainerEngine(settings.engineConfig(cgroups));
         this.images = new ImageService(settings.stateRoot(), settings.registryConfig());
         this.traceSubscription = engine.onTrace(this::onTrace);
@@ -295,6 +301,7 @@ public final class EngineService implements AutoCloseable {
         }
         sampler.close();
         pods.close();
+        journal.journal().close();
         watchers.values().forEach(Thread::interrupt);
         requests.shutdownNow();
         if (boss != null) {

@@ -17,11 +17,31 @@ public final class EventHub {
     private final int capacity;
     private final ArrayDeque<Event> recent;
     private final List<Consumer<Event>> subscribers = new CopyOnWriteArrayList<>();
+    private final EventJournal journal;
     private long seq;
 
+    /** A hub that keeps its events in memory only. */
     public EventHub(int capacity) {
         this.capacity = capacity;
         this.recent = new ArrayDeque<>(Math.min(capacity, 4096));
+        this.journal = null;
+    }
+
+    /**
+     * A hub that starts with the events a journal held (an earlier engine's) and appends every new one to it;
+     * sequence numbers go on from the journal's last.
+     */
+    EventHub(int capacity, EventJournal.Opened journal) {
+        this.capacity = capacity;
+        this.recent = new ArrayDeque<>(Math.min(capacity, 4096));
+        this.journal = journal.journal();
+        for (Event e : journal.events()) {
+            if (recent.size() == capacity) {
+                recent.removeFirst();
+            }
+            recent.addLast(e);
+            seq = Math.max(seq, e.getSeq());
+        }
     }
 
     /** Stamps the event with the next sequence number, keeps it and pushes it to subscribers. */
@@ -33,6 +53,9 @@ public final class EventHub {
                 recent.removeFirst();
             }
             recent.addLast(e);
+            if (journal != null) {
+                journal.append(e);
+            }
             // Inside the lock so that subscribe()'s replay and the live feed never overlap or miss.
             subscribers.forEach(s -> s.accept(e));
         }
