@@ -8,23 +8,28 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "tui", description = {"The terminal workbench: containers with live CPU and memory, details with the "
-        + "step trace and config.json, logs, events, image layers and runtimes; keyboard first (? lists the keys).",
+@Command(name = "tui", description = {"The terminal workbench: pods and containers with live CPU and memory, a pod's containers, "
+        + "conditions, events, trace and manifest report; play, delete, swap and compare; logs, events, image layers, "
+        + "pulls and runtimes; keyboard first (? lists the keys).",
         "Monochrome when NO_COLOR is set."})
 final class TuiCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--bench", description = "Measure the frame time of a 200-row table on a virtual terminal, print "
+    @Option(names = "--bench", description = "Measure the frame time of the 200-row pods and containers tables on a virtual terminal, print "
             + "the median (budget: 16 ms) and exit; needs no engine.")
     boolean bench;
 
     @Override
     public Integer call() throws Exception {
         if (bench) {
+            FrameBench.runPods(200, 300, System.out);
             FrameBench.run(200, 300, System.out);
             return 0;
         }
-        return PodlabTui.run(engine.client());
+        var client = engine.client();
+        // As every command, the workbench starts an engine on demand; it does again when the engine goes away.
+        Runnable starter = EngineOptions.isRoot() ? () -> client.startIfAbsent(engine.settings(), engine.config) : null;
+        return PodlabTui.run(client, starter);
     }
 }

@@ -5,6 +5,7 @@ import com.googlecode.lanterna.screen.TerminalScreen;
 import com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal;
 import dev.podlab.api.v1.Container;
 import dev.podlab.api.v1.MetricsRound;
+import dev.podlab.api.v1.Pod;
 import dev.podlab.api.v1.Sample;
 
 import java.io.IOException;
@@ -60,6 +61,48 @@ public final class FrameBench {
         return median;
     }
 
+    /** The same for the pods view: {@code rows} pods with their pod cgroup series; prints and returns the median. */
+    public static double runPods(int rows, int frames, PrintStream out) throws IOException {
+        var terminal = new DefaultVirtualTerminal(new TerminalSize(200, 60));
+        var screen = new TerminalScreen(terminal);
+        screen.startScreen();
+        PodlabTui tui = PodlabTui.offline(screen, Palette.color());
+        List<Pod> pods = new ArrayList<>();
+        List<Container> ids = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < rows; i++) {
+            String id = String.format("%064x", i * 104729L + 3);
+            pods.add(Pod.newBuilder().setId(id).setName("bench-pod-" + i).setNamespace(i % 3 == 0 ? "demo" : "default")
+                    .setRuntime(i % 3 == 0 ? "runc" : "builtin").setPhase(i % 7 == 0 ? "Pending" : "Running")
+                    .setReady(i % 7 == 0 ? "0/2" : "2/2").setRestarts(i % 5).setPodIp("10.88.0." + (i % 250 + 2))
+                    .setCreatedAt((now - i * 1000L) * 1_000_000L).build());
+            ids.add(Container.newBuilder().setId(id).build());
+        }
+        tui.pods.setAll(pods);
+        for (int s = 0; s < 60; s++) {
+            tui.metrics.applyRound(round(ids, now - (60 - s) * 1000L, s));
+        }
+        tui.push(new PodsView(tui));
+        double[] times = new double[frames];
+        for (int f = -Math.min(100, frames); f < frames; f++) {
+            var round = round(ids, now + (f + 100) * 1000L, f + 100);
+            tui.metrics.applyRound(round);
+            tui.pods.updateUsage(round.getSamplesMap());
+            tui.pods.moveSelection(f % 2 == 0 ? 1 : -1);
+            long t0 = System.nanoTime();
+            tui.render();
+            if (f >= 0) {
+                times[f] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        screen.stopScreen();
+        Arrays.sort(times);
+        double median = times[frames / 2];
+        out.printf("tui frame (pods): %d rows, %d frames on 200x60: median %.2f ms, p90 %.2f ms, max %.2f ms (budget 16 ms)%n",
+                rows, frames, median, times[frames * 9 / 10], times[frames - 1]);
+        return median;
+    }
+
     private static MetricsRound round(List<Container> containers, long millis, int step) {
         var b = MetricsRound.newBuilder().setEpochMillis(millis);
         for (int i = 0; i < containers.size(); i++) {
@@ -71,6 +114,9 @@ public final class FrameBench {
     }
 
     public static void main(String[] args) throws IOException {
-        run(args.length > 0 ? Integer.parseInt(args[0]) : 200, args.length > 1 ? Integer.parseInt(args[1]) : 300, System.out);
+        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int frames = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+        runPods(rows, frames, System.out);
+        run(rows, frames, System.out);
     }
 }

@@ -19,6 +19,8 @@ import dev.podlab.api.view.Dispatcher;
 import dev.podlab.api.view.EngineFeeds;
 import dev.podlab.api.view.EngineInfoModel;
 import dev.podlab.api.view.MetricsSeriesModel;
+import dev.podlab.api.view.PodsTableModel;
+import dev.podlab.api.view.PullProgressModel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,7 +44,8 @@ import java.util.function.Consumer;
  * elsewhere ({@link EngineFeeds}) and only hand results over, so the screen thread never waits on the engine.
  */
 public final class PodlabTui implements Dispatcher, AutoCloseable {
-    private static final List<String> COMMANDS = List.of("containers", "images", "events", "runtimes", "help", "quit");
+    private static final List<String> COMMANDS = List.of("pods", "containers", "images", "events", "runtimes", "play",
+            "pull", "compare", "help", "quit");
 
     private final Screen screen;
     private final Palette palette;
@@ -50,6 +53,8 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
     final ContainersTableModel table;
     final MetricsSeriesModel metrics;
     final EngineInfoModel info;
+    final PodsTableModel pods;
+    final PullProgressModel pull;
     private final Deque<View> stack = new ArrayDeque<>();
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -62,6 +67,7 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
     private Style statusStyle = Style.DIM;
     private Prompt prompt;
     private long frames;
+    private boolean pullShown;
 
     private PodlabTui(Screen screen, PodlabClient client, Palette palette) {
         this.screen = screen;
@@ -69,8 +75,12 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
         this.table = new ContainersTableModel(this);
         this.metrics = new MetricsSeriesModel(this, 300);
         this.info = new EngineInfoModel(this);
+        this.pods = new PodsTableModel(this);
+        this.pull = new PullProgressModel(this);
         this.feeds = client == null ? null : new EngineFeeds(client, this, this::error);
         table.addListener(this::invalidate);
+        pods.addListener(this::invalidate);
+        pull.addListener(this::pullChanged);
         metrics.addListener(this::invalidate);
         info.addListener(this::invalidate);
     }
@@ -92,10 +102,18 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
 
     /** Runs the workbench on the process's terminal until the user quits; returns the exit status. */
     public static int run(PodlabClient client) throws IOException, InterruptedException {
+        return run(client, null);
+    }
+
+    /**
+     * As {@link #run(PodlabClient)}; {@code engineStarter} (may be null) starts the engine again when the
+     * workbench lost it and finds none answering (the CLI's start-on-demand).
+     */
+    public static int run(PodlabClient client, Runnable engineStarter) throws IOException, InterruptedException {
         // Ctrl-C is a key like any other: the workbench quits through its own path (streams cancelled, screen restored).
         Terminal terminal = new DefaultTerminalFactory().setForceTextTerminal(true)
                 .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP).createTerminal();
-        try (PodlabTui tui = start(new TerminalScreen(terminal), client, Palette.fromEnvironment().mono())) {
+        try (PodlabTui tui = start(new TerminalScreen(terminal), client, Palette.fromEnvironment().mono(), engineStarter)) {
             tui.awaitExit();
         } finally {
             terminal.close();
@@ -109,7 +127,15 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
      * @param monochrome no colours (what {@code NO_COLOR} asks for)
      */
     public static PodlabTui start(Screen screen, PodlabClient client, boolean monochrome) {
+        return start(screen, client, monochrome, null);
+    }
+
+    /** As {@link #start(Screen, PodlabClient, boolean)}, with a way to start the engine when it is lost (may be null). */
+    public static PodlabTui start(Screen screen, PodlabClient client, boolean monochrome, Runnable engineStarter) {
         PodlabTui tui = new PodlabTui(screen, client, monochrome ? Palette.monochrome() : Palette.color());
+        if (engineStarter != null && tui.feeds != null) {
+            tui.feeds.setEngineStarter(engineStarter);
+        }
         tui.thread = Thread.ofPlatform().name("podlab-tui").start(tui::loop);
         return tui;
     }
@@ -141,8 +167,16 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
             screen.setCursorPosition(null);
             subscriptions.add(feeds.watchInfo(info));
             subscriptions.add(feeds.watchContainers(table));
-            subscriptions.add(feeds.watchMetrics(metrics, table));
-            push(new ContainersView(this));
+            subscriptions.add(feeds.watchPods(pods));
+            subscriptions.add(feeds.watchMetrics(metrics, table, pods));
+            subscriptions.add(feeds.onConnectionChange(lost -> {
+                if (lost) {
+                    error("lost the engine: reconnecting (streams reopen when it answers)");
+                } else {
+                    info("engine is back: streams reopened");
+                }
+            }));
+            push(new PodsView(this));
             long lastTick = 0;
             while (running) {
                 Runnable t = tasks.poll(20, TimeUnit.MILLISECONDS);
@@ -267,7 +301,7 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
         dirty = true;
     }
 
-    /** Back to the first view (the containers table). */
+    /** Back to the first view (the pods table). */
     void home() {
         while (stack.size() > 1) {
             stack.pop().closed();
@@ -333,6 +367,34 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
             error("failed to exec a shell in " + name + ": " + EngineFeeds.describe(e));
         }
         dirty = true;
+    }
+
+    /** Starts an image pull; its bar shows on the status line until it ends. */
+    void startPull(String reference) {
+        if (feeds == null) {
+            return;
+        }
+        if (pull.active()) {
+            error("failed to pull " + reference + ": " + pull.reference() + " is still being pulled");
+            return;
+        }
+        feeds.pull(pull, reference);
+    }
+
+    private void pullChanged() {
+        dirty = true;
+        if (pull.active()) {
+            pullShown = true;
+        } else if (pullShown) {
+            pullShown = false;
+            if (pull.error() != null) {
+                error(pull.error());
+            } else if (pull.image() != null) {
+                info("pulled " + pull.reference() + " (" + pull.image().getDigest() + ", " + pull.layers().size() + " layers)");
+            } else {
+                error("failed to pull " + pull.reference() + ": the engine ended the stream without an image");
+            }
+        }
     }
 
     // ---- keys -------------------------------------------------------------------------------------
@@ -442,7 +504,11 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
             return;
         }
         switch (chosen) {
-            case "containers" -> home();
+            case "pods" -> home();
+            case "containers" -> pushOnHome(new ContainersView(this));
+            case "play" -> PodActions.play(this);
+            case "pull" -> PodActions.pull(this);
+            case "compare" -> PodActions.compare(this);
             case "images" -> pushOnHome(new ImagesView(this));
             case "events" -> pushOnHome(new EventsView(this));
             case "runtimes" -> pushOnHome(new RuntimesView(this));
@@ -492,7 +558,14 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
         } else if (top != null) {
             all.text(0, rows - 2, top.hints() + "  ? help  : command", Style.DIM);
         }
-        all.text(0, rows - 1, status, statusStyle);
+        if (pull.active()) {
+            // A pull in progress owns the status line: its bar, then the usual status after it ends.
+            all.text(0, rows - 1, "pulling " + pull.reference() + " " + pull.bar(30) + " " + Math.round(pull.fraction() * 100)
+                    + "%  " + pull.finishedLayers() + "/" + pull.layers().size() + " layers  " + Format.bytes(pull.doneBytes())
+                    + " / " + Format.bytes(pull.totalBytes()) + "  (" + pull.phase() + ")", Style.ACCENT);
+        } else {
+            all.text(0, rows - 1, status, statusStyle);
+        }
         try {
             // Delta refresh skips Lanterna's whole-screen "very different" scan; a resize or a restarted
             // screen asks for one complete repaint.
@@ -512,8 +585,11 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
         String line0 = "podlab " + (i.getVersion().isEmpty() ? "?" : i.getVersion())
                 + "  │ engine pid " + (v.getPid() == 0 ? "?" : v.getPid()) + " up " + (up < 0 ? "?" : Format.age(up * 1_000_000))
                 + "  │ kernel " + i.getKernel() + "  │ cgroup " + i.getCgroupVersion()
-                + "  │ containers " + table.total() + " (" + table.running() + " running)  │ images " + i.getImages();
+                + "  │ pods " + pods.total() + " (" + pods.running() + " running)"
+                + "  │ containers " + table.total() + " (" + table.running() + " running)  │ images " + i.getImages() + "  │ ";
         int col = all.text(0, 0, line0, Style.HEADER);
+        all.text(col, 0, info.reconnecting() ? "engine: reconnecting" : "engine: connected",
+                info.reconnecting() ? Style.BAD : Style.GOOD);
         StringBuilder line1 = new StringBuilder("host " + i.getHostCpus() + " CPUs, " + Bytes.human(i.getHostMemoryBytes())
                 + " memory  │ engine rss " + Bytes.human(i.getEngineRssBytes()) + "  │ runtimes:");
         col = all.text(0, 1, line1.toString(), Style.HEADER);

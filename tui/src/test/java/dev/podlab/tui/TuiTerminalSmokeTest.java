@@ -93,6 +93,9 @@ class TuiTerminalSmokeTest {
         args.add(cmd);
         SESSIONS.add(session);
         tmux(session, args.toArray(String[]::new));
+        // The first view is the pods table (none here); the checks below use the containers view.
+        await(session, "the pods view", false, t -> t.contains(" pods "));
+        tmux(session, "send-keys", "-t", session, ":containers", "Enter");
         return session;
     }
 
@@ -140,7 +143,7 @@ class TuiTerminalSmokeTest {
         assertThat(client.containers().list(dev.podlab.api.v1.ListContainersRequest.getDefaultInstance())
                 .getContainersList()).extracting(Container::getName).contains("smoke-one");
         tmux(mono, "send-keys", "-t", mono, "?");
-        await(mono, "the help", false, t -> t.contains("Ctrl-K"));
+        await(mono, "the help", false, t -> t.contains("this help") && t.contains("play a manifest"));
         tmux(mono, "send-keys", "-t", mono, "C-c");
         await(mono, "the workbench to exit", false, TuiTerminalSmokeTest::gone);
     }

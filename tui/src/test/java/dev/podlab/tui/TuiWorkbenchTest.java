@@ -77,6 +77,11 @@ class TuiWorkbenchTest {
     void open() throws Exception {
         terminal = new DefaultVirtualTerminal(new TerminalSize(180, 50));
         tui = PodlabTui.start(new TerminalScreen(terminal), client, false);
+        // The first view is the pods table; these tests are about the containers view.
+        await("the pods view", t -> t.contains(" pods "));
+        type(":containers");
+        key(KeyType.Enter);
+        await("the containers view", t -> t.contains(" containers "));
     }
 
     @AfterEach

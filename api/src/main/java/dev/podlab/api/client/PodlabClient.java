@@ -64,6 +64,19 @@ public final class PodlabClient implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Starts the service for these settings in the background when nothing answers on this client's socket and
+     * no engine holds the state root (a workbench whose engine went away calls this while it reconnects).
+     *
+     * @param configFile the configuration file the started service should read (null: its default)
+     */
+    public void startIfAbsent(EngineSettings settings, Path configFile) {
+        if (ping(Duration.ofSeconds(1)) != null || dev.podlab.api.server.EngineLock.isHeld(settings.stateRoot())) {
+            return;
+        }
+        EngineLauncher.start(settings, configFile, this);
+    }
+
     /** The service's version, or null when nothing answers within {@code timeout}. */
     public VersionResponse ping(Duration timeout) {
         try {

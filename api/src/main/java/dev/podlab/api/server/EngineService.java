@@ -113,6 +113,12 @@ public final class EngineService implements AutoCloseable {
 
         @Override
         public void onStatus(PodRecord pod) {
+            // The status changed (phase, readiness, restarts): watchers (the workbenches' pod tables) list again
+            // on this instead of polling; readiness flips have no Kubernetes event of their own.
+            var st = pod.status();
+            events.publish(Event.newBuilder().setTime(TraceEvent.Clock.nowNanos()).setType("pod.status")
+                    .setObjectKind("pod").setObjectId(pod.id()).setObjectName(pod.namespace() + "/" + pod.name())
+                    .setDetail(st == null ? "" : st.phase() + ", ready " + st.readyColumn() + ", restarts " + st.restarts()));
             if (pod.sandbox() != null && !targets.containsKey(pod.id()) && engine.cgroups().exists(pod.sandbox().cgroupParent())) {
                 targets.put(pod.id(), new MetricsSampler.Target(pod.id(), engine.cgroups().open(pod.sandbox().cgroupParent())));
             }

@@ -6,6 +6,10 @@ import dev.podlab.api.v1.Container;
 import dev.podlab.api.v1.EngineGrpc;
 import dev.podlab.api.v1.Event;
 import dev.podlab.api.v1.EventFilter;
+import dev.podlab.api.v1.GetPodRequest;
+import dev.podlab.api.v1.ListPodsRequest;
+import dev.podlab.api.v1.PullImageRequest;
+import dev.podlab.api.v1.PullProgress;
 import dev.podlab.api.v1.InfoRequest;
 import dev.podlab.api.v1.ListContainersRequest;
 import dev.podlab.api.v1.LogEntry;
@@ -33,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -40,8 +45,10 @@ import java.util.function.Consumer;
  * callback arrives on gRPC's threads, and only the results cross to the UI thread through the
  * {@link Dispatcher}. Streams are pushed by the engine (Events.Watch, Metrics.Watch, Containers.Logs);
  * nothing polls. Each {@code watch...} returns a handle that cancels its streams; {@link #close()} cancels all.
- * The table, header and metrics feeds reopen themselves when the engine goes away (restart, upgrade): the
- * error goes to the status line, and every {@link #RETRY_MILLIS} the feed reconnects and re-reads its state.
+ * Every live feed (tables, header, metrics, logs, events, a pod's page) reopens itself when the engine goes
+ * away (restart, upgrade): the error goes to the status line, the header model says "reconnecting", and the
+ * feed waits {@link #RETRY_MILLIS}, doubling up to {@link #MAX_RETRY_MILLIS}, until the engine answers (started
+ * again through {@link #setEngineStarter} when one is given), then reopens and re-reads its state.
  */
 public final class EngineFeeds implements AutoCloseable {
     private final PodlabClient client;
@@ -50,6 +57,9 @@ public final class EngineFeeds implements AutoCloseable {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("podlab-feed-", 0).factory());
     private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
+    private final java.util.Set<Object> lostFeeds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final List<Consumer<Boolean>> connectionListeners = new CopyOnWriteArrayList<>();
+    private volatile Runnable engineStarter;
     private volatile boolean closed;
 
     /** @param errors told (on the UI thread) what failed, as one line for a status bar */
@@ -136,8 +146,158 @@ public final class EngineFeeds implements AutoCloseable {
                 });
     }
 
-    /** Engine.Info and Version now, and again after container and image events (at most every 500 ms). */
+    /**
+     * The pods table from Pods.List, listed again after pod and container events (a burst costs one List, at
+     * most every {@value #POD_REFRESH_MILLIS} ms). The event stream opens first so that nothing is missed.
+     */
+    public AutoCloseable watchPods(PodsTableModel table) {
+        AtomicBoolean scheduled = new AtomicBoolean();
+        Runnable list = () -> call(() -> client.pods().list(ListPodsRequest.getDefaultInstance()).getPodsList(),
+                table::setAll);
+        return resilient(lost -> {
+            Sub<WatchEventsRequest, Event> sub = new Sub<>(e -> {
+                String t = e.getType();
+                if ((t.startsWith("pod.") || t.startsWith("container.")) && scheduled.compareAndSet(false, true)) {
+                    execute(() -> {
+                        sleep(POD_REFRESH_MILLIS);
+                        scheduled.set(false);
+                        list.run();
+                    });
+                }
+            }, null, lost);
+            client.eventsAsync().watch(WatchEventsRequest.newBuilder().setFollow(true).build(), sub);
+            list.run();
+            return sub;
+        });
+    }
+
+    /** How long a pods table waits after an event before it lists again, so that a burst costs one call. */
+    public static final long POD_REFRESH_MILLIS = 150;
+
+    /**
+     * One pod's page: Pods.Get now and again after each of the pod's own events (status changes included), and
+     * its "step" events (replayed, then live) into the trace. A pod that is gone is marked so, not an error.
+     *
+     * @param model built with the pod's id (events are filtered by it)
+     */
+    public AutoCloseable watchPod(PodDetailModel model) {
+        AtomicBoolean scheduled = new AtomicBoolean();
+        AtomicLong lastTime = new AtomicLong();
+        Runnable get = () -> execute(() -> {
+            try {
+                var pod = client.pods().get(GetPodRequest.newBuilder().setPod(model.podRef()).build()).getPod();
+                ui.dispatch(() -> model.update(pod));
+            } catch (RuntimeException e) {
+                String m = describe(e);
+                boolean gone = e instanceof StatusRuntimeException se && se.getStatus().getCode() == Status.Code.NOT_FOUND;
+                if (!closed) {
+                    ui.dispatch(() -> {
+                        if (gone) {
+                            model.gone(m);
+                        } else {
+                            errors.accept(m);
+                        }
+                    });
+                }
+            }
+        });
+        Batcher<Event> steps = new Batcher<>(model::addSteps);
+        return resilient(lost -> {
+            Sub<WatchEventsRequest, Event> sub = new Sub<>(e -> {
+                lastTime.accumulateAndGet(e.getTime(), Math::max);
+                if (e.getType().equals("step")) {
+                    steps.add(e);
+                } else if (scheduled.compareAndSet(false, true)) {
+                    execute(() -> {
+                        sleep(POD_REFRESH_MILLIS);
+                        scheduled.set(false);
+                        get.run();
+                    });
+                }
+            }, null, lost);
+            // On a reopen only what came after the last event seen is replayed: the trace does not double.
+            client.eventsAsync().watch(WatchEventsRequest.newBuilder().setFilter(EventFilter.newBuilder()
+                    .setObjectId(model.podRef()).setSince(lastTime.get() == 0 ? 0 : lastTime.get() + 1))
+                    .setFollow(true).setReplay(true).build(), sub);
+            get.run();
+            return sub;
+        });
+    }
+
+    /**
+     * Pulls an image (Images.Pull) on a worker; its progress messages go to the model in UI-thread batches, the
+     * end or the failure too. Returns a handle that stops listening (the engine finishes the pull anyway).
+     */
+    public AutoCloseable pull(PullProgressModel model, String reference) {
+        AtomicBoolean stop = new AtomicBoolean();
+        Batcher<PullProgress> batch = new Batcher<>(items -> items.forEach(model::apply));
+        ui.dispatch(() -> model.start(reference));
+        execute(() -> {
+            try {
+                var it = client.images().pull(PullImageRequest.newBuilder().setReference(reference).build());
+                while (!stop.get() && it.hasNext()) {
+                    batch.add(it.next());
+                }
+                ui.dispatch(model::end);
+            } catch (RuntimeException e) {
+                if (!closed && !stop.get()) {
+                    String m = describe(e);
+                    ui.dispatch(() -> model.fail(m));
+                }
+            }
+        });
+        return () -> stop.set(true);
+    }
+
+    /**
+     * How to start the engine when a lost feed finds none answering (the CLI passes its start-on-demand);
+     * without one, feeds wait for someone else to start it.
+     */
+    public void setEngineStarter(Runnable starter) {
+        this.engineStarter = starter;
+    }
+
+    /** Told on the UI thread whenever the feeds lose the engine (true) or have it back (false). */
+    public AutoCloseable onConnectionChange(Consumer<Boolean> reconnecting) {
+        connectionListeners.add(reconnecting);
+        return () -> connectionListeners.remove(reconnecting);
+    }
+
+    /** Whether some feed has lost the engine and is reconnecting. */
+    public boolean reconnecting() {
+        return !lostFeeds.isEmpty();
+    }
+
+    private void feedLost(Object feed) {
+        if (lostFeeds.add(feed) && lostFeeds.size() == 1) {
+            tellConnection(true);
+        }
+    }
+
+    private void feedBack(Object feed) {
+        if (lostFeeds.remove(feed) && lostFeeds.isEmpty()) {
+            tellConnection(false);
+        }
+    }
+
+    private void tellConnection(boolean reconnecting) {
+        ui.dispatch(() -> connectionListeners.forEach(l -> l.accept(reconnecting)));
+    }
+
+    /**
+     * Engine.Info and Version now, and again after container and image events (at most every 500 ms); the
+     * model also hears whether the feeds are reconnecting.
+     */
     public AutoCloseable watchInfo(EngineInfoModel info) {
+        AutoCloseable connection = onConnectionChange(info::setReconnecting);
+        AutoCloseable feed = watchInfoFeed(info);
+        return () -> {
+            connection.close();
+            feed.close();
+        };
+    }
+
+    private AutoCloseable watchInfoFeed(EngineInfoModel info) {
         AtomicBoolean scheduled = new AtomicBoolean();
         Runnable refresh = () -> call(() -> {
             scheduled.set(false);
@@ -165,20 +325,31 @@ public final class EngineFeeds implements AutoCloseable {
      * latest sample of each container for its CPU and memory columns.
      */
     public AutoCloseable watchMetrics(MetricsSeriesModel series, ContainersTableModel table) {
+        return watchMetrics(series, table, null);
+    }
+
+    /**
+     * As {@link #watchMetrics(MetricsSeriesModel, ContainersTableModel)}, and the pods table (when given) gets
+     * the latest sample of each pod cgroup (the engine samples pods under their pod id).
+     */
+    public AutoCloseable watchMetrics(MetricsSeriesModel series, ContainersTableModel table, PodsTableModel pods) {
         return resilient(lost -> {
             Sub<MetricsRequest, MetricsRound> sub = new Sub<>(round -> ui.dispatch(() -> {
                 series.applyRound(round);
                 if (table != null) {
                     table.updateUsage(round.getSamplesMap());
                 }
+                if (pods != null) {
+                    pods.updateUsage(round.getSamplesMap());
+                }
             }), null, lost);
-            openMetrics(series, table, sub, lost);
+            openMetrics(series, table, pods, sub, lost);
             return sub;
         });
     }
 
-    private void openMetrics(MetricsSeriesModel series, ContainersTableModel table, Sub<MetricsRequest, MetricsRound> sub,
-                             Runnable lost) {
+    private void openMetrics(MetricsSeriesModel series, ContainersTableModel table, PodsTableModel pods,
+                             Sub<MetricsRequest, MetricsRound> sub, Runnable lost) {
         call(() -> client.metrics().history(MetricsRequest.getDefaultInstance()), (MetricsHistory h) -> {
             series.loadHistory(h);
             if (table != null) {
@@ -190,6 +361,15 @@ public final class EngineFeeds implements AutoCloseable {
                 }
                 table.updateUsage(latest);
             }
+            if (pods != null) {
+                Map<String, Sample> latest = new HashMap<>();
+                for (Series s : h.getSeriesList()) {
+                    if (s.getSamplesCount() > 0) {
+                        latest.put(s.getId(), s.getSamples(s.getSamplesCount() - 1));
+                    }
+                }
+                pods.updateUsage(latest);
+            }
             if (!closed && !sub.cancelled) {
                 client.metricsAsync().watch(MetricsRequest.getDefaultInstance(), sub);
             }
@@ -199,21 +379,47 @@ public final class EngineFeeds implements AutoCloseable {
         });
     }
 
-    /** Events matching {@code filter}: the kept ones (replay), then live; delivered in batches. */
+    /**
+     * Events matching {@code filter}: the kept ones (replay), then live; delivered in batches. After the engine
+     * comes back, only events after the last one seen are replayed.
+     */
     public AutoCloseable watchEvents(EventsModel model, EventFilter filter) {
         Batcher<Event> batch = new Batcher<>(model::addAll);
-        Sub<WatchEventsRequest, Event> sub = new Sub<>(batch::add, null, null);
-        client.eventsAsync().watch(WatchEventsRequest.newBuilder().setFilter(filter).setFollow(true).setReplay(true)
-                .build(), sub);
-        return track(sub);
+        AtomicLong lastTime = new AtomicLong();
+        return resilient(lost -> {
+            Sub<WatchEventsRequest, Event> sub = new Sub<>(e -> {
+                lastTime.accumulateAndGet(e.getTime(), Math::max);
+                batch.add(e);
+            }, null, lost);
+            EventFilter f = lastTime.get() == 0 ? filter : filter.toBuilder().setSince(lastTime.get() + 1).build();
+            client.eventsAsync().watch(WatchEventsRequest.newBuilder().setFilter(f).setFollow(true).setReplay(true)
+                    .build(), sub);
+            return sub;
+        });
     }
 
-    /** The last {@code tail} lines of a container's log (0 = all), then new ones until it exits. */
+    /**
+     * The last {@code tail} lines of a container's log (0 = all), then new ones until it exits. When the engine
+     * goes away the stream reopens from the last line seen (no line twice); the model ends only when the
+     * container's log ends or the engine refuses the stream.
+     */
     public AutoCloseable followLogs(LogsModel model, String id, int tail) {
         Batcher<LogEntry> batch = new Batcher<>(model::appendAll);
-        Sub<LogsRequest, LogEntry> sub = new Sub<>(batch::add, why -> ui.dispatch(() -> model.end(why)), null);
-        client.containersAsync().logs(LogsRequest.newBuilder().setId(id).setFollow(true).setTail(tail).build(), sub);
-        return track(sub);
+        AtomicLong lastTime = new AtomicLong();
+        return resilient(lost -> {
+            Sub<LogsRequest, LogEntry> sub = new Sub<>(entry -> {
+                lastTime.accumulateAndGet(entry.getTime(), Math::max);
+                batch.add(entry);
+            }, why -> ui.dispatch(() -> model.end(why)), lost);
+            var req = LogsRequest.newBuilder().setId(id).setFollow(true);
+            if (lastTime.get() == 0) {
+                req.setTail(tail);
+            } else {
+                req.setSince(lastTime.get() + 1);
+            }
+            client.containersAsync().logs(req.build(), sub);
+            return sub;
+        });
     }
 
     /**
@@ -226,8 +432,11 @@ public final class EngineFeeds implements AutoCloseable {
         return track(feed);
     }
 
-    /** How long a lost feed waits before it reopens. */
-    public static final long RETRY_MILLIS = 2000;
+    /** How long a lost feed waits before it first tries again; the wait doubles up to {@link #MAX_RETRY_MILLIS}. */
+    public static final long RETRY_MILLIS = 500;
+
+    /** The longest wait between two attempts to reach a lost engine. */
+    public static final long MAX_RETRY_MILLIS = 8000;
 
     private final class Resilient implements AutoCloseable {
         private final java.util.function.Function<Runnable, Sub<?, ?>> opener;
@@ -249,22 +458,49 @@ public final class EngineFeeds implements AutoCloseable {
             if (stopped || closed || !retrying.compareAndSet(false, true)) {
                 return;
             }
+            feedLost(this);
             execute(() -> {
-                sleep(RETRY_MILLIS);
-                retrying.set(false);
                 Sub<?, ?> old = current;
                 if (old != null) {
                     old.close();
                 }
-                // Without this the channel may sit in its exponential reconnect backoff for minutes.
-                client.channel().resetConnectBackoff();
-                open();
+                long wait = RETRY_MILLIS;
+                while (!stopped && !closed) {
+                    sleep(wait);
+                    // Without this the channel may sit in its own exponential reconnect backoff for minutes.
+                    client.channel().resetConnectBackoff();
+                    try {
+                        if (client.ping(java.time.Duration.ofSeconds(2)) != null) {
+                            break;
+                        }
+                    } catch (RuntimeException e) {
+                        // Something answers but refuses Version (a foreign socket?): keep trying, say why.
+                        String m = describe(e);
+                        ui.dispatch(() -> errors.accept(m));
+                    }
+                    Runnable starter = engineStarter;
+                    if (starter != null) {
+                        try {
+                            starter.run();
+                        } catch (RuntimeException e) {
+                            String m = describe(e);
+                            ui.dispatch(() -> errors.accept(m));
+                        }
+                    }
+                    wait = Math.min(MAX_RETRY_MILLIS, wait * 2);
+                }
+                retrying.set(false);
+                if (!stopped && !closed) {
+                    feedBack(this);
+                    open();
+                }
             });
         }
 
         @Override
         public void close() {
             stopped = true;
+            feedBack(this);
             Sub<?, ?> c = current;
             if (c != null) {
                 c.close();
@@ -345,6 +581,15 @@ public final class EngineFeeds implements AutoCloseable {
         }
     }
 
+    /** Whether a stream failed because the engine went away (stopped, restarted), not because it refused. */
+    static boolean engineGone(Throwable t) {
+        if (t instanceof StatusRuntimeException se) {
+            Status.Code c = se.getStatus().getCode();
+            return c == Status.Code.UNAVAILABLE || c == Status.Code.CANCELLED || c == Status.Code.UNKNOWN;
+        }
+        return false;
+    }
+
     /** A server stream's observer that can cancel its call; a failure goes to the status line. */
     private final class Sub<Q, T> implements ClientResponseObserver<Q, T>, AutoCloseable {
         private final Consumer<T> onNext;
@@ -384,11 +629,17 @@ public final class EngineFeeds implements AutoCloseable {
                 return;
             }
             String m = describe(t);
+            if (onEnd != null && onLost != null && engineGone(t)) {
+                // A followed log survives an engine restart: say so and reopen, do not end the view.
+                ui.dispatch(() -> errors.accept(m));
+                onLost.run();
+                return;
+            }
             if (onEnd != null) {
                 onEnd.accept(m);
-            } else {
-                ui.dispatch(() -> errors.accept(m));
+                return;
             }
+            ui.dispatch(() -> errors.accept(m));
             if (onLost != null) {
                 onLost.run();
             }
@@ -400,7 +651,9 @@ public final class EngineFeeds implements AutoCloseable {
                 return;
             }
             if (onEnd != null) {
+                // The log's end (the container exited): nothing to reopen.
                 onEnd.accept("ended");
+                return;
             } else {
                 // Live streams end only when the engine stops: say so rather than show stale data silently.
                 ui.dispatch(() -> errors.accept("the engine ended a live stream (stopped or restarted?): reconnecting"));

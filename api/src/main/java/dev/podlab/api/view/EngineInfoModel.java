@@ -10,6 +10,7 @@ import java.util.List;
 public final class EngineInfoModel extends ViewModel {
     private InfoResponse info = InfoResponse.getDefaultInstance();
     private VersionResponse version = VersionResponse.getDefaultInstance();
+    private boolean reconnecting;
 
     public EngineInfoModel(Dispatcher ui) {
         super(ui);
@@ -37,5 +38,19 @@ public final class EngineInfoModel extends ViewModel {
     /** Milliseconds the engine has been up at {@code nowMillis}, or -1 before the first update. */
     public long uptimeMillis(long nowMillis) {
         return version.getStartedAt() == 0 ? -1 : Math.max(0, nowMillis - version.getStartedAt() / 1_000_000);
+    }
+
+    /** Set by {@link EngineFeeds} while a live feed has lost the engine and is reconnecting. */
+    public void setReconnecting(boolean value) {
+        checkUiThread();
+        if (value != reconnecting) {
+            reconnecting = value;
+            changed();
+        }
+    }
+
+    /** Whether the engine is out of reach and the feeds are reconnecting (the header says "engine: reconnecting"). */
+    public boolean reconnecting() {
+        return reconnecting;
     }
 }

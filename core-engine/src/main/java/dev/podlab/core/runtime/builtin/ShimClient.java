@@ -222,6 +222,11 @@ public final class ShimClient {
                 if (left <= 0) {
                     return null;
                 }
+                if (Thread.currentThread().isInterrupted()) {
+                    // select() returns at once while the interrupt flag is set: without this check an
+                    // interrupted waiter (an engine service closing its exit watchers) spins on a carrier for ever.
+                    throw new java.io.InterruptedIOException("interrupted while waiting for the shim");
+                }
                 sel.select(Math.max(1, left / 1_000_000));
                 sel.selectedKeys().clear();
                 int n;
