@@ -13,6 +13,8 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.geometry.Insets;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
@@ -46,6 +48,16 @@ final class ContainersView extends SplitPane {
     final SeriesChart memChart = new SeriesChart(false, Color.web("#10ac84"));
     final TraceBars trace = new TraceBars();
     final TextArea config = new TextArea();
+    final TabPane tabs = new TabPane();
+    final Tab overviewTab = new Tab("Overview");
+    final Tab logsTab = new Tab("Logs");
+    final Tab execTab = new Tab("Exec");
+    final Tab diffTab = new Tab("Diff");
+    final Tab diagramTab = new Tab("Diagram");
+    final LogsPane logs;
+    final ExecPane exec;
+    final DiffPane diff;
+    final DiagramPane diagram;
     private boolean syncing;
     private String inspectedId = "";
     private String inspectedState = "";
@@ -93,7 +105,20 @@ final class ContainersView extends SplitPane {
         details.setPadding(new Insets(6));
         ScrollPane scroll = new ScrollPane(details);
         scroll.setFitToWidth(true);
-        getItems().addAll(left, scroll);
+        logs = new LogsPane(feeds);
+        exec = new ExecPane(feeds.client());
+        diff = new DiffPane(feeds, model);
+        diagram = new DiagramPane(feeds);
+        overviewTab.setContent(scroll);
+        logsTab.setContent(logs);
+        execTab.setContent(exec);
+        diffTab.setContent(diff);
+        diagramTab.setContent(diagram);
+        tabs.getTabs().addAll(overviewTab, logsTab, execTab, diffTab, diagramTab);
+        tabs.getTabs().forEach(t -> t.setClosable(false));
+        // Tabs read what they show when they become visible, and again when the selection changes.
+        tabs.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> feedTab());
+        getItems().addAll(left, tabs);
         setDividerPositions(0.55);
 
         model.addListener(this::sync);
@@ -169,6 +194,30 @@ final class ContainersView extends SplitPane {
             header.setText("select a container");
         });
         redrawCharts();
+        feedTab();
+    }
+
+    /** Gives the visible tab the selected container (each tab ignores the container it already shows). */
+    void feedTab() {
+        WorkloadRow r = model.selected().orElse(null);
+        if (r == null) {
+            return;
+        }
+        Tab t = tabs.getSelectionModel().getSelectedItem();
+        if (t == logsTab) {
+            logs.show(r.id());
+        } else if (t == execTab) {
+            exec.setContainer(r.id(), r.name());
+        } else if (t == diffTab) {
+            diff.setLeft(r);
+        } else if (t == diagramTab) {
+            diagram.show(r, false);
+        }
+    }
+
+    /** Stops the streams of the tabs (the window closes). */
+    void close() {
+        logs.close();
     }
 
     private void inspect(WorkloadRow r) {

@@ -33,6 +33,14 @@ public final class PodlabGui {
 
     /** Opens the workbench window and blocks until it is closed; returns the exit status. */
     public static int run(PodlabClient client) throws InterruptedException {
+        return run(client, WindowState.defaultFile());
+    }
+
+    /**
+     * Opens the workbench window with the size, position, view and theme remembered in {@code stateFile}, blocks
+     * until it is closed and remembers them again.
+     */
+    public static int run(PodlabClient client, Path stateFile) throws InterruptedException {
         if (noDisplay()) {
             throw new GuiException("failed to open the podlab window: no DISPLAY (run it in a desktop session, "
                     + "or use --screenshot FILE.png)");
@@ -43,8 +51,15 @@ public final class PodlabGui {
             Workbench wb = new Workbench(client);
             Stage stage = new Stage();
             stage.setTitle("podlab");
-            stage.setScene(new Scene(wb.root(), WIDTH, HEIGHT));
+            WindowState state = WindowState.load(stateFile);
+            stage.setScene(new Scene(wb.root(), state.width(), state.height()));
+            apply(stage, wb, state);
             stage.setOnHidden(e -> {
+                try {
+                    capture(stage, wb).save(stateFile);
+                } catch (GuiException notSaved) {
+                    System.err.println(notSaved.getMessage()); // the window still closes
+                }
                 wb.close();
                 closed.countDown();
             });
@@ -61,6 +76,33 @@ public final class PodlabGui {
      * {@link #HEIGHT}. Waits up to {@code settleMillis} for the view's data to arrive. Leaves the toolkit running.
      */
     public static void screenshot(PodlabClient client, Workbench.View view, boolean dark, Path file, long settleMillis) {
+        screenshot(client, view, Workbench.Tab.OVERVIEW, dark, file, settleMillis);
+    }
+
+    /** Places the stage and shows the view and theme of {@code s}. */
+    static void apply(Stage stage, Workbench wb, WindowState s) {
+        stage.setWidth(s.width());
+        stage.setHeight(s.height());
+        if (!Double.isNaN(s.x()) && !Double.isNaN(s.y())) {
+            stage.setX(s.x());
+            stage.setY(s.y());
+        }
+        stage.setMaximized(s.maximized());
+        wb.apply(s);
+    }
+
+    /** What to remember of the stage and the workbench. */
+    static WindowState capture(Stage stage, Workbench wb) {
+        return wb.state(stage.getX(), stage.getY(), stage.getWidth(), stage.getHeight(), stage.isMaximized());
+    }
+
+    /**
+     * As {@link #screenshot(PodlabClient, Workbench.View, boolean, Path, long)}, with a details tab of the
+     * containers view open: the exec tab runs a demo command, the diff tab compares the selection with the next
+     * container.
+     */
+    public static void screenshot(PodlabClient client, Workbench.View view, Workbench.Tab tab, boolean dark, Path file,
+                                  long settleMillis) {
         // Always headless: the picture does not depend on the desktop (GTK, GPU), and no X server is needed.
         startToolkit(true);
         Holder h = new Holder();
@@ -68,6 +110,7 @@ public final class PodlabGui {
             h.wb = new Workbench(client);
             h.wb.setDark(dark);
             h.wb.show(view);
+            h.wb.showTab(tab);
             h.stage = new Stage();
             h.stage.setScene(new Scene(h.wb.root(), WIDTH, HEIGHT));
             h.stage.show();
@@ -76,10 +119,11 @@ public final class PodlabGui {
         try {
             BooleanSupplier ready = () -> onFx(() -> switch (view) {
                 case CONTAINERS -> h.wb.table.total() > 0 && (h.wb.table.selected().isEmpty()
-                        || !h.wb.containers.trace.steps().isEmpty());
+                        || !h.wb.containers.trace.steps().isEmpty()) && tabReady(h.wb, tab);
                 case IMAGES -> !h.wb.images.images.getItems().isEmpty() && h.wb.images.layersModel.loaded();
                 case RUNTIMES -> !h.wb.info.runtimes().isEmpty();
                 case EVENTS -> h.wb.events.total() > 0;
+                case EDITOR -> h.wb.editor.model.upToDate();
             });
             long deadline = System.nanoTime() + settleMillis * 1_000_000;
             while (System.nanoTime() < deadline && !ready.getAsBoolean()) {
@@ -99,6 +143,32 @@ public final class PodlabGui {
                 return null;
             });
         }
+    }
+
+    /** Whether a details tab shows its data; the exec and diff tabs are given something to show first. */
+    private static boolean tabReady(Workbench wb, Workbench.Tab tab) {
+        ContainersView c = wb.containers;
+        var sel = wb.table.selected();
+        if (sel.isEmpty()) {
+            return true;
+        }
+        return switch (tab) {
+            case OVERVIEW -> true;
+            case LOGS -> c.logs.model() != null && (c.logs.model().size() > 0 || c.logs.model().ended() != null);
+            case EXEC -> {
+                if (c.exec.model.lines().isEmpty() && !c.exec.model.container().isEmpty()) {
+                    c.exec.model.run(wb.feeds().client(), "id; hostname; ls /");
+                }
+                yield !c.exec.model.running() && !c.exec.model.lines().isEmpty();
+            }
+            case DIFF -> {
+                if (c.diff.other.getValue() == null && !c.diff.other.getItems().isEmpty()) {
+                    c.diff.compareWith(c.diff.other.getItems().get(0));
+                }
+                yield c.diff.other.getItems().isEmpty() || !c.diff.model.rows().isEmpty();
+            }
+            case DIAGRAM -> c.diagram.diagram() != null;
+        };
     }
 
     private static final class Holder {

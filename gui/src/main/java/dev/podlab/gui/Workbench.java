@@ -13,6 +13,9 @@ import javafx.scene.Parent;
 import javafx.scene.control.Label;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyEvent;
+import dev.podlab.api.v1.ListContainersRequest;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
@@ -26,21 +29,34 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The main window's content: a header with the engine and host, a navigation rail (Containers, Images,
- * Runtimes, Events), the current view and a status line. It owns the view models and the {@link EngineFeeds}
+ * The main window's content: a header with the engine and host, an actions toolbar, a navigation rail
+ * (Containers, Images, Runtimes, Events, Editor), the current view and a status line; keyboard shortcuts. It owns the view models and the {@link EngineFeeds}
  * that fill them: engine calls run on the feeds' workers, results arrive on the FX thread through
  * {@link FxDispatcher}. Create, use and close it on the FX thread.
  */
 public final class Workbench implements AutoCloseable {
     /** The views of the navigation rail. */
-    public enum View { CONTAINERS, IMAGES, RUNTIMES, EVENTS;
+    public enum View { CONTAINERS, IMAGES, RUNTIMES, EVENTS, EDITOR;
 
         /** The view named {@code name} (case-insensitive), as the CLI's --view takes it. */
         public static View parse(String name) {
             try {
                 return valueOf(name.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new GuiException("failed to show view " + name + ": not one of containers, images, runtimes, events");
+                throw new GuiException("failed to show view " + name
+                        + ": not one of containers, images, runtimes, events, editor");
+            }
+        }
+    }
+
+    /** The details tab a screenshot or a shortcut opens with the containers view. */
+    public enum Tab { OVERVIEW, LOGS, EXEC, DIFF, DIAGRAM;
+
+        public static Tab parse(String name) {
+            try {
+                return valueOf(name.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new GuiException("failed to show tab " + name + ": not one of overview, logs, exec, diff, diagram");
             }
         }
     }
@@ -57,6 +73,8 @@ public final class Workbench implements AutoCloseable {
     final ImagesView images;
     final RuntimesView runtimes;
     final EventsView eventsView;
+    final EditorView editor;
+    final Actions actions;
     private final BorderPane root = new BorderPane();
     private final Map<View, ToggleButton> rail = new LinkedHashMap<>();
     private final Label engineLine = new Label("connecting to the engine...");
@@ -77,6 +95,8 @@ public final class Workbench implements AutoCloseable {
         images = new ImagesView(feeds);
         runtimes = new RuntimesView(info);
         eventsView = new EventsView(events);
+        editor = new EditorView(feeds, this::info);
+        actions = new Actions(this, feeds);
 
         ToggleGroup group = new ToggleGroup();
         VBox nav = new VBox(4);
@@ -100,9 +120,11 @@ public final class Workbench implements AutoCloseable {
         HBox top = new HBox(12, title, engineLine, spacer, dark);
         top.getStyleClass().add("top-bar");
         top.setPadding(new Insets(6, 10, 6, 10));
+        top.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
+        VBox head = new VBox(top, actions.toolbar);
         status.getStyleClass().add("status-line");
         status.setPadding(new Insets(2, 10, 2, 10));
-        root.setTop(top);
+        root.setTop(head);
         root.setLeft(nav);
         root.setBottom(status);
         root.getStyleClass().add("workbench");
@@ -114,7 +136,83 @@ public final class Workbench implements AutoCloseable {
         subscriptions.add(feeds.watchContainers(table));
         subscriptions.add(feeds.watchMetrics(metrics, table));
         subscriptions.add(feeds.watchEvents(events, EventFilter.getDefaultInstance()));
+        root.addEventFilter(KeyEvent.KEY_PRESSED, this::shortcut);
         show(View.CONTAINERS);
+    }
+
+    /**
+     * Ctrl+1..5 views, Ctrl+F the filter, Ctrl+L the selected container's logs, F5 reads everything again,
+     * Delete removes the selected container (with confirmation; not while typing in a text field).
+     */
+    private void shortcut(KeyEvent e) {
+        if (e.isShortcutDown() && !e.isShiftDown() && !e.isAltDown()) {
+            int n = switch (e.getCode()) {
+                case DIGIT1 -> 1;
+                case DIGIT2 -> 2;
+                case DIGIT3 -> 3;
+                case DIGIT4 -> 4;
+                case DIGIT5 -> 5;
+                default -> 0;
+            };
+            if (n > 0) {
+                show(View.values()[n - 1]);
+                e.consume();
+            } else if (e.getCode() == KeyCode.F) {
+                show(View.CONTAINERS);
+                containers.filter.requestFocus();
+                containers.filter.selectAll();
+                e.consume();
+            } else if (e.getCode() == KeyCode.L) {
+                show(View.CONTAINERS);
+                showTab(Tab.LOGS);
+                e.consume();
+            }
+        } else if (e.getCode() == KeyCode.F5) {
+            refresh();
+            e.consume();
+        } else if (e.getCode() == KeyCode.DELETE && current == View.CONTAINERS
+                && !(e.getTarget() instanceof javafx.scene.control.TextInputControl)) {
+            actions.remove();
+            e.consume();
+        }
+    }
+
+    /** Opens a details tab of the containers view. */
+    public void showTab(Tab tab) {
+        var t = switch (tab) {
+            case OVERVIEW -> containers.overviewTab;
+            case LOGS -> containers.logsTab;
+            case EXEC -> containers.execTab;
+            case DIFF -> containers.diffTab;
+            case DIAGRAM -> containers.diagramTab;
+        };
+        containers.tabs.getSelectionModel().select(t);
+    }
+
+    /** Reads the containers, images and the header again (F5). */
+    public void refresh() {
+        feeds.call(() -> feeds.client().containers().list(ListContainersRequest.newBuilder().setAll(true).build())
+                .getContainersList(), table::setAll);
+        if (imagesLoaded) {
+            images.reload();
+        }
+        table.selected().ifPresent(r -> containers.diagram.show(r, true));
+        info("refreshed");
+    }
+
+    /** The state to remember for the next start (the stage's geometry is added by the caller). */
+    WindowState state(double x, double y, double w, double h, boolean maximized) {
+        return new WindowState(x, y, w, h, maximized, current.name().toLowerCase(Locale.ROOT), dark.isSelected());
+    }
+
+    /** Shows the remembered view and theme. */
+    void apply(WindowState s) {
+        setDark(s.dark());
+        try {
+            show(View.parse(s.view()));
+        } catch (GuiException unknownView) {
+            show(View.CONTAINERS); // a view of a newer or older version: start where everybody starts
+        }
     }
 
     /** The window's content, to put in a Scene. */
@@ -135,6 +233,7 @@ public final class Workbench implements AutoCloseable {
             case IMAGES -> images;
             case RUNTIMES -> runtimes;
             case EVENTS -> eventsView;
+            case EDITOR -> editor;
         };
         if (view == View.IMAGES && !imagesLoaded) {
             imagesLoaded = true;
@@ -157,6 +256,7 @@ public final class Workbench implements AutoCloseable {
         } else {
             root.getStylesheets().remove(DARK_CSS);
         }
+        containers.diagram.setDark(dark.isSelected());
     }
 
     private void updateHeader() {
@@ -165,14 +265,30 @@ public final class Workbench implements AutoCloseable {
                 + "  cgroup " + i.getCgroupVersion() + "  containers " + table.rows().size() + "/" + table.total() + " (" + table.running() + " running)");
     }
 
-    private void error(String message) {
+    /** Shows an engine failure on the status line. */
+    void error(String message) {
         status.setText(message);
         status.getStyleClass().remove("error");
         status.getStyleClass().add("error");
     }
 
+    /** Shows a message on the status line; messages that start "failed" show as errors. */
+    void info(String message) {
+        if (message.startsWith("failed") || message.startsWith("cannot")) {
+            error(message);
+            return;
+        }
+        status.setText(message);
+        status.getStyleClass().remove("error");
+    }
+
+    EngineFeeds feeds() {
+        return feeds;
+    }
+
     @Override
     public void close() {
+        containers.close();
         subscriptions.forEach(s -> {
             try {
                 s.close();

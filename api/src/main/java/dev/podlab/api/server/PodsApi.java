@@ -23,7 +23,12 @@ import dev.podlab.core.pod.PodManager;
 import dev.podlab.core.pod.PodRecord;
 import dev.podlab.core.pod.PodStatus;
 import dev.podlab.core.pod.RuntimeComparison;
+import dev.podlab.api.v1.ValidateRequest;
+import dev.podlab.api.v1.ValidateResponse;
+import dev.podlab.core.net.PodNetworkRequest;
+import dev.podlab.core.pod.manifest.ManifestException;
 import dev.podlab.core.pod.manifest.ManifestParser;
+import dev.podlab.core.pod.manifest.ManifestSet;
 import dev.podlab.core.pod.manifest.PodManifest;
 import dev.podlab.core.pod.manifest.Report;
 import io.grpc.stub.StreamObserver;
@@ -35,9 +40,41 @@ import java.util.List;
 /** podlab.v1.Pods: play, down, list and get over the engine's pod manager. */
 final class PodsApi extends PodsGrpc.PodsImplBase {
     private final PodManager pods;
+    private final EngineService service;
 
     PodsApi(EngineService service) {
         this.pods = service.pods();
+        this.service = service;
+    }
+
+    @Override
+    public void validate(ValidateRequest req, StreamObserver<ValidateResponse> out) {
+        Errors.unary(out, () -> {
+            String source = req.getSource().isEmpty() ? "<request>" : req.getSource();
+            var b = ValidateResponse.newBuilder();
+            Report report;
+            try {
+                ManifestSet set = ManifestParser.parse(source, req.getManifest(), req.getStrict());
+                report = set.report();
+                set.pods().forEach(p -> b.addPods(p.metadata().namespace() + "/" + p.name()));
+                if (set.pods().isEmpty()) {
+                    // What Play would refuse: say it where an editor can show it, at the top.
+                    b.addReport(ReportEntry.newBuilder().setSeverity("ERROR").setLocation(source + ":1:1").setLine(1)
+                            .setColumn(1).setPath("").setMessage("no Pod (nor a workload with a pod template) in the manifest"));
+                }
+            } catch (ManifestException e) {
+                report = e.report();
+            }
+            report.effectiveEntries().forEach(e -> b.addReport(entry(e)));
+            b.setValid(b.getReportList().stream().noneMatch(e -> e.getSeverity().equals("ERROR")));
+            return b.build();
+        });
+    }
+
+    static ReportEntry entry(Report.Entry e) {
+        return ReportEntry.newBuilder().setSeverity(e.severity().name()).setLocation(e.location().toString())
+                .setPath(e.path()).setMessage(e.message()).setLine(Math.max(0, e.location().line()))
+                .setColumn(Math.max(0, e.location().column())).build();
     }
 
     @Override
@@ -59,8 +96,7 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
                 b.addPods(pod(pods.get(r.id())));
             }
             for (Report.Entry e : result.report().effectiveEntries()) {
-                b.addReport(ReportEntry.newBuilder().setSeverity(e.severity().name()).setLocation(e.location().toString())
-                        .setPath(e.path()).setMessage(e.message()));
+                b.addReport(entry(e));
             }
             return b.build();
         });
@@ -107,7 +143,10 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
 
     @Override
     public void get(GetPodRequest req, StreamObserver<GetPodResponse> out) {
-        Errors.unary(out, () -> GetPodResponse.newBuilder().setPod(pod(pods.get(req.getPod()))).build());
+        Errors.unary(out, () -> {
+            PodRecord r = pods.get(req.getPod());
+            return GetPodResponse.newBuilder().setPod(network(pod(r).toBuilder(), r)).build();
+        });
     }
 
     @Override
@@ -137,6 +176,42 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
             }
             return b.build();
         });
+    }
+
+    /**
+     * The pod network facts a diagram needs: CNI network, its bridge, the pod's interface and published ports.
+     * The bridge comes from the network's current configuration (the one the engine set the pod up with).
+     */
+    private Pod network(Pod.Builder b, PodRecord r) {
+        if (r.sandbox() == null || r.sandbox().network().isEmpty()) {
+            return b.build();
+        }
+        b.setNetwork(r.sandbox().network()).setInterface(PodNetworkRequest.DEFAULT_IFNAME);
+        var config = service.network().config();
+        if (config.name().equals(r.sandbox().network())) {
+            config.plugins().stream().filter(p -> p.type().equals("bridge")).findFirst()
+                    .map(p -> p.fields().path("bridge").asText(""))
+                    .ifPresent(b::setBridge);
+        }
+        try {
+            for (PodManifest p : ManifestParser.parse(Wire.nz(r.source()).isEmpty() ? "<pod>" : r.source(), r.manifest(), false).pods()) {
+                if (!p.name().equals(r.name()) || !p.metadata().namespace().equals(r.namespace())) {
+                    continue;
+                }
+                for (var c : p.spec().containers()) {
+                    for (var port : c.ports()) {
+                        if (port.hostPort() > 0) {
+                            b.addPorts((port.hostIP() == null || port.hostIP().isEmpty() ? "0.0.0.0" : port.hostIP()) + ":"
+                                    + port.hostPort() + "->" + port.containerPort() + "/"
+                                    + String.valueOf(port.protocol()).toLowerCase(java.util.Locale.ROOT) + " (" + c.name() + ")");
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // A pod made by the CRI bridge has no manifest: it simply shows no ports here.
+        }
+        return b.build();
     }
 
     /** Everything but the Kubernetes-shaped document (lists stay small). */
