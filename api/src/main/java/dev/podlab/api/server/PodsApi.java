@@ -35,9 +35,11 @@ import java.util.List;
 /** podlab.v1.Pods: play, down, list and get over the engine's pod manager. */
 final class PodsApi extends PodsGrpc.PodsImplBase {
     private final PodManager pods;
+    private final EngineService service;
 
     PodsApi(EngineService service) {
         this.pods = service.pods();
+        this.service = service;
     }
 
     @Override
@@ -99,6 +101,13 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
             for (PodRecord r : pods.list()) {
                 if (req.getNamespace().isEmpty() || req.getNamespace().equals(r.namespace())) {
                     b.addPods(summary(r));
+                }
+            }
+            for (PodSource source : service.podSources()) {
+                for (Pod p : source.pods()) {
+                    if (req.getNamespace().isEmpty() || req.getNamespace().equals(p.getNamespace())) {
+                        b.addPods(p);
+                    }
                 }
             }
             return b.build();
