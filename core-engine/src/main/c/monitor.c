@@ -90,6 +90,7 @@ struct shim
   int report_fd;        /* from init, -1 when closed */
   struct linebuf report;
   int logfd;
+  const char *log_path; /* NULL: no log file, output goes nowhere */
   struct log_stream streams[2];
   int nstreams;
   int epfd, sigfd, listenfd, timerfd;
@@ -215,7 +216,7 @@ answer_late (struct shim *s, int fd, char *buf, size_t len, size_t cap, const ch
       snprintf (state, sizeof (state), "ok stopped %d\n", s->init_pid);
       reply = state;
     }
-  else if (strcmp (buf, "start") == 0 || strncmp (buf, "kill ", 5) == 0)
+  else if (strcmp (buf, "start") == 0 || strncmp (buf, "kill ", 5) == 0 || strcmp (buf, "reopen-log") == 0)
     reply = "error container is not running\n";
   else
     reply = "error unknown request\n";
@@ -442,6 +443,38 @@ start_oci (struct shim *s, struct client *c)
   client_reply (s, c, line);
 }
 
+/* `reopen-log`: open the log path again and put it in place of the old
+ * descriptor (same number, so nothing else changes). After a rename by a log
+ * rotator the next lines land in a new file at the original path. Lines are
+ * written whole (log.c), so no line is split between the two files. */
+static void
+reopen_log (struct shim *s, struct client *c)
+{
+  char line[600];
+  int fd;
+
+  if (s->state == ST_STOPPED)
+    { client_reply (s, c, "error container is not running\n"); return; }
+  if (s->log_path == NULL)
+    { client_reply (s, c, "error the container has no log file\n"); return; }
+  fd = open (s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0)
+    {
+      snprintf (line, sizeof (line), "error failed to open log `%s`: %s\n", s->log_path, strerror (errno));
+      client_reply (s, c, line);
+      return;
+    }
+  if (dup3 (fd, s->logfd, O_CLOEXEC) < 0)
+    {
+      snprintf (line, sizeof (line), "error failed to replace the log descriptor: %s\n", strerror (errno));
+      close (fd);
+      client_reply (s, c, line);
+      return;
+    }
+  close (fd);
+  client_reply (s, c, "ok\n");
+}
+
 static void
 request (struct shim *s, struct client *c, char *req)
 {
@@ -486,6 +519,11 @@ request (struct shim *s, struct client *c, char *req)
   if (strcmp (req, "wait") == 0)
     {
       c->waiting = true;
+      return;
+    }
+  if (strcmp (req, "reopen-log") == 0)
+    {
+      reopen_log (s, c);
       return;
     }
   client_reply (s, c, "error unknown request\n");
@@ -702,6 +740,8 @@ parse_args (struct shim *s, int argc, char **argv, struct shim_error *err)
         r = arg_fd (v, &s->report_fd);
       else if (KEY ("log"))
         r = arg_fd (v, &s->logfd);
+      else if (KEY ("log-path"))
+        s->log_path = v;
       else if (KEY ("stdout"))
         r = arg_fd (v, &stdout_fd);
       else if (KEY ("stderr"))

@@ -4,7 +4,8 @@
  * in podlab-shim) and hands over its state as arguments, one KEY=VALUE
  * each; descriptors are inherited (not close-on-exec):
  *   dir=PATH dirfd=FD id=ID init=PID listen=FD sync=FD report=FD log=FD
- *   stdout=FD [stderr=FD] [oom-counter=PATH [oom-base=N]] [cgroup=PATH]...
+ *   [log-path=PATH] stdout=FD [stderr=FD] [oom-counter=PATH [oom-base=N]]
+ *   [cgroup=PATH]...
  * In OCI mode (oci.h) `oci-runtime=PATH oci-root=PATH` replace sync= and
  * report=: start runs `RUNTIME start ID`.
  * The blocked signal mask (SIGCHLD, SIGTERM, ...) and the ignored SIGPIPE

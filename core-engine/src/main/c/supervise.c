@@ -447,6 +447,8 @@ handover (struct shim *s)
       ARG ("report=%d", s->report_fd);
     }
   ARG ("log=%d", s->logfd);
+  if (p->log)
+    ARG ("log-path=%s", p->log);
   ARG ("stdout=%d", s->streams[0].fd);
   if (s->nstreams > 1)
     ARG ("stderr=%d", s->streams[1].fd);

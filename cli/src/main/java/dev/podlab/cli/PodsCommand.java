@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "pods", description = "List pods (as kubectl get pods shows them; -o wide adds IP, runtime and QoS).")
+@Command(name = "pods", description = "List pods (as kubectl get pods shows them; -o wide adds IP, runtime, QoS and source: a manifest, or cri).")
 final class PodsCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
@@ -37,18 +37,28 @@ final class PodsCommand implements Callable<Integer> {
             return;
         }
         boolean wide = output.equals("wide");
-        var t = wide ? new Table("NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "RUNTIME", "QOS")
+        var t = wide ? new Table("NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "RUNTIME", "QOS",
+                "SOURCE")
                 : new Table("NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE");
         for (Pod p : pods) {
             String age = Durations.sinceNanos(p.getCreatedAt());
             if (wide) {
                 t.row(p.getNamespace(), p.getName(), p.getReady(), status(p), p.getRestarts(), age,
-                        p.getPodIp().isEmpty() ? "<none>" : p.getPodIp(), p.getRuntime(), p.getQosClass());
+                        p.getPodIp().isEmpty() ? "<none>" : p.getPodIp(), p.getRuntime(),
+                        p.getQosClass().isEmpty() ? "<none>" : p.getQosClass(), source(p));
             } else {
                 t.row(p.getNamespace(), p.getName(), p.getReady(), status(p), p.getRestarts(), age);
             }
         }
         t.print(System.out, true);
+    }
+
+    /** Who made the pod: "cri" for a kubelet's sandbox, else the manifest it was played from. */
+    static String source(Pod p) {
+        if (p.getSource().isEmpty()) {
+            return "<none>";
+        }
+        return p.getSource().equals("cri") ? "cri" : java.nio.file.Path.of(p.getSource()).getFileName().toString();
     }
 
     /** kubectl's STATUS column: the most telling container reason, else the phase. */

@@ -48,6 +48,7 @@ class PodCliTest {
         assertThat(yaml).contains("kind: Pod", "name: hello", "phase: Succeeded", "reason: Completed",
                 "containerID: podlab://", "qosClass: BestEffort");
         assertThat(cli.run("pods")).contains("hello", "0/1", "Completed");
+        assertThat(cli.run("pods", "-o", "wide")).contains("SOURCE", "hello.yaml");
         assertThat(cli.run("describe", "hello")).contains("Events:", "Started container hello", "Manifest report");
         assertThat(cli.run("trace", "hello")).contains("CNI ADD", "create namespaces", "pivot_root");
         assertThat(cli.run("down", hello)).isEqualTo("pod/default/hello deleted\n");

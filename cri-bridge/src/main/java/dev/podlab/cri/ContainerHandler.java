@@ -496,6 +496,16 @@ final class ContainerHandler {
         return UpdateContainerResourcesResponse.getDefaultInstance();
     }
 
+    /** ReopenContainerLog: the shim reopens the log path; the engine refuses when the container is not running. */
+    void reopenLog(dev.podlab.cri.v1.ReopenContainerLogRequest req) {
+        CriContainer c = cx.container(req.getContainerId());
+        if (cx.record(c.id()).isEmpty()) {
+            throw CriContext.wrongState("failed to reopen the log of container " + c.id() + ": it is gone");
+        }
+        cx.engine.reopenLog(c.id());
+        cx.publish("cri.container.log-reopened", "container", c.id(), c.name(), c.logPath(), c.sandboxId());
+    }
+
     ExecSyncResponse execSync(ExecSyncRequest req) {
         CriContainer c = cx.container(req.getContainerId());
         if (req.getCmdCount() == 0) {

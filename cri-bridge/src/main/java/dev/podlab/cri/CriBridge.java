@@ -3,6 +3,8 @@ package dev.podlab.cri;
 import dev.podlab.api.server.EngineExtension;
 import dev.podlab.api.server.EngineService;
 import dev.podlab.core.config.EngineSettings;
+import dev.podlab.core.PodlabException;
+import dev.podlab.cri.stream.StreamServer;
 import io.grpc.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -35,10 +38,26 @@ public final class CriBridge implements EngineExtension {
     public AutoCloseable start(EngineService service) {
         Path socket = service.settings().cri().socket();
         CriContext cx = new CriContext(service, CriStore.open(service.settings().stateRoot()));
-        Server server = service.serveExtra(socket, "the CRI v1 API",
-                List.of(new CriRuntimeService(cx), new CriImageService(cx)));
-        LOG.info("CRI v1 served on {}", socket);
+        StreamServer streaming;
+        try {
+            streaming = StreamServer.start(service.settings().cri().streamingPort(), service.engine(),
+                    Clock.systemUTC());
+        } catch (IOException e) {
+            throw new PodlabException(e.getMessage(), e);
+        }
+        Server server;
+        try {
+            server = service.serveExtra(socket, "the CRI v1 API",
+                    List.of(new CriRuntimeService(cx, streaming), new CriImageService(cx)));
+        } catch (RuntimeException e) {
+            streaming.close();
+            throw e;
+        }
+        AutoCloseable pods = service.addPodSource(new CriPods(cx));
+        LOG.info("CRI v1 served on {}, streaming on 127.0.0.1:{}", socket, streaming.port());
         return () -> {
+            pods.close();
+            streaming.close();
             server.shutdown();
             try {
                 if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

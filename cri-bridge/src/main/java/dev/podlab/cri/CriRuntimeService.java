@@ -41,13 +41,21 @@ import dev.podlab.cri.v1.UpdateContainerResourcesRequest;
 import dev.podlab.cri.v1.UpdateContainerResourcesResponse;
 import dev.podlab.cri.v1.VersionRequest;
 import dev.podlab.cri.v1.VersionResponse;
+import dev.podlab.cri.stream.StreamServer;
+import dev.podlab.cri.v1.AttachRequest;
+import dev.podlab.cri.v1.AttachResponse;
+import dev.podlab.cri.v1.ExecRequest;
+import dev.podlab.cri.v1.ExecResponse;
+import dev.podlab.cri.v1.PortForwardRequest;
+import dev.podlab.cri.v1.PortForwardResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 /**
  * runtime.v1 RuntimeService: each RPC hands its request to the handler of its group and maps errors. RPCs not
- * overridden here (Exec, Attach, PortForward, PodSandboxStats, ListPodSandboxStats, UpdateRuntimeConfig,
- * CheckpointContainer, ListMetricDescriptors, ListPodSandboxMetrics) answer UNIMPLEMENTED from the generated base.
+ * overridden here (PodSandboxStats, ListPodSandboxStats, UpdateRuntimeConfig, CheckpointContainer,
+ * ListMetricDescriptors, ListPodSandboxMetrics) answer UNIMPLEMENTED from the generated base; Attach does too, with
+ * its reason.
  */
 final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
     private final RuntimeInfoHandler info;
@@ -55,8 +63,10 @@ final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase 
     private final ContainerHandler containers;
     private final StatsHandler stats;
     private final EventsHandler events;
+    private final StreamingHandler streaming;
 
-    CriRuntimeService(CriContext cx) {
+    CriRuntimeService(CriContext cx, StreamServer server) {
+        this.streaming = new StreamingHandler(cx, server);
         this.info = new RuntimeInfoHandler(cx);
         this.containers = new ContainerHandler(cx);
         this.sandboxes = new SandboxHandler(cx, containers);
@@ -141,21 +151,40 @@ final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase 
     }
 
     /**
-     * The shim holds the log file open with O_APPEND and has no "reopen" command yet, so rotation cannot be
-     * acknowledged honestly: UNIMPLEMENTED (after checking the id, so an unknown one is still NOT_FOUND).
+     * The container's shim opens its log path again (kubelet renamed the file to rotate it); FAILED_PRECONDITION
+     * when the container is not running, as kubelet expects.
      */
     @Override
     public void reopenContainerLog(ReopenContainerLogRequest req, StreamObserver<ReopenContainerLogResponse> out) {
         CriErrors.unary(out, () -> {
-            containers.status(ContainerStatusRequest.newBuilder().setContainerId(req.getContainerId()).build());
-            throw Status.UNIMPLEMENTED.withDescription("failed to reopen the log of container "
-                    + req.getContainerId() + ": podlab-shim cannot reopen its log file yet").asRuntimeException();
+            containers.reopenLog(req);
+            return ReopenContainerLogResponse.getDefaultInstance();
         });
     }
 
     @Override
     public void execSync(ExecSyncRequest req, StreamObserver<ExecSyncResponse> out) {
         CriErrors.unary(out, () -> containers.execSync(req));
+    }
+
+    @Override
+    public void exec(ExecRequest req, StreamObserver<ExecResponse> out) {
+        CriErrors.unary(out, () -> streaming.exec(req));
+    }
+
+    /** The engine cannot attach to a container's own stdio yet: UNIMPLEMENTED (an unknown id is still NOT_FOUND). */
+    @Override
+    public void attach(AttachRequest req, StreamObserver<AttachResponse> out) {
+        CriErrors.unary(out, () -> {
+            containers.status(ContainerStatusRequest.newBuilder().setContainerId(req.getContainerId()).build());
+            throw Status.UNIMPLEMENTED.withDescription("failed to attach to container " + req.getContainerId()
+                    + ": the engine cannot attach to a container's stdio yet").asRuntimeException();
+        });
+    }
+
+    @Override
+    public void portForward(PortForwardRequest req, StreamObserver<PortForwardResponse> out) {
+        CriErrors.unary(out, () -> streaming.portForward(req));
     }
 
     @Override

@@ -373,9 +373,8 @@ class CriBridgeTest {
                 .isEqualTo(Status.Code.OK);
         assertThat(code(() -> rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(UNKNOWN)
                 .build()))).isEqualTo(Status.Code.OK);
-        // Streaming RPCs are not served yet, and say so.
-        assertThat(code(() -> rt.exec(ExecRequest.newBuilder().setContainerId(UNKNOWN).addCmd("sh").build())))
-                .isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(code(() -> rt.exec(ExecRequest.newBuilder().setContainerId(UNKNOWN).addCmd("sh").setStdout(true)
+                .build()))).isEqualTo(Status.Code.NOT_FOUND);
     }
 
     @Test

@@ -72,6 +72,7 @@ public final class EngineService implements AutoCloseable {
     private final PodSandbox sandboxes;
     private final CniNetwork network;
     private final List<AutoCloseable> extensions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<PodSource> podSources = new java.util.concurrent.CopyOnWriteArrayList<>();
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Server server;
@@ -249,6 +250,16 @@ public final class EngineService implements AutoCloseable {
      */
     public Server serveExtra(Path socket, String what, List<io.grpc.BindableService> services) {
         return UnixSocketServer.start(socket, what, boss, workers, requests, services);
+    }
+
+    /** Adds pods an extension runs to Pods.List; closing the result removes them again. */
+    public AutoCloseable addPodSource(PodSource source) {
+        podSources.add(source);
+        return () -> podSources.remove(source);
+    }
+
+    List<PodSource> podSources() {
+        return podSources;
     }
 
     private void startExtensions() {

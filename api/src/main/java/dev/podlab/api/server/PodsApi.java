@@ -137,6 +137,13 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
                     b.addPods(summary(r));
                 }
             }
+            for (PodSource source : service.podSources()) {
+                for (Pod p : source.pods()) {
+                    if (req.getNamespace().isEmpty() || req.getNamespace().equals(p.getNamespace())) {
+                        b.addPods(p);
+                    }
+                }
+            }
             return b.build();
         });
     }

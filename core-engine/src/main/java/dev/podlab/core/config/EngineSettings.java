@@ -142,7 +142,8 @@ public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri,
                 path(o.stateRoot, stateRoot, "stateRoot", false),
                 path(o.runRoot, runRoot, "runRoot", false),
                 path(o.socket, socket, "socket", true),
-                new Cri(o.criEnabled == null ? cri.enabled() : o.criEnabled, path(o.criSocket, cri.socket(), "cri.socket", true)),
+                new Cri(o.criEnabled == null ? cri.enabled() : o.criEnabled, path(o.criSocket, cri.socket(), "cri.socket", true),
+                        cri.streamingPort()),
                 runtime, runtimeClasses,
                 new Registries(parallel, List.copyOf(insecure), mirrors),
                 cni, new Metrics(interval, history), parent);
@@ -171,10 +172,21 @@ public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri,
         return Collections.unmodifiableMap(out);
     }
 
-    /** The CRI v1 socket, served by the engine process when enabled. */
-    public record Cri(boolean enabled, Path socket) {
+    /**
+     * The CRI v1 socket, served by the engine process when enabled, and the TCP port of its streaming server
+     * (exec, port-forward; always on 127.0.0.1; 0 picks a free port).
+     */
+    public record Cri(boolean enabled, Path socket, int streamingPort) {
         public Cri {
             Objects.requireNonNull(socket, "socket");
+            if (streamingPort < 0 || streamingPort > 65535) {
+                throw new IllegalArgumentException("cri.streamingPort " + streamingPort + " is not a TCP port");
+            }
+        }
+
+        /** A streaming server on a free port. */
+        public Cri(boolean enabled, Path socket) {
+            this(enabled, socket, 0);
         }
     }
 

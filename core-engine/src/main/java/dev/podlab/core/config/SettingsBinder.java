@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 final class SettingsBinder {
     static final List<String> TOP_KEYS = List.of("stateRoot", "runRoot", "socket", "cri", "defaultRuntime",
             "runtimeClasses", "registries", "cni", "metrics", "cgroupParent");
-    static final List<String> CRI_KEYS = List.of("enabled", "socket");
+    static final List<String> CRI_KEYS = List.of("enabled", "socket", "streamingPort");
     static final List<String> RUNTIME_CLASS_KEYS = List.of("handler", "options");
     static final List<String> REGISTRIES_KEYS = List.of("parallelDownloads", "insecure", "mirrors");
     static final List<String> CNI_KEYS = List.of("confDir", "binDirs");
@@ -70,7 +70,20 @@ final class SettingsBinder {
     private static EngineSettings.Cri cri(Section s, EngineSettings.Cri d) {
         boolean enabled = s.value("enabled", d.enabled(), SettingsBinder::bool);
         Path socket = s.value("socket", d.socket(), (n, p) -> string(n, p, Values.ABSOLUTE_PATH, Values::socketPath));
-        return new EngineSettings.Cri(enabled, socket);
+        int port = s.value("streamingPort", d.streamingPort(), SettingsBinder::port);
+        return new EngineSettings.Cri(enabled, socket, port);
+    }
+
+    /** A TCP port, 0 to 65535 (0: any free one), plain decimal. */
+    private static int port(Node n, String path) {
+        if (n instanceof Scalar s && s.kind() == Kind.INT && DECIMAL.matcher(s.text()).matches()
+                && !s.text().matches("-?0[0-9]+")) {
+            long v = Long.parseLong(s.text());
+            if (v >= 0 && v <= 65535) {
+                return (int) v;
+            }
+        }
+        throw fail(n, path, "expected a TCP port (0 to 65535), got " + describe(n));
     }
 
     /** The defaults (builtin) plus the file's classes; a class of the same name replaces the default. */

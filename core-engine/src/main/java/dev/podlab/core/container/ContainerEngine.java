@@ -232,6 +232,19 @@ public final class ContainerEngine {
     }
 
     /**
+     * Makes the container's shim reopen its log file, so a log rotator can rename the file and new lines go to a
+     * fresh one at the original path (what CRI's ReopenContainerLog asks).
+     */
+    public void reopenLog(String ref) {
+        ContainerRecord r = resolve(ref);
+        r.status().check(Operation.REOPEN_LOG, display(r));
+        handler(r).reopenLog(target(r));
+        try (EventLog events = events(r)) {
+            events.accept(TraceEvent.instant("engine", "reopen-log", "log file reopened"));
+        }
+    }
+
+    /**
      * SIGTERM, then SIGKILL when the container is still alive after {@code grace}. A PID 1
      * without a SIGTERM handler ignores SIGTERM (kernel rule for namespace init), which is
      * exactly why the escalation exists.
@@ -259,6 +272,12 @@ public final class ContainerEngine {
                 c.kill(tg, SIGKILL);
             } catch (ShimClient.ShimUnreachable gone) {
                 // It exited between the timeout and the kill: fine.
+            } catch (ContainerException notRunning) {
+                // The shim answered "not running": it exited (SIGTERM worked after all) and is writing its exit
+                // record. Only a container that is still not done is an error.
+                if (c.awaitExit(tg, Duration.ofSeconds(5)).isEmpty()) {
+                    throw notRunning;
+                }
             }
             exit = c.awaitExit(tg, Duration.ofSeconds(30));
             how = "SIGTERM ignored for " + grace.toMillis() + " ms, escalated to SIGKILL";

@@ -19,7 +19,7 @@ public enum ContainerStatus {
     UNKNOWN;
 
     /** What callers can do to a container. */
-    public enum Operation { START, STOP, KILL, EXEC, REMOVE, FORCE_REMOVE, WAIT, LOGS, INSPECT }
+    public enum Operation { START, STOP, KILL, EXEC, REMOVE, FORCE_REMOVE, WAIT, LOGS, INSPECT, REOPEN_LOG }
 
     public boolean allows(Operation op) {
         return allowed().contains(op);
@@ -30,7 +30,7 @@ public enum ContainerStatus {
             case CREATED -> EnumSet.of(Operation.START, Operation.STOP, Operation.KILL, Operation.FORCE_REMOVE,
                     Operation.WAIT, Operation.LOGS, Operation.INSPECT);
             case RUNNING -> EnumSet.of(Operation.STOP, Operation.KILL, Operation.EXEC, Operation.FORCE_REMOVE,
-                    Operation.WAIT, Operation.LOGS, Operation.INSPECT);
+                    Operation.WAIT, Operation.LOGS, Operation.INSPECT, Operation.REOPEN_LOG);
             case EXITED -> EnumSet.of(Operation.STOP, Operation.REMOVE, Operation.FORCE_REMOVE, Operation.WAIT,
                     Operation.LOGS, Operation.INSPECT);
             case UNKNOWN -> EnumSet.of(Operation.STOP, Operation.REMOVE, Operation.FORCE_REMOVE, Operation.LOGS,

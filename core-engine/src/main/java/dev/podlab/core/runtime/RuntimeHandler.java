@@ -47,6 +47,9 @@ public interface RuntimeHandler {
 
     void kill(Target target, int signal);
 
+    /** Makes the supervisor open its log path again (after a log rotator renamed the file). */
+    void reopenLog(Target target);
+
     /** Waits for the exit record; empty when {@code timeout} passes first. */
     Optional<ExitRecord> awaitExit(Target target, Duration timeout);
 

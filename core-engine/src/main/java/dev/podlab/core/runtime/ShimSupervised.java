@@ -35,6 +35,11 @@ public abstract class ShimSupervised implements RuntimeHandler {
     }
 
     @Override
+    public void reopenLog(Target t) {
+        client(t).reopenLog(t.name());
+    }
+
+    @Override
     public Optional<ExitRecord> awaitExit(Target t, Duration timeout) {
         return client(t).awaitExit(timeout);
     }

@@ -95,6 +95,7 @@ class EngineSettingsLoaderTest {
                 cri:
                   enabled: true
                   socket: /run/podlab-test/cri.sock
+                  streamingPort: 10350
                 defaultRuntime: runc
                 runtimeClasses:
                   runc:
@@ -125,7 +126,7 @@ class EngineSettingsLoaderTest {
         assertThat(s.stateRoot()).isEqualTo(Path.of("/srv/podlab"));
         assertThat(s.runRoot()).isEqualTo(Path.of("/run/podlab-test"));
         assertThat(s.socket()).isEqualTo(Path.of("/run/podlab-test/api.sock"));
-        assertThat(s.cri()).isEqualTo(new EngineSettings.Cri(true, Path.of("/run/podlab-test/cri.sock")));
+        assertThat(s.cri()).isEqualTo(new EngineSettings.Cri(true, Path.of("/run/podlab-test/cri.sock"), 10350));
         assertThat(s.defaultRuntime()).isEqualTo("runc");
         assertThat(s.runtimeClasses().keySet()).containsExactly("builtin", "runc", "kvm.small");
         assertThat(s.runtimeClasses().get("runc")).isEqualTo(new EngineSettings.RuntimeClass("runc",
@@ -258,6 +259,11 @@ class EngineSettingsLoaderTest {
         assertThat(error("cri:\n  enabled: yes\n")).isEqualTo("failed to load " + SRC
                 + ": line 2, column 12: cri.enabled: expected true or false, got yes");
         assertThat(error("cri:\n  enabled: \"true\"\n")).endsWith("cri.enabled: expected true or false, got \"true\"");
+        assertThat(error("cri:\n  streamingPort: 65536\n")).isEqualTo("failed to load " + SRC
+                + ": line 2, column 18: cri.streamingPort: expected a TCP port (0 to 65535), got 65536");
+        assertThat(error("cri:\n  streamingPort: -1\n")).endsWith("cri.streamingPort: expected a TCP port (0 to 65535), got -1");
+        assertThat(error("cri:\n  streamingPort: \"80\"\n")).endsWith(
+                "cri.streamingPort: expected a TCP port (0 to 65535), got \"80\"");
         assertThat(error("cri: true\n")).isEqualTo("failed to load " + SRC
                 + ": line 1, column 6: cri: expected a mapping, got true");
         assertThat(error("registries:\n  insecure: registry.lan\n")).isEqualTo("failed to load " + SRC

@@ -106,6 +106,11 @@ public final class ShimClient {
         request("kill " + signal, null, "signal container " + containerName);
     }
 
+    /** The shim opens its CRI log path again: lines after this land in the file now at that path. */
+    public void reopenLog(String containerName) {
+        request("reopen-log", Duration.ofSeconds(5), "reopen the log of container " + containerName);
+    }
+
     /** True while the shim answers on its control socket. */
     public boolean alive() {
         return Files.exists(dir.resolve("ctl.sock")) && tryRequest("state").isPresent();

@@ -1,0 +1,143 @@
+package dev.podlab.cri.stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.core.container.ExecRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs one streamed exec through {@link ContainerEngine#execProcess} whatever the transport: the client's stdin
+ * into the process, its stdout and stderr out, and the outcome as the metav1.Status the remotecommand v4
+ * protocols put on their error stream.
+ */
+final class ExecRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecRunner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ExecRunner() {}
+
+    /**
+     * Runs to the end and returns the status JSON. {@code stdin}, {@code stdout}, {@code stderr} and
+     * {@code resize} may be null (not requested). Output streams are not closed here. When {@code clientGone}
+     * completes first, the process is killed (the exec shim takes the command with it): nobody could see its
+     * output or give it input any more.
+     */
+    static byte[] run(ContainerEngine engine, StreamRequest.Exec x, InputStream stdin, OutputStream stdout,
+                      OutputStream stderr, InputStream resize, CompletableFuture<Void> clientGone) {
+        Process p;
+        try {
+            // A terminal exec gets its pty from the exec shim inside the container (stdout and stderr are one
+            // stream then); the shim's own stdio stays pipes here, so a resize cannot reach that pty yet.
+            p = engine.execProcess(x.containerId(), new ExecRequest(x.command(), List.of(), null, null, null, x.tty()),
+                    stdin != null ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")),
+                    ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+        } catch (RuntimeException e) {
+            return status(failure("InternalError", "error executing command in container: " + e.getMessage(), null));
+        }
+        clientGone.thenRun(() -> {
+            if (p.isAlive()) {
+                LOG.info("exec client of container {} went away: killing {}", x.containerId(), x.command());
+                p.destroyForcibly();
+            }
+        });
+        Thread in = null;
+        if (stdin != null) {
+            OutputStream toProcess = p.getOutputStream();
+            in = Thread.ofVirtual().start(() -> {
+                try (toProcess) {
+                    stdin.transferTo(toProcess);
+                } catch (IOException e) {
+                    // The process closed its stdin (it exited): nothing more to deliver.
+                }
+            });
+        }
+        if (resize != null) {
+            Thread.ofVirtual().start(() -> drainResize(resize));
+        }
+        Thread out = Thread.ofVirtual().start(() -> pump(p.getInputStream(), stdout));
+        // With a terminal the command's output all comes on stdout; what still arrives on stderr is the exec shim's
+        // own complaint (e.g. executable not found): the client must see it, so it joins stdout.
+        OutputStream errTo = stderr != null ? stderr : x.tty() ? stdout : null;
+        Thread err = Thread.ofVirtual().start(() -> pump(p.getErrorStream(), errTo));
+        try {
+            out.join();
+            err.join();
+            int code = p.waitFor();
+            if (in != null) {
+                in.interrupt();
+            }
+            if (code == 0) {
+                return status(Map.of("metadata", Map.of(), "status", "Success"));
+            }
+            return status(failure("NonZeroExitCode", "command terminated with non-zero exit code: exit status "
+                    + code, Map.of("reason", "ExitCode", "message", Integer.toString(code))));
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return status(failure("InternalError", "error executing command in container: interrupted", null));
+        }
+    }
+
+    /** Copies process output to the client; when the client is gone, keeps draining so the process never blocks. */
+    private static void pump(InputStream from, OutputStream to) {
+        byte[] buf = new byte[16 * 1024];
+        boolean sink = to == null;
+        try (from) {
+            int n;
+            while ((n = from.read(buf)) > 0) {
+                if (!sink) {
+                    try {
+                        to.write(buf, 0, n);
+                        to.flush();
+                    } catch (IOException e) {
+                        sink = true; // the client is gone; keep draining so the process is not blocked
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // The process went away: what was read has been sent.
+        }
+    }
+
+    private static void drainResize(InputStream resize) {
+        try (resize) {
+            var it = JSON.readerFor(Map.class).readValues(resize);
+            while (it.hasNextValue()) {
+                LOG.debug("terminal resize to {} (not applied: the exec's pty is inside the exec shim)", it.nextValue());
+            }
+        } catch (IOException | RuntimeException e) {
+            // A malformed resize message ends resizing, not the exec (kubelet does the same).
+        }
+    }
+
+    static Map<String, Object> failure(String reason, String message, Map<String, String> cause) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("metadata", Map.of());
+        s.put("status", "Failure");
+        s.put("message", message);
+        s.put("reason", reason);
+        s.put("details", Map.of("causes", List.of(cause != null ? cause : Map.of("message", message))));
+        if (!"NonZeroExitCode".equals(reason)) {
+            s.put("code", 500);
+        }
+        return s;
+    }
+
+    static byte[] status(Map<String, Object> s) {
+        try {
+            return JSON.writeValueAsBytes(s);
+        } catch (IOException e) {
+            throw new IllegalStateException("failed to write a status: " + e.getMessage(), e);
+        }
+    }
+}

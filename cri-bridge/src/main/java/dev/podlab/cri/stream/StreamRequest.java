@@ -1,0 +1,39 @@
+package dev.podlab.cri.stream;
+
+import java.util.List;
+
+/** What a streaming URL was issued for (from the CRI Exec, Attach or PortForward request). */
+public sealed interface StreamRequest {
+    /** The URL path segment: exec, attach, portforward. */
+    String kind();
+
+    /** Exec {@code command} in a running container. */
+    record Exec(String containerId, List<String> command, boolean tty, boolean stdin, boolean stdout,
+                boolean stderr) implements StreamRequest {
+        public Exec {
+            command = List.copyOf(command);
+        }
+
+        @Override
+        public String kind() {
+            return "exec";
+        }
+    }
+
+    /**
+     * Forward connections to ports of a sandbox's network namespace.
+     *
+     * @param netns the pinned network namespace file
+     * @param ports ports the CRI request named (a WebSocket client may name others in {@code ?ports=})
+     */
+    record PortForward(String sandboxId, String netns, List<Integer> ports) implements StreamRequest {
+        public PortForward {
+            ports = List.copyOf(ports);
+        }
+
+        @Override
+        public String kind() {
+            return "portforward";
+        }
+    }
+}
