@@ -408,6 +408,99 @@ check "exec compiles and writes the cache" bash -c "test -s '$T/seccomp/exec.bpf
 check "exec with the cached filter: Seccomp 2" grep -qE '^Seccomp:\s+2' "$T/exec-bx2.out"
 kill_wait "$D" 9
 
+echo "== stdin and attach"
+attach() { # attach DIR STEP...: one attach connection; steps i:TEXT (stdin), r:ROWS:COLS, c (end input),
+  # w:TEXT (wait for TEXT in the output), x (wait for the exit record), q (detach); prints the answer
+  # line, what came per stream, and the exit record
+  python3 - "$1/ctl.sock" "${@:2}" <<'EOF2'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"attach\n")
+buf = b""
+while b"\n" not in buf:
+    d = s.recv(1)
+    if not d:
+        break
+    buf += d
+print("answer " + buf.decode().strip())
+out = {"o": b"", "e": b""}
+rest = b""
+def pump(until):
+    global rest
+    s.settimeout(10)
+    end = time.time() + 10
+    while time.time() < end:
+        while len(rest) >= 5:
+            t, n = rest[0:1].decode(), struct.unpack(">I", rest[1:5])[0]
+            if len(rest) < 5 + n:
+                break
+            body, rest = rest[5:5 + n], rest[5 + n:]
+            if t == "x":
+                print("exit " + body.decode())
+                return True
+            out[t] += body
+        if until is not None and until in out["o"] + out["e"]:
+            return True
+        d = s.recv(65536)
+        if not d:
+            return False
+        rest += d
+    return False
+def frame(t, data):
+    s.sendall(t.encode() + struct.pack(">I", len(data)) + data)
+for step in sys.argv[2:]:
+    k, _, v = step.partition(":")
+    if k == "i":
+        frame("i", v.replace("\\n", "\n").encode())
+    elif k == "r":
+        rows, cols = v.split(":")
+        frame("r", struct.pack(">HH", int(rows), int(cols)))
+    elif k == "c":
+        frame("c", b"")
+    elif k == "w":
+        pump(v.encode())
+    elif k == "x":
+        pump(None)
+    elif k == "q":
+        s.close()
+        break
+for t in "oe":
+    print(t + " " + repr(out[t].decode()))
+EOF2
+}
+D=$(container stdincat <<<'stdin' -- cat)
+create "$D"
+RSS=$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "$D/shim.pid")/status")
+check "idle shim with stdin: VmRSS ($RSS kB) under 200 kB" test "$RSS" -lt 200
+ctl "$D" start > /dev/null
+attach "$D" 'i:ping\n' 'w:ping' q > "$D/attach1.out"
+check "attach answers ok" contains "$D/attach1.out" '^answer ok$'
+check "stdin reaches cat, its output comes back as o frames" contains "$D/attach1.out" '^o .ping\\n.$'
+attach "$D" 'i:pong\n' 'w:pong' q > "$D/attach2.out"
+check "a second attach after the first detached (no stdin-once): still open" contains "$D/attach2.out" '^o .pong\\n.$'
+check "the CRI log keeps being written" contains "$D/container.log" ' stdout F pong$'
+check "still running after detaching" contains <(ctl "$D" state) '^ok running '
+kill_wait "$D" 9
+check "attach after the exit refused" bash -c "! test -e '$D/ctl.sock'"
+D=$(container stdinonce <<<'stdin-once' -- cat)
+create "$D"; ctl "$D" start > /dev/null
+attach "$D" 'i:once\n' 'w:once' q > "$D/attach.out"
+check "stdin-once: echoed" contains "$D/attach.out" '^o .once\\n.$'
+check "stdin-once: detaching closes stdin, cat exits 0" bash -c "gone '$D' 2>/dev/null; for i in \$(seq 50); do test -e '$D/exit.json' && break; sleep 0.1; done; grep -q '\"exitCode\":0,' '$D/exit.json'"
+D=$(container ttyattach <<<$'terminal\nstdin' -- sh)
+create "$D"; ctl "$D" start > /dev/null
+attach "$D" r:30:91 'i:stty size; echo e$((6*7))\n' w:e42 'i:exit 4\n' x > "$D/attach.out"
+check "terminal: resize applied" contains "$D/attach.out" '30 91'
+check "terminal: input runs in the shell, one stream" bash -c "grep -q 'e42' '$D/attach.out' && grep -qx \"e ''\" '$D/attach.out'"
+check "the exit record ends the stream" contains "$D/attach.out" '^exit \{"pid":[0-9]+,"exitCode":4,'
+printf 'version 1\nstdin\nargs true\n' > "$T/stdin.xplan"
+D=$(container stdinexec </dev/null -- sleep 1000)
+create "$D"; ctl "$D" start > /dev/null
+"$SHIM" exec "$D" "$T/stdin.xplan" 2>/dev/null; rc=$?
+check "exec plan with stdin: 125" test $rc = 125
+kill_wait "$D" 9
+
 echo
 echo "$((CHECKS - FAILS))/$CHECKS checks passed"
 [ "$FAILS" -eq 0 ]

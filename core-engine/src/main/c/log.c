@@ -102,6 +102,8 @@ log_stream_init (struct log_stream *s, const char *name, int fd)
   s->fd = fd;
   s->buf = NULL;
   s->len = 0;
+  s->tee = NULL;
+  s->tee_ctx = NULL;
 }
 
 static void
@@ -148,6 +150,8 @@ log_stream_read (struct log_stream *s, int logfd)
         }
       if (r == 0)
         return 1;
+      if (s->tee)
+        s->tee (s->tee_ctx, s, s->buf + s->len, (size_t) r);
       s->len += (size_t) r;
       flush_lines (s, logfd);
     }

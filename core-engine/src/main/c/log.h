@@ -14,6 +14,10 @@ struct log_stream
   int fd;            /* read end, non-blocking; -1 once closed */
   char *buf;         /* LOG_LINE_MAX bytes, allocated on first read */
   size_t len;
+  /* Called with every chunk read, before it is logged (attached clients
+   * see the output as it comes); NULL for none. */
+  void (*tee) (void *ctx, const struct log_stream *s, const char *data, size_t len);
+  void *tee_ctx;
 };
 
 void log_stream_init (struct log_stream *s, const char *name, int fd);

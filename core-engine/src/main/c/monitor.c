@@ -21,10 +21,12 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
+#include "attach.h"
 #include "log.h"
 #include "oci.h"
 #include "record.h"
 #include "report.h"
+#include "watch.h"
 
 #ifndef PR_SET_CHILD_SUBREAPER
 #define PR_SET_CHILD_SUBREAPER 36
@@ -56,13 +58,8 @@ enum watch_kind
   W_CLIENT,
   W_STREAM,
   W_REPORT,
-  W_TIMER
-};
-
-struct watch
-{
-  enum watch_kind kind;
-  void *obj;
+  W_TIMER,
+  W_ATTACH
 };
 
 struct client
@@ -97,6 +94,9 @@ struct shim
   struct watch w_sig, w_listen, w_timer, w_report, w_stream[2];
   struct client *clients;
   struct client *graveyard;   /* freed after each epoll batch */
+  int stdin_fd;               /* `stdin`: our end of the container's stdin, -1 without */
+  bool stdin_once, tty;
+  struct attach_hub *attach;  /* made on the first attach */
   struct client *start_client;
   struct linebuf start_reply;
   int64_t exec_start, exec_mono;
@@ -216,7 +216,8 @@ answer_late (struct shim *s, int fd, char *buf, size_t len, size_t cap, const ch
       snprintf (state, sizeof (state), "ok stopped %d\n", s->init_pid);
       reply = state;
     }
-  else if (strcmp (buf, "start") == 0 || strncmp (buf, "kill ", 5) == 0 || strcmp (buf, "reopen-log") == 0)
+  else if (strcmp (buf, "start") == 0 || strncmp (buf, "kill ", 5) == 0 || strcmp (buf, "reopen-log") == 0
+           || strcmp (buf, "attach") == 0)
     reply = "error container is not running\n";
   else
     reply = "error unknown request\n";
@@ -247,6 +248,7 @@ finish (struct shim *s)
   if (write_atomic (s->dirfd, s->dir, "exit.json", record, &err) < 0)
     shim_log ("%s", err.msg);
   snprintf (reply, sizeof (reply), "ok %s\n", record);
+  attach_finish (s->attach, record);
   for (struct client *c = s->clients; c; c = c->next)
     if (c->waiting)
       client_send (c, reply);
@@ -475,6 +477,40 @@ reopen_log (struct shim *s, struct client *c)
   client_reply (s, c, "ok\n");
 }
 
+/* `attach`: the connection leaves the request/answer protocol and
+ * becomes an attach stream (attach.h). */
+static void
+request_attach (struct shim *s, struct client *c)
+{
+  int fd;
+
+  if (s->state == ST_STOPPED)
+    {
+      client_reply (s, c, "error container is not running\n");
+      return;
+    }
+  if (s->attach == NULL)
+    {
+      s->attach = attach_hub_new (s->epfd, W_ATTACH, s->stdin_fd, s->stdin_once, s->tty ? s->streams[0].fd : -1);
+      if (s->attach == NULL)
+        {
+          client_reply (s, c, "error out of memory\n");
+          return;
+        }
+      for (int i = 0; i < s->nstreams; i++)
+        {
+          s->streams[i].tee = attach_output;
+          s->streams[i].tee_ctx = s->attach;
+        }
+    }
+  /* Hand the descriptor over: the client record goes, the fd stays open. */
+  fd = c->fd;
+  epoll_del (s, fd);
+  c->fd = -1; /* client_drop's close then fails harmlessly */
+  client_drop (s, c);
+  attach_add (s->attach, fd);
+}
+
 static void
 request (struct shim *s, struct client *c, char *req)
 {
@@ -524,6 +560,11 @@ request (struct shim *s, struct client *c, char *req)
   if (strcmp (req, "reopen-log") == 0)
     {
       reopen_log (s, c);
+      return;
+    }
+  if (strcmp (req, "attach") == 0)
+    {
+      request_attach (s, c);
       return;
     }
   client_reply (s, c, "error unknown request\n");
@@ -670,8 +711,12 @@ event_loop (struct shim *s)
             case W_TIMER:
               shim_log ("output still open %d s after the container exited, stop logging", DRAIN_SECONDS);
               finish (s);
+            case W_ATTACH:
+              attach_event (s->attach, w->obj, ev[i].events);
+              break;
             }
         }
+      attach_reap (s->attach);
       while (s->graveyard)
         {
           struct client *c = s->graveyard;
@@ -746,6 +791,12 @@ parse_args (struct shim *s, int argc, char **argv, struct shim_error *err)
         r = arg_fd (v, &stdout_fd);
       else if (KEY ("stderr"))
         r = arg_fd (v, &stderr_fd);
+      else if (KEY ("stdin"))
+        r = arg_fd (v, &s->stdin_fd);
+      else if (KEY ("stdin-once"))
+        s->stdin_once = strcmp (v, "1") == 0;
+      else if (KEY ("tty"))
+        s->tty = strcmp (v, "1") == 0;
       else
         r = -1;
 #undef KEY
@@ -771,7 +822,7 @@ static void
 set_cloexec (struct shim *s)
 {
   int fds[] = { s->dirfd, s->listenfd, s->sync_fd, s->report_fd, s->logfd, s->streams[0].fd,
-                s->nstreams > 1 ? s->streams[1].fd : -1 };
+                s->nstreams > 1 ? s->streams[1].fd : -1, s->stdin_fd };
 
   for (size_t i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
     if (fds[i] >= 0)
@@ -783,7 +834,7 @@ monitor_main (int argc, char **argv)
 {
   struct shim s = {
     .id = "", .dirfd = -1, .sync_fd = -1, .report_fd = -1, .logfd = -1,
-    .epfd = -1, .sigfd = -1, .listenfd = -1, .timerfd = -1,
+    .epfd = -1, .sigfd = -1, .listenfd = -1, .timerfd = -1, .stdin_fd = -1,
   };
   struct shim_error err = { 0 };
   sigset_t set;

@@ -571,7 +571,7 @@ directive (struct parser *p)
           || strcmp (d, "device") == 0 || strcmp (d, "symlink") == 0 || strcmp (d, "masked") == 0
           || strcmp (d, "readonly") == 0 || strcmp (d, "sysctl") == 0 || strcmp (d, "log") == 0
           || strcmp (d, "oom-counter") == 0 || strcmp (d, "oom-score-adj") == 0 || strcmp (d, "oci-runtime") == 0
-          || strcmp (d, "oci-root") == 0)
+          || strcmp (d, "oci-root") == 0 || strcmp (d, "stdin") == 0 || strcmp (d, "stdin-once") == 0)
         return perr (p, "directive \"%s\" is not allowed in an exec plan", d);
     }
 
@@ -683,6 +683,10 @@ directive (struct parser *p)
     }
   if (strcmp (d, "terminal") == 0)
     return want_args (p, 0, 0) < 0 ? -1 : (pl->terminal = true, 0);
+  if (strcmp (d, "stdin") == 0)
+    return want_args (p, 0, 0) < 0 ? -1 : (pl->stdin_open = true, 0);
+  if (strcmp (d, "stdin-once") == 0)
+    return want_args (p, 0, 0) < 0 ? -1 : (pl->stdin_open = pl->stdin_once = true, 0);
   if (strcmp (d, "log") == 0)
     return want_args (p, 1, 1) < 0 || need_abs (p, p->tok[1]) < 0 ? -1 : (pl->log = p->tok[1], 0);
   if (strcmp (d, "oci-runtime") == 0)

@@ -172,6 +172,8 @@ struct plan
   const char *oom_counter;
   int oom_counter_version;  /* 1 or 2 */
   bool terminal;
+  bool stdin_open;   /* `stdin`: a pipe (or the pty) to the container's stdin, for attach */
+  bool stdin_once;   /* `stdin-once`: closed when the first attach detaches */
   const char *log;
 
   /* OCI mode (oci.h): an OCI runtime creates the container, the shim only

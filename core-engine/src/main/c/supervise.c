@@ -45,6 +45,7 @@ struct shim
   struct log_stream streams[2];
   int nstreams;
   int listenfd;
+  int stdin_fd;         /* our end of the container's stdin (pipe or pty master), -1 without `stdin` */
   bool sock_created;
   int64_t finished_at;
   int status;
@@ -120,12 +121,14 @@ setup_signals (struct shim_error *err)
   return 0;
 }
 
-/* Container stdio: /dev/null + two pipes, or a pty. Child ends in io[]. */
+static int setup_stdin_pipe (struct shim *s, int io[3], struct shim_error *err);
+static int setup_output_pipes (struct shim *s, int io[3], struct shim_error *err);
+
+/* Container stdio: /dev/null (or a pipe with `stdin`) + two pipes, or a
+ * pty. Child ends in io[]. */
 static int
 setup_stdio (struct shim *s, int io[3], struct shim_error *err)
 {
-  int p[2];
-
   if (s->plan->terminal)
     {
       int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK), unlock = 0, slave;
@@ -138,11 +141,39 @@ setup_stdio (struct shim *s, int io[3], struct shim_error *err)
       if (slave < 0)
         return shim_fail (err, errno, "open the pty slave");
       io[0] = io[1] = io[2] = slave;
+      if (s->plan->stdin_open)
+        s->stdin_fd = master;
       return 0;
     }
+  if (s->plan->stdin_open)
+    return setup_stdin_pipe (s, io, err) < 0 ? -1 : setup_output_pipes (s, io, err);
   io[0] = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (io[0] < 0)
     return shim_fail (err, errno, "open `/dev/null`");
+  return setup_output_pipes (s, io, err);
+}
+
+/* `stdin`: the container reads a pipe whose write end attach clients
+ * feed (non-blocking: a container that does not read must not stall the
+ * monitor). */
+static int
+setup_stdin_pipe (struct shim *s, int io[3], struct shim_error *err)
+{
+  int p[2];
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return shim_fail (err, errno, "create a pipe");
+  fcntl (p[1], F_SETFL, O_NONBLOCK);
+  io[0] = p[0];
+  s->stdin_fd = p[1];
+  return 0;
+}
+
+static int
+setup_output_pipes (struct shim *s, int io[3], struct shim_error *err)
+{
+  int p[2];
+
   for (int i = 1; i <= 2; i++)
     {
       if (pipe2 (p, O_CLOEXEC) < 0)
@@ -452,6 +483,12 @@ handover (struct shim *s)
   ARG ("stdout=%d", s->streams[0].fd);
   if (s->nstreams > 1)
     ARG ("stderr=%d", s->streams[1].fd);
+  if (s->stdin_fd >= 0)
+    ARG ("stdin=%d", s->stdin_fd);
+  if (p->stdin_once)
+    ARG ("stdin-once=1");
+  if (p->terminal)
+    ARG ("tty=1");
   if (p->oom_counter)
     ARG ("oom-counter=%s", p->oom_counter);
   if (p->oom_counter && s->oom_base_ok)
@@ -470,7 +507,7 @@ handover (struct shim *s)
 
   if (inherit_fd (s->dirfd) < 0 || inherit_fd (s->listenfd) < 0 || inherit_fd (s->sync_fd) < 0
       || inherit_fd (s->report_fd) < 0 || inherit_fd (s->logfd) < 0 || inherit_fd (s->streams[0].fd) < 0
-      || (s->nstreams > 1 && inherit_fd (s->streams[1].fd) < 0))
+      || (s->nstreams > 1 && inherit_fd (s->streams[1].fd) < 0) || inherit_fd (s->stdin_fd) < 0)
     shim_fail (&err, errno, "pass descriptors to the monitor");
   else if ((fd = monitor_memfd (&err)) >= 0)
     {
@@ -486,7 +523,7 @@ supervise_main (struct plan *plan, const char *dir, int out)
 {
   struct shim s = {
     .plan = plan, .dir = dir, .out = out, .sync_fd = -1, .report_fd = -1, .logfd = -1,
-    .listenfd = -1,
+    .listenfd = -1, .stdin_fd = -1,
   };
   struct shim_error err = { 0 };
   char line[64];

@@ -353,4 +353,27 @@ class EngineServiceTest {
             }
         };
     }
+
+    @Test
+    void attachRelaysStdinAndOutputAndReportsTheExitCode() throws Exception {
+        Container c = client.containers().create(CreateContainerRequest.newBuilder()
+                .setRootfs(TestEngine.rootfs().toString()).setName("attach-" + System.nanoTime())
+                .addAllCommand(List.of("sh", "-c", "read x; echo got $x; echo warn >&2; exit 4"))
+                .setStdin(true).build()).getContainer();
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        var a = dev.podlab.api.client.AttachStream.open(client, c.getId(), out, err);
+        // Attached before start; the shell answers only after the input, which follows the attach on the stream.
+        client.containers().start(ref(c.getId()));
+        byte[] line = "line\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        a.send(line, 0, line.length);
+        assertThat(a.await()).hasValue(4);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("got line\n");
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("warn\n");
+        // A container that has exited refuses an attach.
+        var late = dev.podlab.api.client.AttachStream.open(client, c.getId(), out, err);
+        assertThatThrownBy(late::await).isInstanceOf(StatusRuntimeException.class);
+        client.containers().remove(dev.podlab.api.v1.RemoveContainerRequest.newBuilder().setId(c.getId())
+                .setForce(true).build());
+    }
 }

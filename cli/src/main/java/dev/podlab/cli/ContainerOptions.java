@@ -64,6 +64,13 @@ final class ContainerOptions {
     @Option(names = {"-t", "--tty"}, description = "Give the container a terminal (pty).")
     boolean tty;
 
+    @Option(names = {"-i", "--interactive"}, description = {"Keep the container's stdin open: podlab run -i feeds it "
+            + "ours (closed when ours ends), with -d it waits for podlab attach."})
+    boolean interactive;
+
+    /** stdinOnce for a foreground run -i: our input's end is the container's, as docker run -i. */
+    boolean stdinOnce;
+
     /**
      * The create request: an image with an optional command, or (with --rootfs) a directory and the command.
      * Image defaults (entrypoint, cmd, env, user) are applied by the engine.
@@ -100,7 +107,7 @@ final class ContainerOptions {
         if (hostname != null) {
             b.setHostname(hostname);
         }
-        b.addAllEnv(env).setTty(tty).setReadOnlyRootfs(readOnly);
+        b.addAllEnv(env).setTty(tty).setStdin(interactive).setStdinOnce(interactive && stdinOnce).setReadOnlyRootfs(readOnly);
         for (String v : volumes) {
             VolumeMount m = VolumeMount.parse(v);
             b.addVolumes(dev.podlab.api.v1.VolumeMount.newBuilder().setSource(m.source().toAbsolutePath().toString())

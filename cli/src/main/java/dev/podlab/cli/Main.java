@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "A Linux container workbench: run containers and pods on swappable engines, and see every step.",
         subcommands = {
-                EngineCommand.class, RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, StopCommand.class,
+                EngineCommand.class, RunCommand.class, PsCommand.class, LogsCommand.class, ExecCommand.class, AttachCommand.class, StopCommand.class,
                 KillCommand.class, RmCommand.class, InspectCommand.class, PullCommand.class, ImagesCommand.class,
                 ImageCommand.class, LoginCommand.class, LogoutCommand.class, SamplesCommand.class, DiffCommand.class, DemoCommand.class, DoctorCommand.class,
                 EventsCommand.class, StatsCommand.class, InfoCommand.class, RuntimesCommand.class, TuiCommand.class, GuiCommand.class,

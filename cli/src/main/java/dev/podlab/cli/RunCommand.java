@@ -1,6 +1,8 @@
 package dev.podlab.cli;
 
+import dev.podlab.api.client.AttachStream;
 import dev.podlab.api.client.PodlabClient;
+import dev.podlab.api.client.RawTerminal;
 import dev.podlab.api.v1.Container;
 import dev.podlab.api.v1.ContainerRef;
 import dev.podlab.api.v1.RemoveContainerRequest;
@@ -36,11 +38,43 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        container.stdinOnce = !detach;
         var request = container.request(args);
         PodlabClient c = engine.client();
         Container created = c.containers().create(request).getContainer();
         created.getWarningsList().forEach(w -> System.err.println("podlab: warning: " + w));
         ContainerRef ref = ContainerRef.newBuilder().setId(created.getId()).build();
+        // -i in the foreground: attached before start, so nothing it writes or reads first is missed.
+        boolean attach = container.interactive && !detach;
+        boolean raw = attach && container.tty && System.console() != null && RawTerminal.available();
+        if (attach) {
+            try (RawTerminal terminal = raw ? RawTerminal.enter() : null) {
+                AttachStream a = AttachStream.open(c, created.getId(), System.out, System.err);
+                start(c, ref, created);
+                int[] size = raw ? RawTerminal.size() : null;
+                if (size != null) {
+                    a.resize(size[0], size[1]);
+                }
+                Thread.ofPlatform().daemon(true).name("run-stdin")
+                        .start(() -> AttachCommand.pump(System.in, AttachCommand.input(a)));
+                if (a.await().isEmpty()) {
+                    System.err.println("podlab: detached from " + created.getId().substring(0, 12)
+                            + " (it keeps running: podlab attach, podlab logs)");
+                    return 0;
+                }
+            }
+            return finish(c, created);
+        }
+        start(c, ref, created);
+        if (detach) {
+            System.out.println(created.getId());
+            return 0;
+        }
+        LogsCommand.print(c, created.getId(), true, false);
+        return finish(c, created);
+    }
+
+    private void start(PodlabClient c, ContainerRef ref, Container created) {
         try {
             c.containers().start(ref);
         } catch (RuntimeException ex) {
@@ -49,11 +83,10 @@ final class RunCommand implements Callable<Integer> {
             }
             throw ex;
         }
-        if (detach) {
-            System.out.println(created.getId());
-            return 0;
-        }
-        LogsCommand.print(c, created.getId(), true, false);
+    }
+
+    /** Waits for the exit, says so when it was an OOM kill, removes the container with --rm. */
+    private int finish(PodlabClient c, Container created) {
         Container done = c.containers().waitExit(WaitContainerRequest.newBuilder().setId(created.getId()).build())
                 .getContainer();
         if (done.getExit().getOomKilled()) {

@@ -51,6 +51,21 @@ class CliTest {
     }
 
     @Test
+    void runInteractiveFeedsOurStdinToTheContainerAndClosesItAtTheEnd() throws IOException {
+        java.io.InputStream before = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("typed line\n".getBytes(StandardCharsets.UTF_8)));
+        try {
+            int code = status("run", "-i", "--rm", "--rootfs", TestEngine.rootfs().toString(), "--", "sh", "-c",
+                    "cat; echo done; exit 6");
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("typed line\ndone\n");
+            assertThat(code).isEqualTo(6);
+        } finally {
+            System.setIn(before);
+        }
+        assertThat(run("ps", "-a", "-q")).isBlank();
+    }
+
+    @Test
     void errorsAreOneLineWithDockersExitCodes() throws IOException {
         assertThat(status("run", "--rootfs", "/nonexistent", "--", "true")).isEqualTo(125);
         assertThat(err.toString(StandardCharsets.UTF_8))

@@ -31,6 +31,19 @@ public final class RawTerminal implements AutoCloseable {
         }
     }
 
+    /** The terminal's size as {rows, columns}, or null without a terminal. */
+    public static int[] size() {
+        if (!TTY.canRead()) {
+            return null;
+        }
+        try {
+            String[] f = stty("size").strip().split(" ");
+            return f.length == 2 ? new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])} : null;
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
     public static boolean available() {
         return TTY.canRead();
     }

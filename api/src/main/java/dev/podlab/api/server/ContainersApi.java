@@ -1,6 +1,8 @@
 package dev.podlab.api.server;
 
 import com.google.protobuf.ByteString;
+import dev.podlab.api.v1.AttachInput;
+import dev.podlab.api.v1.AttachOutput;
 import dev.podlab.api.v1.Change;
 import dev.podlab.api.v1.ChangesResponse;
 import dev.podlab.api.v1.ContainerRef;
@@ -26,11 +28,12 @@ import dev.podlab.api.v1.WaitContainerRequest;
 import dev.podlab.api.v1.WaitContainerResponse;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.runtime.AttachSession;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ContainerStatus;
 import dev.podlab.core.container.ExecRequest;
 import dev.podlab.core.container.ExecResult;
-import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.container.InvalidConfigException;
 import dev.podlab.core.container.VolumeMount;
 import dev.podlab.core.image.ImageRecord;
@@ -124,6 +127,8 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
                 .env(req.getEnvList())
                 .hostname(req.getHostname().isEmpty() ? null : req.getHostname())
                 .terminal(req.getTty())
+                .stdin(req.getStdin() || req.getStdinOnce())
+                .stdinOnce(req.getStdinOnce())
                 .readOnlyRootfs(req.getReadOnlyRootfs());
         req.getVolumesList().forEach(v -> b.volume(new VolumeMount(Path.of(v.getSource()), v.getDestination(),
                 v.getReadOnly())));
@@ -371,6 +376,11 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     }
 
     @Override
+    public StreamObserver<AttachInput> attach(StreamObserver<AttachOutput> plain) {
+        return new AttachRelay(engine, (ServerCallStreamObserver<AttachOutput>) plain);
+    }
+
+    @Override
     public void changes(ContainerRef req, StreamObserver<ChangesResponse> out) {
         Errors.unary(out, () -> {
             var b = ChangesResponse.newBuilder();
@@ -502,6 +512,96 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
                     // Already closed by the process.
                 }
             }
+        }
+    }
+
+    /** One attach: the shim's attach stream relayed over the call; the call ending detaches. */
+    private static final class AttachRelay implements StreamObserver<AttachInput>, AttachSession.Listener {
+        private final ContainerEngine engine;
+        private final ServerCallStreamObserver<AttachOutput> out;
+        private AttachSession session;
+
+        AttachRelay(ContainerEngine engine, ServerCallStreamObserver<AttachOutput> out) {
+            this.engine = engine;
+            this.out = out;
+            out.setOnCancelHandler(this::detach);
+        }
+
+        @Override
+        public synchronized void onNext(AttachInput in) {
+            try {
+                if (in.getInputCase() == AttachInput.InputCase.START) {
+                    if (session != null) {
+                        throw new InvalidConfigException("failed to attach: the stream is attached already");
+                    }
+                    session = engine.attach(ref(in.getStart().getId()), this);
+                    return;
+                }
+                if (session == null) {
+                    throw new InvalidConfigException("failed to attach: the first message must name the container (start)");
+                }
+                switch (in.getInputCase()) {
+                    case STDIN -> {
+                        byte[] b = in.getStdin().toByteArray();
+                        session.write(b, 0, b.length);
+                    }
+                    case CLOSE_STDIN -> session.closeStdin();
+                    case RESIZE -> session.resize(in.getResize().getRows(), in.getResize().getColumns());
+                    default -> throw new InvalidConfigException("failed to attach: an empty message on the stream");
+                }
+            } catch (RuntimeException e) {
+                detach();
+                synchronized (out) {
+                    if (!out.isCancelled()) {
+                        out.onError(Errors.toStatus(e));
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void output(boolean stderr, byte[] data) {
+            ByteString b = ByteString.copyFrom(data);
+            send(stderr ? AttachOutput.newBuilder().setStderr(b).build() : AttachOutput.newBuilder().setStdout(b).build());
+        }
+
+        @Override
+        public void closed(java.util.Optional<ExitRecord> exit) {
+            exit.ifPresent(e -> send(AttachOutput.newBuilder().setExitCode(e.exitCode()).build()));
+            synchronized (out) {
+                if (!out.isCancelled()) {
+                    try {
+                        out.onCompleted();
+                    } catch (IllegalStateException e) {
+                        // Completed already (an error was sent): nothing more to say.
+                    }
+                }
+            }
+        }
+
+        private void send(AttachOutput m) {
+            synchronized (out) {
+                if (!out.isCancelled()) {
+                    out.onNext(m);
+                }
+            }
+        }
+
+        private synchronized void detach() {
+            if (session != null) {
+                session.close();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            detach();
+        }
+
+        @Override
+        public void onCompleted() {
+            // The client is done: detach (the container keeps running).
+            detach();
         }
     }
 }

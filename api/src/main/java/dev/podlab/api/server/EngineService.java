@@ -97,7 +97,7 @@ public final class EngineService implements AutoCloseable {
         this.sandboxes = new PodSandbox(PodNamespaces.open(settings.runRoot()), network, cgroups,
                 settings.engineConfig(cgroups).cgroupParent(), PodNetworkFiles.open(PodNetworkFiles.HostFiles.system()));
         this.pods = new PodManager(engine, images, settings.stateRoot(), sandboxes, settings.defaultRuntime(),
-                Duration.ofSeconds(10), new PodEvents());
+                Duration.ofSeconds(10), new PodEvents(), settings.seccompProfileRoot());
     }
 
     /** Pod workers' news as engine events, and their containers and cgroups into the metrics sampler. */

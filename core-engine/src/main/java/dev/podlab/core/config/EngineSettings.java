@@ -35,10 +35,25 @@ import java.util.function.Function;
  * @param cni            where CNI network configurations and plugin binaries live
  * @param metrics        how often cgroups are sampled and how much history is kept
  * @param cgroupParent   parent cgroup of every pod and container, relative to the hierarchy root
+ * @param seccompProfileRoot where pods' {@code seccompProfile: {type: Localhost}} files are looked up (their
+ *                       {@code localhostProfile} is relative to it); null means {@code <stateRoot>/seccomp/profiles}
  */
 public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri, String defaultRuntime,
                              Map<String, RuntimeClass> runtimeClasses, Registries registries, Cni cni,
-                             Metrics metrics, String cgroupParent) {
+                             Metrics metrics, String cgroupParent, Path seccompProfileRoot) {
+
+    /** Settings with the default seccomp profile root. */
+    public EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri, String defaultRuntime,
+                          Map<String, RuntimeClass> runtimeClasses, Registries registries, Cni cni,
+                          Metrics metrics, String cgroupParent) {
+        this(stateRoot, runRoot, socket, cri, defaultRuntime, runtimeClasses, registries, cni, metrics, cgroupParent,
+                null);
+    }
+
+    /** The seccomp profile root under a state root when the settings name none. */
+    public static Path defaultSeccompProfileRoot(Path stateRoot) {
+        return stateRoot.resolve("seccomp").resolve("profiles");
+    }
 
     public static final Path DEFAULT_STATE_ROOT = Path.of("/var/lib/podlab");
     public static final Path DEFAULT_RUN_ROOT = Path.of("/run/podlab");
@@ -72,6 +87,7 @@ public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri,
         Objects.requireNonNull(cni, "cni");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(cgroupParent, "cgroupParent");
+        seccompProfileRoot = seccompProfileRoot != null ? seccompProfileRoot : defaultSeccompProfileRoot(stateRoot);
         runtimeClasses = orderedCopy(runtimeClasses, Function.identity());
         if (!runtimeClasses.containsKey(defaultRuntime)) {
             throw new IllegalArgumentException("defaultRuntime " + defaultRuntime + " is not one of the runtime classes "
@@ -146,7 +162,10 @@ public record EngineSettings(Path stateRoot, Path runRoot, Path socket, Cri cri,
                         cri.streamingPort()),
                 runtime, runtimeClasses,
                 new Registries(parallel, List.copyOf(insecure), mirrors),
-                cni, new Metrics(interval, history), parent);
+                cni, new Metrics(interval, history), parent,
+                // A default profile root follows a new state root.
+                o.stateRoot != null && seccompProfileRoot.equals(defaultSeccompProfileRoot(stateRoot)) ? null
+                        : seccompProfileRoot);
     }
 
     private static Path path(Path override, Path current, String key, boolean socket) {

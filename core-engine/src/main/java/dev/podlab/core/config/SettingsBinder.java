@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  */
 final class SettingsBinder {
     static final List<String> TOP_KEYS = List.of("stateRoot", "runRoot", "socket", "cri", "defaultRuntime",
-            "runtimeClasses", "registries", "cni", "metrics", "cgroupParent");
+            "runtimeClasses", "registries", "cni", "metrics", "cgroupParent", "seccompProfileRoot");
     static final List<String> CRI_KEYS = List.of("enabled", "socket", "streamingPort");
     static final List<String> RUNTIME_CLASS_KEYS = List.of("handler", "options");
     static final List<String> REGISTRIES_KEYS = List.of("parallelDownloads", "insecure", "mirrors");
@@ -63,8 +63,11 @@ final class SettingsBinder {
         EngineSettings.Metrics metrics = metrics(top.section("metrics", METRICS_KEYS), d.metrics());
         String cgroupParent = top.value("cgroupParent", d.cgroupParent(),
                 (n, p) -> string(n, p, Values.CGROUP_PARENT, Values::cgroupParent));
+        // Absent: under this file's stateRoot (the record derives it from null).
+        Path seccompProfileRoot = top.value("seccompProfileRoot", null,
+                (n, p) -> string(n, p, Values.ABSOLUTE_PATH, Values::absolutePath));
         return new EngineSettings(stateRoot, runRoot, socket, cri, defaultRuntime, classes, registries, cni, metrics,
-                cgroupParent);
+                cgroupParent, seccompProfileRoot);
     }
 
     private static EngineSettings.Cri cri(Section s, EngineSettings.Cri d) {

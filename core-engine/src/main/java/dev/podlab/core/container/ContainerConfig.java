@@ -21,6 +21,11 @@ import java.util.Map;
  * @param cgroupParent   the cgroup the container's own cgroup goes under (a pod's), relative to the
  *                       hierarchy root; null for the engine's configured parent
  * @param security       capabilities, privileged, no_new_privs, seccomp and sysctls beyond the defaults
+ * @param terminal       the process gets a pty (OCI {@code process.terminal}): one stream, resizable when attached
+ * @param stdin          the container's stdin stays open for {@link ContainerEngine#attach} (a pipe, or the pty with
+ *                       {@code terminal}) instead of /dev/null
+ * @param stdinOnce      with {@code stdin}: stdin is closed when the first attached client detaches (pipes only, as
+ *                       Docker and containerd do; a terminal stays open)
  * @param logPath        the host file the shim writes the CRI log to (absolute; its directory is created), null for
  *                       {@code container.log} in the container's directory; a CRI client names it
  */
@@ -36,6 +41,8 @@ public record ContainerConfig(
         List<Integer> supplementaryGroups,
         String hostname,
         boolean terminal,
+        boolean stdin,
+        boolean stdinOnce,
         boolean readOnlyRootfs,
         CgroupResources resources,
         List<VolumeMount> volumes,
@@ -106,6 +113,8 @@ public record ContainerConfig(
         private final List<Integer> groups = new ArrayList<>();
         private String hostname;
         private boolean terminal;
+        private boolean stdin;
+        private boolean stdinOnce;
         private boolean readOnlyRootfs;
         private CgroupResources resources = CgroupResources.none();
         private final List<VolumeMount> volumes = new ArrayList<>();
@@ -130,6 +139,8 @@ public record ContainerConfig(
         public Builder supplementaryGroups(List<Integer> g) { groups.addAll(g); return this; }
         public Builder hostname(String v) { this.hostname = v; return this; }
         public Builder terminal(boolean v) { this.terminal = v; return this; }
+        public Builder stdin(boolean v) { this.stdin = v; return this; }
+        public Builder stdinOnce(boolean v) { this.stdinOnce = v; return this; }
         public Builder readOnlyRootfs(boolean v) { this.readOnlyRootfs = v; return this; }
         public Builder resources(CgroupResources v) { this.resources = v; return this; }
         public Builder volume(VolumeMount v) { volumes.add(v); return this; }
@@ -142,7 +153,7 @@ public record ContainerConfig(
 
         public ContainerConfig build() {
             return new ContainerConfig(name, layers, image, command, env, workingDir, uid, gid, groups, hostname,
-                    terminal, readOnlyRootfs, resources, volumes, namespaces, labels, runtime, cgroupParent, logPath, security);
+                    terminal, stdin, stdinOnce, readOnlyRootfs, resources, volumes, namespaces, labels, runtime, cgroupParent, logPath, security);
         }
     }
 }

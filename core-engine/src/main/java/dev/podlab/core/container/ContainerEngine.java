@@ -172,7 +172,8 @@ public final class ContainerEngine {
                 RuntimeHandler.Target target = new RuntimeHandler.Target(id, display, dir);
                 var launch = new RuntimeHandler.Launch(target, spec, snap.merged(), cgroups.procsFiles(cgroup),
                         oom.map(OomCounter::file).orElse(null),
-                        oom.map(o -> o.format().name().toLowerCase()).orElse(null), log);
+                        oom.map(o -> o.format().name().toLowerCase()).orElse(null), log, request.stdin(),
+                        request.stdinOnce());
                 // Pushed before create: a create that fails half-way may leave runtime state behind.
                 rollback.push(() -> runtime.delete(target));
                 RuntimeHandler.Created created = timer.time("run shim create", runtime.info().name() + " via "
@@ -218,6 +219,20 @@ public final class ContainerEngine {
     /** Create and start. A failed start leaves the container (and its exit record) for inspection. */
     public ContainerRecord run(ContainerConfig request) {
         return start(create(request).id());
+    }
+
+    /**
+     * Attaches to a created or running container's stdin, stdout and stderr (docs/shim.md, {@code attach}); see
+     * {@link dev.podlab.core.runtime.AttachSession}. Its stdin is open only when it was created with
+     * {@link ContainerConfig#stdin()}; a terminal container has one stream and takes resizes.
+     */
+    public dev.podlab.core.runtime.AttachSession attach(String ref, dev.podlab.core.runtime.AttachSession.Listener listener) {
+        ContainerRecord r = resolve(ref);
+        if (r.status() != ContainerStatus.CREATED && r.status() != ContainerStatus.RUNNING) {
+            throw new WrongStateException("failed to attach to container " + display(r) + ": it is "
+                    + r.status().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return handler(r).attach(target(r), listener);
     }
 
     // ---- signals, stop, wait ----------------------------------------------------------------

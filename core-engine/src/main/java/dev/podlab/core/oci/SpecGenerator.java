@@ -6,6 +6,7 @@ import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.SecurityOptions;
 import dev.podlab.core.container.VolumeMount;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,9 @@ public final class SpecGenerator {
 
     /** The document plus what could not be given as asked. */
     public record Result(RuntimeSpec spec, List<String> warnings) {}
+
+    /** Where privileged containers' device nodes come from. */
+    static final Path HOST_DEV = Path.of("/dev");
 
     private final HostFacts host;
 
@@ -171,11 +175,23 @@ public final class SpecGenerator {
                 res,
                 cgroupsPath,
                 sec.sysctls().isEmpty() ? null : new java.util.TreeMap<>(sec.sysctls()),
-                sec.privileged() || sec.seccomp().equals(SecurityOptions.UNCONFINED) ? null : DefaultSeccomp.profile(caps),
+                seccomp(sec, caps),
                 sec.privileged() ? null : MASKED_PATHS,
                 sec.privileged() ? null : READONLY_PATHS,
-                null,
+                // As runc and containerd do for privileged: the host's device nodes (the cgroup allows them all).
+                sec.privileged() ? HostDevices.scan(HOST_DEV) : null,
                 null);
+    }
+
+    /** No filter for privileged or Unconfined; the file's profile for Localhost; else RuntimeDefault. */
+    private static RuntimeSpec.Seccomp seccomp(SecurityOptions sec, List<String> caps) {
+        if (sec.privileged() || sec.seccomp().equals(SecurityOptions.UNCONFINED)) {
+            return null;
+        }
+        if (sec.seccomp().equals(SecurityOptions.LOCALHOST)) {
+            return LocalhostSeccomp.load(Path.of(sec.localhostProfile()), caps);
+        }
+        return DefaultSeccomp.profile(caps);
     }
 
     /** Only what was asked for is written, so the document shows the user's limits and nothing else. */

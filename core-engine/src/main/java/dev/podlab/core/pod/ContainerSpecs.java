@@ -3,6 +3,7 @@ package dev.podlab.core.pod;
 import dev.podlab.core.cgroup.CgroupResources;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.SecurityOptions;
+import dev.podlab.core.oci.LocalhostSeccomp;
 import dev.podlab.core.container.VolumeMount;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageService;
@@ -40,22 +41,36 @@ final class ContainerSpecs {
         return Math.max(2, millis * 1024 / 1000);
     }
 
-    /** The container's securityContext over the pod's, as the engine's security options. */
-    static SecurityOptions security(PodSpec spec, Container c) {
+    /**
+     * The container's securityContext over the pod's, as the engine's security options; a Localhost profile
+     * resolves under {@code seccompProfileRoot} (refused when it escapes it or is missing).
+     */
+    static SecurityOptions security(PodSpec spec, Container c, Path seccompProfileRoot) {
         var sc = c.securityContext();
-        var seccomp = sc.seccompProfile().or(() -> spec.securityContext().seccompProfile())
-                .map(p -> p.type() == PodSpec.SeccompProfile.Type.UNCONFINED ? SecurityOptions.UNCONFINED
-                        : SecurityOptions.RUNTIME_DEFAULT)
-                .orElse(SecurityOptions.RUNTIME_DEFAULT);
+        var profile = effectiveSeccomp(spec, c);
+        String seccomp = profile.map(p -> switch (p.type()) {
+            case UNCONFINED -> SecurityOptions.UNCONFINED;
+            case LOCALHOST -> SecurityOptions.LOCALHOST;
+            case RUNTIME_DEFAULT -> SecurityOptions.RUNTIME_DEFAULT;
+        }).orElse(SecurityOptions.RUNTIME_DEFAULT);
+        String local = profile.filter(p -> p.type() == PodSpec.SeccompProfile.Type.LOCALHOST)
+                .map(p -> LocalhostSeccomp.resolve(seccompProfileRoot, p.localhostProfile()).toString())
+                .orElse(null);
         Map<String, String> sysctls = new LinkedHashMap<>();
         spec.securityContext().sysctls().forEach(x -> sysctls.put(x.name(), x.value()));
         return new SecurityOptions(sc.capabilities().add(), sc.capabilities().drop(), sc.privileged().orElse(false),
-                !sc.allowPrivilegeEscalation().orElse(false), seccomp, sysctls);
+                !sc.allowPrivilegeEscalation().orElse(false), seccomp, sysctls, local);
+    }
+
+    /** The container's seccompProfile, else the pod's. */
+    static java.util.Optional<PodSpec.SeccompProfile> effectiveSeccomp(PodSpec spec, Container c) {
+        return c.securityContext().seccompProfile().or(() -> spec.securityContext().seccompProfile());
     }
 
     static ContainerConfig build(ImageService images, ImageRecord image, ManifestSet set, PodRecord pod,
                                  PodManifest manifest, Container c, Map<String, PodVolumes.Materialised> volumes,
-                                 DownwardValues downward, String sharedPidNamespace, Path terminationLog) {
+                                 DownwardValues downward, String sharedPidNamespace, Path terminationLog,
+                                 Path seccompProfileRoot) {
         PodSpec spec = manifest.spec();
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvResolver.ResolvedEnv e : EnvResolver.resolve(set, manifest, c)) {
@@ -82,12 +97,12 @@ final class ContainerSpecs {
         // Kubernetes' service-less pods still get HOSTNAME; the image's PATH stays from containerFrom.
         b.name(pod.namespace() + "_" + pod.name() + "_" + c.name() + "_" + pod.id().substring(0, 8) + "_"
                 + pod.restartCounts().getOrDefault(c.name(), 0));
-        b.terminal(c.tty()).readOnlyRootfs(sc.readOnlyRootFilesystem().orElse(false));
+        b.terminal(c.tty()).stdin(c.stdin()).stdinOnce(c.stdinOnce()).readOnlyRootfs(sc.readOnlyRootFilesystem().orElse(false));
         List<Integer> groups = new ArrayList<>();
         psc.supplementalGroups().forEach(g -> groups.add(g.intValue()));
         psc.fsGroup().ifPresent(g -> groups.add((int) g));
         b.supplementaryGroups(groups);
-        b.security(security(spec, c));
+        b.security(security(spec, c, seccompProfileRoot));
 
         var r = c.resources();
         var res = CgroupResources.builder();

@@ -9,10 +9,13 @@ import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.events.TraceSink;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageService;
+import dev.podlab.core.oci.LocalhostSeccomp;
 import dev.podlab.core.pod.manifest.Container;
+import dev.podlab.core.pod.manifest.ManifestException;
 import dev.podlab.core.pod.manifest.ManifestParser;
 import dev.podlab.core.pod.manifest.ManifestSet;
 import dev.podlab.core.pod.manifest.PodManifest;
+import dev.podlab.core.pod.manifest.PodSpec;
 import dev.podlab.core.pod.manifest.Report;
 import dev.podlab.core.state.FileTrees;
 import org.slf4j.Logger;
@@ -44,6 +47,8 @@ public final class PodManager implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Annotation that sets a pod's restart back-off base (kubelet: 10s), handy for demos: "1s". */
     public static final String BACKOFF_ANNOTATION = "podlab.dev/restart-backoff";
+    /** Localhost seccomp profiles live here under the state root unless settings name another directory. */
+    public static final String DEFAULT_SECCOMP_PROFILE_ROOT = "seccomp/profiles";
 
     /** What the worker tells the outside world (the engine service turns it into API events). */
     public interface Listener {
@@ -86,11 +91,23 @@ public final class PodManager implements AutoCloseable {
     private final Listener listener;
     private final String defaultRuntime;
     private final Duration defaultBackoff;
+    private final Path seccompProfileRoot;
     private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
     private final Map<String, Thread> threads = new ConcurrentHashMap<>();
 
     public PodManager(ContainerEngine engine, ImageService images, Path stateRoot, PodSandbox sandbox,
                       String defaultRuntime, Duration defaultBackoff, Listener listener) {
+        this(engine, images, stateRoot, sandbox, defaultRuntime, defaultBackoff, listener, null);
+    }
+
+    /**
+     * @param seccompProfileRoot where {@code seccompProfile: {type: Localhost}} profiles are looked up; null for
+     *                           {@code <stateRoot>/seccomp/profiles}
+     */
+    public PodManager(ContainerEngine engine, ImageService images, Path stateRoot, PodSandbox sandbox,
+                      String defaultRuntime, Duration defaultBackoff, Listener listener, Path seccompProfileRoot) {
+        this.seccompProfileRoot = seccompProfileRoot != null ? seccompProfileRoot
+                : stateRoot.resolve(DEFAULT_SECCOMP_PROFILE_ROOT);
         this.engine = engine;
         this.images = images;
         this.store = new PodStore(stateRoot);
@@ -103,6 +120,11 @@ public final class PodManager implements AutoCloseable {
 
     ContainerEngine engine() {
         return engine;
+    }
+
+    /** Where Localhost seccomp profiles are looked up. */
+    public Path seccompProfileRoot() {
+        return seccompProfileRoot;
     }
 
     ImageService images() {
@@ -144,6 +166,7 @@ public final class PodManager implements AutoCloseable {
                     ? pod.spec().runtimeClassName() : defaultRuntime;
             engine.runtimes().require(runtime); // a runtime that does not work here fails before anything is made
         }
+        checkSeccompProfiles(set);
         for (PodManifest pod : set.pods()) {
             List<String> unhonoured = unhonoured(pod);
             if (options.strict() && !unhonoured.isEmpty()) {
@@ -233,35 +256,41 @@ public final class PodManager implements AutoCloseable {
     }
 
     /**
+     * Every Localhost seccomp profile of the manifest must resolve inside the profile root and load, before anything
+     * runs; each problem is reported at the {@code localhostProfile} field that named it.
+     */
+    private void checkSeccompProfiles(ManifestSet set) {
+        List<Report.Entry> errors = new ArrayList<>();
+        for (PodManifest pod : set.pods()) {
+            List<PodSpec.SeccompProfile> profiles = new ArrayList<>();
+            pod.spec().securityContext().seccompProfile().ifPresent(profiles::add);
+            pod.spec().allContainers().forEach(c -> c.securityContext().seccompProfile().ifPresent(profiles::add));
+            for (PodSpec.SeccompProfile p : profiles) {
+                if (p.type() != PodSpec.SeccompProfile.Type.LOCALHOST) {
+                    continue;
+                }
+                try {
+                    // Capabilities only select Docker-style conditional rules; the check is about the file.
+                    LocalhostSeccomp.load(LocalhostSeccomp.resolve(seccompProfileRoot, p.localhostProfile()), List.of());
+                } catch (dev.podlab.core.container.InvalidConfigException e) {
+                    errors.add(new Report.Entry(Report.Severity.ERROR, p.location() != null ? p.location()
+                            : pod.location(), p.path(), e.getMessage()));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ManifestException(set.source(), new Report(errors, false));
+        }
+    }
+
+    /**
      * Fields the manifest parser accepts but the engine does not apply yet, by path: said out loud rather than
      * dropped in silence.
      */
     static List<String> unhonoured(PodManifest pod) {
         List<String> out = new ArrayList<>();
-        var spec = pod.spec();
-        if (spec.securityContext().seccompProfile().map(p -> p.type()
-                == dev.podlab.core.pod.manifest.PodSpec.SeccompProfile.Type.LOCALHOST).orElse(false)) {
-            out.add("spec.securityContext.seccompProfile: Localhost profiles are not loaded yet (RuntimeDefault is used)");
-        }
-        List<Container> all = spec.allContainers();
-        for (int i = 0; i < all.size(); i++) {
-            Container c = all.get(i);
-            boolean init = i < spec.initContainers().size();
-            String at = (init ? "spec.initContainers[" + i : "spec.containers[" + (i - spec.initContainers().size()))
-                    + "]";
-            var sc = c.securityContext();
-            if (sc.seccompProfile().map(p -> p.type()
-                    == dev.podlab.core.pod.manifest.PodSpec.SeccompProfile.Type.LOCALHOST).orElse(false)) {
-                out.add(at + ".securityContext.seccompProfile: Localhost profiles are not loaded yet (RuntimeDefault is used)");
-            }
-            if (sc.privileged().orElse(false)) {
-                out.add(at + ".securityContext.privileged: all capabilities, no seccomp, no masked paths and every "
-                        + "device allowed, but the host's device nodes are not bind-mounted into /dev");
-            }
-            if (c.stdin()) {
-                out.add(at + ".stdin: not applied yet (containers get /dev/null as stdin)");
-            }
-        }
+        // Localhost seccomp profiles, privileged containers' host devices, stdin, stdinOnce and tty are all applied
+        // now; kept as the one place a newly accepted but not yet applied field is listed.
         return out;
     }
 

@@ -444,7 +444,7 @@ final class PodWorker implements Runnable {
         ContainerConfig config;
         try {
             config = ContainerSpecs.build(manager.images(), image, set, record, pod, c, volumes, downward,
-                    sharedPidNamespace, terminationLog(s));
+                    sharedPidNamespace, terminationLog(s), manager.seccompProfileRoot());
             boolean nonRoot = c.securityContext().runAsNonRoot()
                     .orElse(pod.spec().securityContext().runAsNonRoot().orElse(false));
             if (nonRoot && config.uid() == 0) {

@@ -23,10 +23,11 @@ public interface RuntimeHandler {
 
     /**
      * Everything the engine prepared for a container: the document (already written to
-     * {@code dir/config.json}) and the host-side facts the shim needs.
+     * {@code dir/config.json}) and the host-side facts the shim needs; {@code stdin} keeps the container's stdin
+     * open for attach ({@code stdinOnce}: until the first attach detaches), which config.json cannot say.
      */
     record Launch(Target target, RuntimeSpec spec, Path rootfs, List<Path> cgroupProcsFiles, Path oomCounterFile,
-                  String oomCounterFormat, Path logFile) {}
+                  String oomCounterFormat, Path logFile, boolean stdin, boolean stdinOnce) {}
 
     /** What create reported: pids, step timings, warnings. */
     record Created(int initPid, int shimPid, List<TraceEvent> steps, List<String> warnings) {}
@@ -55,6 +56,12 @@ public interface RuntimeHandler {
 
     /** The exit record when the container has exited. */
     Optional<ExitRecord> readExit(Target target);
+
+    /**
+     * Connects to the running (or created) container's stdio through its shim: output arrives at
+     * {@code listener}, input goes through the returned session. The CRI log is written meanwhile.
+     */
+    AttachSession attach(Target target, AttachSession.Listener listener);
 
     /** Starts an extra process; the caller owns its stdio and lifetime. */
     Process exec(Target target, ExecSpec spec, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,

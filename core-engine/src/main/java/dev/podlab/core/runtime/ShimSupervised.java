@@ -45,6 +45,11 @@ public abstract class ShimSupervised implements RuntimeHandler {
     }
 
     @Override
+    public AttachSession attach(Target t, AttachSession.Listener listener) {
+        return client(t).attach(t.name(), listener);
+    }
+
+    @Override
     public Optional<ExitRecord> readExit(Target t) {
         return client(t).readExit();
     }

@@ -224,7 +224,7 @@ class EngineSettingsLoaderTest {
                 + "registries.mirorrs (known: insecure, mirrors, parallelDownloads)");
         assertThat(error("stateroot: /x\n")).isEqualTo("failed to load " + SRC + ": line 1, column 1: unknown key "
                 + "stateroot (known: cgroupParent, cni, cri, defaultRuntime, metrics, registries, runRoot, "
-                + "runtimeClasses, socket, stateRoot)");
+                + "runtimeClasses, seccompProfileRoot, socket, stateRoot)");
         assertThat(error("runtimeClasses:\n  runc:\n    handler: runc\n    option: {a: b}\n")).isEqualTo(
                 "failed to load " + SRC + ": line 4, column 5: unknown key runtimeClasses.runc.option "
                         + "(known: handler, options)");
@@ -512,6 +512,18 @@ class EngineSettingsLoaderTest {
         assertThat(s.runtimeClasses()).containsKey("runc");
         assertThat(s.registries().insecure()).containsExactly("registry.lan:5000");
         assertThat(s.registryConfig().mirrors("docker.io")).hasSize(2);
+    }
+
+    @Test
+    void theSeccompProfileRootFollowsTheStateRootUnlessSet() {
+        assertThat(EngineSettings.defaults().seccompProfileRoot()).isEqualTo(Path.of("/var/lib/podlab/seccomp/profiles"));
+        assertThat(parse("stateRoot: /srv/podlab\n").seccompProfileRoot()).isEqualTo(Path.of("/srv/podlab/seccomp/profiles"));
+        assertThat(parse("seccompProfileRoot: /var/lib/kubelet/seccomp\n").seccompProfileRoot())
+                .isEqualTo(Path.of("/var/lib/kubelet/seccomp"));
+        assertThat(EngineSettings.defaults().withOverrides(EngineSettings.Overrides.builder().stateRoot(Path.of("/x"))
+                .build()).seccompProfileRoot()).isEqualTo(Path.of("/x/seccomp/profiles"));
+        assertThat(error("seccompProfileRoot: relative/dir\n")).startsWith("failed to load " + SRC
+                + ": line 1, column 21: seccompProfileRoot: ");
     }
 
     private static YamlTree.MapNode section(YamlTree.MapNode m, String key) {

@@ -394,7 +394,7 @@ class PodManagerTest {
     }
 
     @Test
-    void fieldsTheEngineCannotHonourAreReportedAndStrictRefusesThem() throws Exception {
+    void stdinTtyAndPrivilegedAreHonouredSoStrictAcceptsThem() throws Exception {
         String yaml = """
                 apiVersion: v1
                 kind: Pod
@@ -405,16 +405,16 @@ class PodManagerTest {
                   - name: c
                     image: localhost/podlab/busybox:latest
                     imagePullPolicy: Never
-                    command: ["true"]
+                    command: ["sh", "-c", "test -t 0 && echo tty"]
                     stdin: true
+                    stdinOnce: true
+                    tty: true
+                    securityContext: {privileged: true}
                 """;
-        assertThatThrownBy(() -> t.pods.play("stdin.yaml", yaml, new PodManager.PlayOptions(true, false, null)))
-                .isInstanceOf(PodException.class)
-                .hasMessageContaining("spec.containers[0].stdin: not applied yet");
-        assertThat(t.pods.list()).noneMatch(p -> p.name().equals("stdin"));
-        PodRecord p = play(yaml);
-        assertThat(p.warnings()).anySatisfy(w -> assertThat(w).startsWith("spec.containers[0].stdin"));
-        await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+        PodRecord p = t.pods.play("stdin.yaml", yaml, new PodManager.PlayOptions(true, false, null)).pods().get(0);
+        assertThat(p.warnings()).noneMatch(w -> w.contains("stdin") || w.contains("tty") || w.contains("privileged"));
+        PodStatus s = await(p, x -> x.phase().equals("Succeeded"), Duration.ofSeconds(30));
+        assertThat(logs(s.containerStatuses().get(0).containerId()).strip()).isEqualTo("tty"); // stdin was the pty
         t.pods.down(p.id(), Duration.ZERO);
     }
 

@@ -230,6 +230,35 @@ class RuntimeContractTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"builtin", "runc"})
+    void attachFeedsStdinAndStdinOnceClosesIt(String runtime) throws Exception {
+        open(runtime);
+        ContainerRecord r = engine.create(busybox("cat").stdin(true).stdinOnce(true).runtime(runtime).build());
+        StringBuffer out = new StringBuffer();
+        var closed = new java.util.concurrent.CompletableFuture<java.util.Optional<ExitRecord>>();
+        try (AttachSession s = engine.attach(r.id(), new AttachSession.Listener() {
+            @Override
+            public void output(boolean stderr, byte[] data) {
+                out.append(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void closed(java.util.Optional<ExitRecord> exit) {
+                closed.complete(exit);
+            }
+        })) {
+            engine.start(r.id());
+            byte[] b = ("via " + runtime + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            s.write(b, 0, b.length);
+            s.closeStdin();
+            assertThat(closed.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasValueSatisfying(e -> assertThat(e.exitCode()).isZero());
+        }
+        assertThat(out.toString()).isEqualTo("via " + runtime + "\n");
+        assertThat(stdout(r.id())).isEqualTo("via " + runtime + "\n");
+    }
+
     @Test
     void runcGetsTheSameConfigJsonAsTheBuiltinRuntimeAndRefusesTerminals() throws Exception {
         open("runc");

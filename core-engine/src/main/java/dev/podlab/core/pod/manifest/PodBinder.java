@@ -1189,7 +1189,8 @@ final class PodBinder {
             checkRelative(s.valueLoc("localhostProfile"), s.at("localhostProfile"), local);
         }
         s.finish();
-        return type == null ? Optional.empty() : Optional.of(new PodSpec.SeccompProfile(type, local));
+        return type == null ? Optional.empty() : Optional.of(new PodSpec.SeccompProfile(type, local,
+                local.isEmpty() ? null : d.at(s.valueLoc("localhostProfile")), s.at("localhostProfile")));
     }
 
     // ---- small helpers ----

@@ -83,9 +83,28 @@ public record PodSpec(List<Container> containers, List<Container> initContainers
      * A seccomp profile.
      *
      * @param localhostProfile set only for {@link Type#LOCALHOST}: a path relative to the engine's
-     *                         seccomp directory
+     *                         seccomp profile root
+     * @param location         where {@code localhostProfile} was written (null when not known), for errors found
+     *                         when the profile is loaded
+     * @param path             its field path ({@code spec.containers[0].securityContext.seccompProfile.localhostProfile})
      */
-    public record SeccompProfile(Type type, String localhostProfile) {
+    public record SeccompProfile(Type type, String localhostProfile, Location location, String path) {
+        public SeccompProfile(Type type, String localhostProfile) {
+            this(type, localhostProfile, null, "");
+        }
+
+        /** Equal when type and profile are: where they were written does not matter. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SeccompProfile p && p.type == type
+                    && java.util.Objects.equals(p.localhostProfile, localhostProfile);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(type, localhostProfile);
+        }
+
         public enum Type {
             RUNTIME_DEFAULT("RuntimeDefault"), UNCONFINED("Unconfined"), LOCALHOST("Localhost");
 

@@ -44,7 +44,8 @@ public final class BuiltinRuntime extends ShimSupervised {
     @Override
     public Created create(Launch l) {
         LaunchPlan plan = seccompCache.attach(PlanCompiler.compile(l.target().id(), l.spec(), new PlanCompiler.HostSide(
-                l.rootfs(), l.cgroupProcsFiles(), l.oomCounterFile(), l.oomCounterFormat(), l.logFile())));
+                l.rootfs(), l.cgroupProcsFiles(), l.oomCounterFile(), l.oomCounterFormat(), l.logFile(), l.stdin(),
+                l.stdinOnce())));
         try {
             AtomicFiles.write(l.target().dir().resolve("plan"), plan.render().getBytes(StandardCharsets.UTF_8), false);
         } catch (IOException e) {

@@ -17,7 +17,13 @@ public final class PlanCompiler {
 
     /** Where the shim's output goes and which cgroups it joins; decided by the engine. */
     public record HostSide(Path rootfs, List<Path> cgroupProcsFiles, Path oomCounterFile, String oomCounterFormat,
-                           Path logFile) {}
+                           Path logFile, boolean stdin, boolean stdinOnce) {
+        /** stdin on /dev/null. */
+        public HostSide(Path rootfs, List<Path> cgroupProcsFiles, Path oomCounterFile, String oomCounterFormat,
+                        Path logFile) {
+            this(rootfs, cgroupProcsFiles, oomCounterFile, oomCounterFormat, logFile, false, false);
+        }
+    }
 
     private static final Set<String> PLAN_FLAGS = Set.of("ro", "nosuid", "nodev", "noexec", "bind", "rbind",
             "private", "rprivate", "slave", "rslave", "shared", "rshared", "noatime", "relatime", "strictatime",
@@ -70,6 +76,10 @@ public final class PlanCompiler {
         }
         if (linux.devices() != null) {
             for (RuntimeSpec.Device d : linux.devices()) {
+                // The standard nodes are there already; /dev/ptmx must stay the symlink into the container's devpts.
+                if (d.path().equals("/dev/ptmx") || DEFAULT_DEVICES.stream().anyMatch(x -> x[0].equals(d.path()))) {
+                    continue;
+                }
                 b.add("device", d.path(), d.type(), String.valueOf(d.major()), String.valueOf(d.minor()),
                         Integer.toOctalString(d.fileMode() == null ? 0666 : d.fileMode()),
                         String.valueOf(d.uid() == null ? 0 : d.uid()), String.valueOf(d.gid() == null ? 0 : d.gid()));
@@ -95,6 +105,7 @@ public final class PlanCompiler {
         if (host.oomCounterFile() != null) {
             b.add("oom-counter", host.oomCounterFile().toString(), host.oomCounterFormat());
         }
+        addStdin(b, host.stdin(), host.stdinOnce());
         b.add("log", host.logFile().toString());
         return b.build();
     }
@@ -146,6 +157,15 @@ public final class PlanCompiler {
         }
         if (seccomp != null) {
             addSeccomp(b, seccomp);
+        }
+    }
+
+    /** {@code stdin} or {@code stdin-once}: the shim keeps the container's stdin for attach. */
+    public static void addStdin(LaunchPlan.Builder b, boolean stdin, boolean stdinOnce) {
+        if (stdin && stdinOnce) {
+            b.add("stdin-once");
+        } else if (stdin) {
+            b.add("stdin");
         }
     }
 

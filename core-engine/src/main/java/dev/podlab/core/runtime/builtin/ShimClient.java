@@ -3,6 +3,7 @@ package dev.podlab.core.runtime.builtin;
 import dev.podlab.core.container.ContainerException;
 import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.runtime.AttachSession;
 import dev.podlab.core.state.ContainerStore;
 
 import java.io.BufferedReader;
@@ -109,6 +110,157 @@ public final class ShimClient {
     /** The shim opens its CRI log path again: lines after this land in the file now at that path. */
     public void reopenLog(String containerName) {
         request("reopen-log", Duration.ofSeconds(5), "reopen the log of container " + containerName);
+    }
+
+    /**
+     * Attaches to the container's stdio: the {@code attach} request, then frames both ways (docs/shim.md). A daemon
+     * thread reads output until the container exits or the session is closed.
+     */
+    public AttachSession attach(String containerName, AttachSession.Listener listener) {
+        String action = "attach to container " + containerName;
+        SocketChannel ch;
+        try {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        } catch (IOException e) {
+            throw new ContainerException("failed to " + action + ": " + e.getMessage(), e);
+        }
+        try {
+            try {
+                ch.connect(UnixDomainSocketAddress.of(dir.resolve("ctl.sock")));
+            } catch (IOException e) {
+                throw new ShimUnreachable("failed to " + action + ": the shim is not running (" + e.getMessage() + ")", e);
+            }
+            ch.write(ByteBuffer.wrap("attach\n".getBytes(StandardCharsets.US_ASCII)));
+            // The answer line, byte by byte: frames may follow it in the same segment.
+            var line = new java.io.ByteArrayOutputStream();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (true) {
+                one.clear();
+                if (ch.read(one) < 0) {
+                    throw new ContainerException("failed to " + action + ": the shim closed the connection");
+                }
+                if (one.get(0) == '\n') {
+                    break;
+                }
+                line.write(one.get(0));
+            }
+            String answer = line.toString(StandardCharsets.UTF_8);
+            if (!answer.equals("ok")) {
+                throw new ContainerException("failed to " + action + ": "
+                        + (answer.startsWith("error ") ? answer.substring(6) : "unexpected answer \"" + answer + "\""));
+            }
+            return new ShimAttach(ch, listener, containerName);
+        } catch (IOException | RuntimeException e) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // Closing after a failed attach: nothing more to undo.
+            }
+            if (e instanceof ContainerException ce) {
+                throw ce;
+            }
+            throw new ContainerException("failed to " + action + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The client side of an attach stream. */
+    private static final class ShimAttach implements AttachSession {
+        private final SocketChannel ch;
+        private final Object writeLock = new Object();
+        private volatile boolean closed;
+
+        ShimAttach(SocketChannel ch, AttachSession.Listener listener, String name) {
+            this.ch = ch;
+            Thread.ofPlatform().daemon().name("attach-" + name).start(() -> read(listener));
+        }
+
+        private void read(AttachSession.Listener listener) {
+            Optional<ExitRecord> exit = Optional.empty();
+            try {
+                ByteBuffer head = ByteBuffer.allocate(5);
+                while (true) {
+                    head.clear();
+                    if (!fill(head)) {
+                        break;
+                    }
+                    byte type = head.get(0);
+                    int len = head.getInt(1);
+                    if (len < 0 || len > 16 << 20) {
+                        break;
+                    }
+                    ByteBuffer body = ByteBuffer.allocate(len);
+                    if (!fill(body)) {
+                        break;
+                    }
+                    switch (type) {
+                        case 'o' -> listener.output(false, body.array());
+                        case 'e' -> listener.output(true, body.array());
+                        case 'x' -> exit = Optional.of(ContainerStore.JSON.readValue(body.array(), ExitRecord.class));
+                        default -> { }
+                    }
+                }
+            } catch (IOException e) {
+                // A closed session or a shim that went away: the listener hears "closed" either way.
+            } finally {
+                close();
+                listener.closed(exit);
+            }
+        }
+
+        private boolean fill(ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void frame(char type, byte[] data, int off, int len) {
+            ByteBuffer b = ByteBuffer.allocate(5 + len);
+            b.put((byte) type).putInt(len).put(data, off, len).flip();
+            synchronized (writeLock) {
+                try {
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                } catch (IOException e) {
+                    throw new ContainerException("failed to write to attached container: " + e.getMessage(), e);
+                }
+            }
+        }
+
+        @Override
+        public void write(byte[] data, int offset, int length) {
+            // The shim takes frames of at most 32 KiB.
+            for (int o = offset; o < offset + length; o += 32768) {
+                frame('i', data, o, Math.min(32768, offset + length - o));
+            }
+        }
+
+        @Override
+        public void closeStdin() {
+            frame('c', new byte[0], 0, 0);
+        }
+
+        @Override
+        public void resize(int rows, int columns) {
+            byte[] p = {(byte) (rows >> 8), (byte) rows, (byte) (columns >> 8), (byte) columns};
+            frame('r', p, 0, 4);
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // Already gone: detaching has nothing more to do.
+            }
+        }
     }
 
     /** True while the shim answers on its control socket. */

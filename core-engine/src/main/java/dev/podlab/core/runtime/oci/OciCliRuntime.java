@@ -7,6 +7,7 @@ import dev.podlab.core.container.InvalidConfigException;
 import dev.podlab.core.runtime.RuntimeInfo;
 import dev.podlab.core.runtime.ShimSupervised;
 import dev.podlab.core.runtime.builtin.LaunchPlan;
+import dev.podlab.core.runtime.builtin.PlanCompiler;
 import dev.podlab.core.runtime.builtin.ShimClient;
 import dev.podlab.core.state.AtomicFiles;
 import dev.podlab.core.state.ContainerStore;
@@ -103,6 +104,8 @@ public final class OciCliRuntime extends ShimSupervised {
         if (l.oomCounterFile() != null) {
             b.add("oom-counter", l.oomCounterFile().toString(), l.oomCounterFormat());
         }
+        // The runtime's init inherits the shim's pipes as its stdio, stdin included: attach works as on builtin.
+        PlanCompiler.addStdin(b, l.stdin(), l.stdinOnce());
         b.add("log", l.logFile().toString());
         try {
             Files.createDirectories(stateDir);
