@@ -8,7 +8,7 @@
 # plugins call iptables. The .deb (installers/build-deb) needs fakeroot (jpackage runs dpkg-deb under it) and
 # binutils (objcopy: jlink --strip-debug strips native symbols); its test renders the man pages with man-db.
 # tmux drives the terminal workbench in a real terminal for its smoke test.
-PODLAB_PACKAGES=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static maven iproute2 runc procps python3 docker-registry skopeo umoci containernetworking-plugins iptables fakeroot binutils man-db tmux python3-websocket)
+PODLAB_PACKAGES=(gcc make libc6-dev libseccomp-dev musl-tools busybox-static maven iproute2 runc procps python3 docker-registry skopeo umoci containernetworking-plugins iptables fakeroot binutils man-db tmux python3-websocket qemu-system-x86 linux-image-amd64)
 
 podlab_find_java() {
   if [[ -n "${PODLAB_JAVA_HOME:-}" ]]; then echo "$PODLAB_JAVA_HOME"; return; fi

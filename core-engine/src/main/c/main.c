@@ -1,6 +1,7 @@
 /* podlab-shim: executes launch plans (docs/shim.md).
  *   podlab-shim create DIR        set a container up, supervise it
- *   podlab-shim exec DIR PLAN     run one more process inside it */
+ *   podlab-shim exec DIR PLAN     run one more process inside it
+ *   /init (as PID 1, no arguments) the guest agent of a KVM sandbox (docs/kvm.md) */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "agent.h"
 #include "error.h"
 #include "exec.h"
 #include "plan.h"
@@ -100,6 +102,8 @@ main (int argc, char **argv)
 {
   /* Descriptors of whoever started us (a JVM has many) stay out. */
   syscall (SYS_close_range, 3, ~0U, 0);
+  if (argc == 1 && getpid () == 1)
+    return agent_main ();
   if (argc == 3 && strcmp (argv[1], "create") == 0)
     return create_main (argv[2]);
   if (argc == 4 && strcmp (argv[1], "exec") == 0)

@@ -18,6 +18,7 @@ import dev.podlab.core.rootfs.RootfsPopulator;
 import dev.podlab.core.rootfs.WritableLayer;
 import dev.podlab.core.runtime.RuntimeCatalog;
 import dev.podlab.core.runtime.RuntimeHandler;
+import dev.podlab.core.runtime.RuntimeUnavailableException;
 import dev.podlab.core.runtime.builtin.SeccompCache;
 import dev.podlab.core.runtime.builtin.ShimBinary;
 import dev.podlab.core.runtime.builtin.ShimClient;
@@ -576,7 +577,7 @@ public final class ContainerEngine {
             ExitRecord e = exit.get();
             return r.withExit(e, e.reason());
         }
-        if (HostInfo.isProcess(r.shimPid(), "podlab-shim")) {
+        if (supervised(r)) {
             return r;
         }
         // The shim may have written exit.json between our read and its exit.
@@ -586,6 +587,15 @@ public final class ContainerEngine {
         }
         return r.status() == ContainerStatus.UNKNOWN ? r
                 : r.withUnknown("the shim (pid " + r.shimPid() + ") is gone and left no exit record");
+    }
+
+    private boolean supervised(ContainerRecord r) {
+        try {
+            return handler(r).supervised(target(r), r.shimPid());
+        } catch (RuntimeUnavailableException e) {
+            // A runtime no longer configured: only a host shim can still be asked.
+            return HostInfo.isProcess(r.shimPid(), "podlab-shim");
+        }
     }
 
     private ContainerRecord resolve(String ref) {

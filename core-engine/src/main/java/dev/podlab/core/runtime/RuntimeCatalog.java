@@ -5,6 +5,8 @@ import dev.podlab.core.cgroup.CgroupManager;
 import dev.podlab.core.config.EngineSettings;
 import dev.podlab.core.runtime.builtin.BuiltinRuntime;
 import dev.podlab.core.runtime.builtin.SeccompCache;
+import dev.podlab.core.runtime.kvm.KvmOptions;
+import dev.podlab.core.runtime.kvm.KvmRuntime;
 import dev.podlab.core.runtime.oci.OciCliRuntime;
 import dev.podlab.core.state.AtomicFiles;
 import dev.podlab.core.state.ContainerStore;
@@ -94,16 +96,23 @@ public final class RuntimeCatalog {
                 }
                 Path binary = bin != null ? Path.of(bin) : find(rc.handler()).orElse(Path.of(rc.handler()));
                 handlers.put(name, new OciCliRuntime(name, rc.handler(), binary, runtimesRoot, shim));
+            } else if (rc.handler().equals(KvmRuntime.NAME)) {
+                handlers.put(name, new KvmRuntime(name, shim, stateRoot, cgroups, KvmOptions.parse(name, rc.options())));
             } else {
                 throw new RuntimeUnavailableException(name, "failed to configure runtime class " + name
                         + ": unknown handler " + rc.handler() + " (known: builtin, " + String.join(", ", OCI_HANDLERS)
-                        + ")");
+                        + ", kvm)");
             }
         });
         for (String name : AUTODETECTED) {
             if (!handlers.containsKey(name)) {
                 find(name).ifPresent(b -> handlers.put(name, new OciCliRuntime(name, name, b, runtimesRoot, shim)));
             }
+        }
+        // The VM sandbox is offered wherever QEMU is installed; whether it works is its verdict.
+        if (!handlers.containsKey(KvmRuntime.NAME) && KvmRuntime.findQemu().isPresent()) {
+            handlers.put(KvmRuntime.NAME, new KvmRuntime(KvmRuntime.NAME, shim, stateRoot, cgroups,
+                    KvmOptions.parse(KvmRuntime.NAME, Map.of())));
         }
         return new RuntimeCatalog(runtimesRoot, cgroups, cgroupParent, shim, handlers);
     }
@@ -167,6 +176,10 @@ public final class RuntimeCatalog {
 
     private Entry probe(RuntimeHandler h) {
         RuntimeInfo info = h.info();
+        if (h instanceof KvmRuntime kvm) {
+            KvmRuntime.Verdict v = kvm.verdict();
+            return new Entry(info.name(), info.handler(), info.binary(), info.version(), v.works(), v.reason());
+        }
         if (!(h instanceof OciCliRuntime oci)) {
             boolean ok = Files.isExecutable(info.binary());
             return new Entry(info.name(), info.handler(), info.binary(), info.version(), ok,

@@ -2,6 +2,7 @@ package dev.podlab.core.runtime;
 
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.container.HostInfo;
 import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.oci.RuntimeSpec;
 
@@ -11,8 +12,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One way of running containers from the engine's config.json: the built-in namespace runtime
- * or an OCI runtime binary. Every handler keeps podlab-shim as the container's supervisor, so
+ * One way of running containers from the engine's config.json: the built-in namespace runtime,
+ * an OCI runtime binary, or a QEMU micro-VM ({@code kvm}, where the shim runs inside the guest). Every handler keeps podlab-shim as the container's supervisor, so
  * the control socket, the CRI log and {@code exit.json} look the same whichever runs the
  * container; what differs is who sets the container up and how extra processes get in.
  */
@@ -66,6 +67,14 @@ public interface RuntimeHandler {
     /** Starts an extra process; the caller owns its stdio and lifetime. */
     Process exec(Target target, ExecSpec spec, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
                  ProcessBuilder.Redirect err);
+
+    /**
+     * Whether the container's supervisor still runs (asked when no exit record exists yet): the
+     * host podlab-shim with this pid by default; a VM runtime answers for its guest.
+     */
+    default boolean supervised(Target target, int shimPid) {
+        return HostInfo.isProcess(shimPid, "podlab-shim");
+    }
 
     /**
      * Forgets the container in the runtime's own state (nothing for the built-in runtime);

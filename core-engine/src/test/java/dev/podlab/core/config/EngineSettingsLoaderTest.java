@@ -505,11 +505,14 @@ class EngineSettingsLoaderTest {
                 .replace("  # runc:\n", "  runc:\n").replace("  #   handler: runc\n", "    handler: runc\n")
                 .replace("  #   options:\n", "    options:\n").replace("  #     binary: /usr/sbin/runc\n",
                         "      binary: /usr/sbin/runc\n")
+                .replaceAll("(?m)^  # (kvm:|  handler: kvm|  options: |    accel:|    memoryOverheadMiB:)", "  $1")
                 .replace("  insecure: []\n  #   - registry.lan:5000\n", "  insecure:\n    - registry.lan:5000\n")
                 .replace("  mirrors: {}\n  #   docker.io:\n  #     - http://127.0.0.1:5000\n  #     - https://mirror.example.com\n",
                         "  mirrors:\n    docker.io:\n      - http://127.0.0.1:5000\n      - https://mirror.example.com\n");
         EngineSettings s = EngineSettingsLoader.parse(uncommented, "podlab.yaml");
         assertThat(s.runtimeClasses()).containsKey("runc");
+        assertThat(s.runtimeClasses().get("kvm").options()).containsEntry("accel", "auto")
+                .containsEntry("memoryOverheadMiB", "96");
         assertThat(s.registries().insecure()).containsExactly("registry.lan:5000");
         assertThat(s.registryConfig().mirrors("docker.io")).hasSize(2);
     }

@@ -309,7 +309,7 @@ public final class ShimClient {
 
     /** The shim is not listening (it has exited). */
     public static final class ShimUnreachable extends ContainerException {
-        ShimUnreachable(String m, Throwable c) {
+        public ShimUnreachable(String m, Throwable c) {
             super(m, c);
         }
     }

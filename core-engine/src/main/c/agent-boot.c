@@ -1,0 +1,333 @@
+/* Guest preparation by the agent (PID 1 of the VM): the file systems every
+ * container needs, the kernel modules listed in the initramfs, loopback, the
+ * 9p share and the cgroup2 tree, then the control port. */
+#include "agent.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <stdbool.h>
+
+#include "report.h"
+
+#define MODULE_LIST "/etc/podlab/modules"
+
+static void
+pause_ms (long ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep (&ts, NULL);
+}
+
+static int
+do_mount (const char *src, const char *dst, const char *type, unsigned long flags, const char *data,
+          struct shim_error *err)
+{
+  mkdir (dst, 0755);
+  if (mount (src, dst, type, flags, data) < 0)
+    return shim_fail (err, errno, "mount %s on %s", type, dst);
+  return 0;
+}
+
+/* Module parameters come on the kernel command line as MODULE.KEY=VALUE; the
+ * kernel leaves them to whoever loads the module (modprobe does the same). */
+static char *
+module_params (const char *cmdline, const char *module)
+{
+  size_t mlen = strlen (module);
+  cleanup_free char *copy = strdup (cmdline);
+  struct linebuf out = { 0 };
+  char *save = NULL;
+
+  if (copy == NULL)
+    return NULL;
+  for (char *tok = strtok_r (copy, " \n", &save); tok; tok = strtok_r (NULL, " \n", &save))
+    if (strncmp (tok, module, mlen) == 0 && tok[mlen] == '.')
+      {
+        if (out.len)
+          linebuf_append (&out, " ", 1);
+        linebuf_append (&out, tok + mlen + 1, strlen (tok + mlen + 1));
+      }
+  linebuf_append (&out, "", 1);
+  return out.data;
+}
+
+static int
+load_modules (const char *cmdline, struct shim_error *err)
+{
+  cleanup_free char *list = NULL;
+  char *save = NULL;
+  size_t len;
+
+  if (read_file_at (AT_FDCWD, MODULE_LIST, &list, &len, err) < 0)
+    return errno == ENOENT ? 0 : -1;
+  for (char *path = strtok_r (list, "\n", &save); path; path = strtok_r (NULL, "\n", &save))
+    {
+      char name[64];
+      const char *base = strrchr (path, '/');
+      cleanup_fd int fd = open (path, O_RDONLY | O_CLOEXEC);
+      cleanup_free char *params = NULL;
+      size_t i;
+
+      base = base ? base + 1 : path;
+      for (i = 0; base[i] && base[i] != '.' && i < sizeof (name) - 1; i++)
+        name[i] = base[i] == '-' ? '_' : base[i];
+      name[i] = '\0';
+      params = module_params (cmdline, name);
+      if (fd < 0)
+        return shim_fail (err, errno, "open module %s", path);
+      if (syscall (SYS_finit_module, fd, params ? params : "", 0) < 0 && errno != EEXIST)
+        return shim_fail (err, errno, "load module %s", name);
+    }
+  return 0;
+}
+
+static int
+loopback_up (struct shim_error *err)
+{
+  cleanup_fd int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = { 0 };
+
+  strcpy (ifr.ifr_name, "lo");
+  if (s < 0 || ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return shim_fail (err, errno, "read the flags of lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return shim_fail (err, errno, "bring lo up");
+  return 0;
+}
+
+/* Copies the value of KEY (e.g. "podlab.ip=") on the command line into OUT. */
+static bool
+cmdline_value (const char *cmdline, const char *key, char *out, size_t size)
+{
+  const char *p = strstr (cmdline, key);
+  size_t n = 0;
+
+  if (p == NULL || (p != cmdline && p[-1] != ' '))
+    return false;
+  p += strlen (key);
+  while (p[n] && p[n] != ' ' && p[n] != '\n' && n < size - 1)
+    {
+      out[n] = p[n];
+      n++;
+    }
+  out[n] = '\0';
+  return n > 0;
+}
+
+static void
+set_sin (struct sockaddr *sa, in_addr_t addr)
+{
+  struct sockaddr_in *sin = (struct sockaddr_in *) sa;
+
+  sin->sin_family = AF_INET;
+  sin->sin_addr.s_addr = addr;
+}
+
+/* The pod's network: eth0 (virtio-net on a tap the host mirrors to the
+ * pod's CNI interface) gets the pod IP and the default route. */
+static int
+pod_network (const char *cmdline, struct shim_error *err)
+{
+  char ip[64], gw[64];
+  char *slash;
+  struct in_addr addr, gateway;
+  int prefix;
+  cleanup_fd int s = -1;
+  struct ifreq ifr = { 0 };
+
+  if (!cmdline_value (cmdline, "podlab.ip=", ip, sizeof (ip)))
+    return 0;
+  slash = strchr (ip, '/');
+  prefix = slash ? atoi (slash + 1) : 32;
+  if (slash)
+    *slash = '\0';
+  if (inet_pton (AF_INET, ip, &addr) != 1 || prefix < 0 || prefix > 32)
+    return shim_error_set (err, EINVAL, "failed to configure eth0: bad address \"%s\"", ip);
+  s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  strcpy (ifr.ifr_name, "eth0");
+  /* The driver registers eth0 right after probing: wait a little for it. */
+  for (int tries = 0; ioctl (s, SIOCGIFFLAGS, &ifr) < 0; tries++)
+    {
+      if (tries > 100)
+        return shim_fail (err, errno, "find eth0");
+      pause_ms (20);
+    }
+  set_sin (&ifr.ifr_addr, addr.s_addr);
+  if (ioctl (s, SIOCSIFADDR, &ifr) < 0)
+    return shim_fail (err, errno, "set the address of eth0 to %s", ip);
+  set_sin (&ifr.ifr_netmask, prefix == 0 ? 0 : htonl (~0U << (32 - prefix)));
+  if (ioctl (s, SIOCSIFNETMASK, &ifr) < 0)
+    return shim_fail (err, errno, "set the netmask of eth0");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return shim_fail (err, errno, "read the flags of eth0");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return shim_fail (err, errno, "bring eth0 up");
+  if (cmdline_value (cmdline, "podlab.gw=", gw, sizeof (gw)) && inet_pton (AF_INET, gw, &gateway) == 1)
+    {
+      struct rtentry rt = { 0 };
+
+      set_sin (&rt.rt_dst, 0);
+      set_sin (&rt.rt_genmask, 0);
+      set_sin (&rt.rt_gateway, gateway.s_addr);
+      rt.rt_flags = RTF_UP | RTF_GATEWAY;
+      rt.rt_dev = ifr.ifr_name;
+      if (ioctl (s, SIOCADDRT, &rt) < 0 && errno != EEXIST)
+        return shim_fail (err, errno, "add the default route via %s", gw);
+    }
+  return 0;
+}
+
+/* The virtio-serial port named AGENT_PORT_NAME, as /dev/vportNpM. The driver
+ * creates ports after probing, so wait a little for it. */
+static int
+open_port (struct shim_error *err)
+{
+  for (int tries = 0; tries < 200; tries++)
+    {
+      DIR *d = opendir ("/sys/class/virtio-ports");
+      struct dirent *e;
+
+      while (d && (e = readdir (d)))
+        {
+          char path[300], *name = NULL;
+          size_t len;
+          struct shim_error ignored;
+
+          if (e->d_name[0] == '.')
+            continue;
+          snprintf (path, sizeof (path), "/sys/class/virtio-ports/%s/name", e->d_name);
+          if (read_file_at (AT_FDCWD, path, &name, &len, &ignored) == 0
+              && strncmp (name, AGENT_PORT_NAME, strlen (AGENT_PORT_NAME)) == 0)
+            {
+              int fd;
+
+              free (name);
+              snprintf (path, sizeof (path), "/dev/%s", e->d_name);
+              closedir (d);
+              fd = open (path, O_RDWR | O_CLOEXEC);
+              if (fd < 0)
+                return shim_fail (err, errno, "open control port %s", path);
+              return fd;
+            }
+          free (name);
+        }
+      if (d)
+        closedir (d);
+      pause_ms (25);
+    }
+  return shim_error_set (err, ENODEV, "failed to find the virtio-serial port %s", AGENT_PORT_NAME);
+}
+
+static int
+mount_share (struct shim_error *err)
+{
+  /* The 9p transport registers its mount tag when the device is probed: retry briefly. */
+  for (int tries = 0;; tries++)
+    {
+      mkdir (AGENT_SHARE, 0755);
+      if (mount ("podlab", AGENT_SHARE, "9p", MS_NOSUID | MS_NODEV,
+                 "trans=virtio,version=9p2000.L,cache=mmap,msize=262144,access=client")
+          == 0)
+        return 0;
+      if (errno != ENOENT || tries > 100)
+        return shim_fail (err, errno, "mount the 9p share on %s", AGENT_SHARE);
+      pause_ms (20);
+    }
+}
+
+static void
+set_hostname (const char *cmdline)
+{
+  const char *p = strstr (cmdline, "podlab.hostname=");
+  char name[65];
+  size_t n = 0;
+
+  if (p == NULL)
+    return;
+  p += strlen ("podlab.hostname=");
+  while (p[n] && p[n] != ' ' && p[n] != '\n' && n < sizeof (name) - 1)
+    {
+      name[n] = p[n];
+      n++;
+    }
+  name[n] = '\0';
+  sethostname (name, n);
+}
+
+/* pivot_root(2) refuses the initramfs (rootfs has no parent mount), so every
+ * container create would fail: move to a tmpfs root first, as switch_root
+ * does, with only the agent binary in it (modules are loaded by then). */
+static int
+leave_initramfs (struct shim_error *err)
+{
+  cleanup_free char *self = NULL;
+  cleanup_fd int fd = -1;
+  size_t len;
+
+  if (read_file_at (AT_FDCWD, "/init", &self, &len, err) < 0
+      || do_mount ("tmpfs", "/newroot", "tmpfs", 0, "mode=0755", err) < 0)
+    return -1;
+  fd = open ("/newroot/init", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+  if (fd < 0 || write_all (fd, self, len) < 0)
+    return shim_fail (err, errno, "copy the agent to /newroot");
+  if (chdir ("/newroot") < 0 || mount (".", "/", NULL, MS_MOVE, NULL) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    return shim_fail (err, errno, "switch the root to a tmpfs");
+  return 0;
+}
+
+int
+agent_boot (int *port_fd, struct shim_error *err)
+{
+  static const char controllers[] = "+memory +pids +cpu";
+  cleanup_free char *cmdline = NULL;
+  size_t len;
+  int fd;
+
+  if (do_mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0
+      || read_file_at (AT_FDCWD, "/proc/cmdline", &cmdline, &len, err) < 0 || load_modules (cmdline, err) < 0)
+    return -1;
+  umount2 ("/proc", MNT_DETACH);
+  if (leave_initramfs (err) < 0
+      || do_mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0
+      || do_mount ("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0
+      || do_mount ("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", err) < 0
+      || do_mount ("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666", err) < 0
+      || do_mount ("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err) < 0
+      || do_mount ("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err) < 0
+      || do_mount ("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err) < 0
+      || do_mount ("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+    return -1;
+  set_hostname (cmdline);
+  if (loopback_up (err) < 0 || pod_network (cmdline, err) < 0 || mount_share (err) < 0)
+    return -1;
+  mkdir (AGENT_RUN, 0700);
+  /* Containers get their limits in children of AGENT_CGROUP (the root
+   * cgroup may hold processes and still delegate controllers). */
+  if (write_file_at (AT_FDCWD, "/sys/fs/cgroup/cgroup.subtree_control", controllers, err) < 0)
+    return -1;
+  if (mkdir (AGENT_CGROUP, 0755) < 0 && errno != EEXIST)
+    return shim_fail (err, errno, "create cgroup %s", AGENT_CGROUP);
+  if (write_file_at (AT_FDCWD, AGENT_CGROUP "/cgroup.subtree_control", controllers, err) < 0)
+    return -1;
+  fd = open_port (err);
+  if (fd < 0)
+    return -1;
+  *port_fd = fd;
+  return 0;
+}

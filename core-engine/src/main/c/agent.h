@@ -1,0 +1,30 @@
+/* The guest agent: podlab-shim as PID 1 of a KVM/QEMU micro-VM (docs/kvm.md).
+ * It prepares the guest (agent-boot.c), then serves the control protocol on
+ * the virtio-serial port "podlab.ctl" and runs every container with the same
+ * `create`, control socket and `exec` code as on the host (agent.c). */
+#ifndef SHIM_AGENT_H
+#define SHIM_AGENT_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#define AGENT_SHARE "/podlab"           /* the pod's 9p share (mount tag "podlab") */
+#define AGENT_RUN "/run/podlab"         /* guest-local container directories */
+#define AGENT_CGROUP "/sys/fs/cgroup/podlab"
+#define AGENT_PORT_NAME "podlab.ctl"
+#define AGENT_PROTOCOL 1
+
+/* Never returns when it works: serves until `shutdown` powers the VM off. */
+int agent_main (void);
+
+/* agent-boot.c: mounts, modules, loopback, 9p share, cgroups; fills *port_fd
+ * with the opened control port. */
+int agent_boot (int *port_fd, struct shim_error *err);
+
+/* %XX escaping of protocol tokens (same rules as launch plans). */
+char *agent_escape (const char *data, size_t len);
+/* Decodes in place; -1 on a malformed escape. */
+int agent_unescape (char *s);
+
+#endif

@@ -1,0 +1,157 @@
+package dev.podlab.core.runtime.kvm;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The engine's end of the control channel: QEMU's unix socket behind the guest's virtio-serial
+ * port. One reader thread hands answer lines to the request that owns their tag, so requests
+ * from many threads share the one channel (the agent serves each in a process of its own).
+ */
+final class AgentConnection implements AutoCloseable {
+    private final SocketChannel channel;
+    private final BlockingQueue<String> hello = new LinkedBlockingQueue<>();
+    private final Map<String, BlockingQueue<AgentProtocol.Reply>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong tags = new AtomicLong();
+    private final Thread reader;
+    private volatile String closedBecause;
+
+    private AgentConnection(SocketChannel channel, String name) {
+        this.channel = channel;
+        this.reader = Thread.ofPlatform().daemon().name("kvm-agent-" + name).start(this::readLoop);
+    }
+
+    /** Connects to QEMU's socket (QEMU creates it at start-up, before the guest boots). */
+    static AgentConnection connect(Path socket, Duration timeout, String name) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return new AgentConnection(ch, name);
+            } catch (IOException e) {
+                ch.close();
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    /** The agent's greeting, or null when it did not come within {@code timeout}. */
+    AgentProtocol.Hello awaitHello(Duration timeout) throws InterruptedException {
+        String line = hello.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return line == null ? null : AgentProtocol.parseHello(line);
+    }
+
+    /**
+     * Sends one request and returns its final answer ({@code ok} or {@code error}); every line
+     * before it goes to {@code progress}. A timeout or a closed channel is a {@link KvmException}.
+     */
+    AgentProtocol.Reply call(String verb, List<String> args, Duration timeout, Consumer<AgentProtocol.Reply> progress) {
+        String tag = Long.toString(tags.incrementAndGet());
+        BlockingQueue<AgentProtocol.Reply> q = new LinkedBlockingQueue<>();
+        pending.put(tag, q);
+        try {
+            if (closedBecause != null) {
+                throw new KvmException("failed to send " + verb + " to the guest agent: " + closedBecause);
+            }
+            ByteBuffer out = ByteBuffer.wrap(AgentProtocol.request(tag, verb, args).getBytes(StandardCharsets.ISO_8859_1));
+            synchronized (channel) {
+                while (out.hasRemaining()) {
+                    channel.write(out);
+                }
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                AgentProtocol.Reply r = left > 0 ? q.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (r == null) {
+                    throw new KvmException("failed to " + verb + " in the guest: no answer within " + timeout);
+                }
+                if (r.isFinal()) {
+                    return r;
+                }
+                progress.accept(r);
+            }
+        } catch (IOException e) {
+            throw new KvmException("failed to send " + verb + " to the guest agent: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KvmException("failed to " + verb + " in the guest: interrupted", e);
+        } finally {
+            pending.remove(tag);
+        }
+    }
+
+    boolean isOpen() {
+        return closedBecause == null;
+    }
+
+    private void readLoop() {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        var line = new ByteArrayOutputStream(256);
+        String why = "the VM closed the control channel";
+        try {
+            while (channel.read(buf) >= 0) {
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    byte b = buf.get();
+                    if (b != '\n') {
+                        line.write(b);
+                        continue;
+                    }
+                    dispatch(line.toString(StandardCharsets.ISO_8859_1));
+                    line.reset();
+                }
+                buf.clear();
+            }
+        } catch (IOException e) {
+            why = "the control channel failed: " + e.getMessage();
+        }
+        closedBecause = why;
+        for (var e : pending.entrySet()) {
+            e.getValue().add(new AgentProtocol.Reply(e.getKey(), "error", why));
+        }
+    }
+
+    private void dispatch(String line) {
+        if (line.startsWith("hello ")) {
+            hello.add(line);
+            return;
+        }
+        AgentProtocol.Reply r = AgentProtocol.parseReply(line);
+        if (r == null) {
+            return;
+        }
+        BlockingQueue<AgentProtocol.Reply> q = pending.get(r.tag());
+        if (q != null) {
+            q.add(r);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // Closing a socket whose peer (QEMU) is gone: nothing to do.
+        }
+    }
+}

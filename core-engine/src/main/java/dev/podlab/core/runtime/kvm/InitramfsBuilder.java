@@ -1,0 +1,149 @@
+package dev.podlab.core.runtime.kvm;
+
+import dev.podlab.core.state.AtomicFiles;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Builds the guest's initramfs: podlab-shim as {@code /init} (it becomes the agent as PID 1),
+ * the kernel modules the agent loads, in dependency order from {@code modules.dep}, listed in
+ * {@code /etc/podlab/modules}, and {@code /dev/console}. Cached under
+ * {@code <root>/kvm/initramfs-<hash>.cpio}, the hash taken over the shim binary, the kernel
+ * release and each module file (path, size, mtime), so a new shim or kernel makes a new one.
+ */
+public final class InitramfsBuilder {
+    /** What the agent needs: virtio-mmio transport, virtio-serial, 9p over virtio, virtio-net for the pod network. */
+    public static final List<String> DEFAULT_MODULES = List.of("virtio_mmio", "virtio_console", "9pnet_virtio", "9p",
+            "virtio_net");
+    private static final String FORMAT = "podlab-initramfs-1";
+
+    /** The archive and whether it was already there. */
+    public record Result(Path file, boolean reused, List<String> modules) {}
+
+    private final Path cacheDir;
+
+    /** {@code cacheDir} is {@code <stateRoot>/kvm}. */
+    public InitramfsBuilder(Path cacheDir) {
+        this.cacheDir = cacheDir;
+    }
+
+    public Result build(Path shim, GuestKernel kernel, List<String> modules) {
+        try {
+            List<Path> files = resolve(kernel.modules(), modules);
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update((FORMAT + "\n" + kernel.release() + "\n").getBytes(StandardCharsets.UTF_8));
+            byte[] shimBytes = Files.readAllBytes(shim);
+            md.update(shimBytes);
+            for (Path f : files) {
+                md.update((f + " " + Files.size(f) + " " + Files.getLastModifiedTime(f).toMillis() + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            String hash = HexFormat.of().formatHex(md.digest()).substring(0, 16);
+            Path target = cacheDir.resolve("initramfs-" + hash + ".cpio");
+            List<String> names = files.stream().map(InitramfsBuilder::moduleName).toList();
+            if (Files.isRegularFile(target)) {
+                return new Result(target, true, names);
+            }
+            var bytes = new ByteArrayOutputStream(8 << 20);
+            try (var cpio = new CpioWriter(bytes)) {
+                for (String d : List.of("dev", "etc", "etc/podlab", "lib", "lib/modules", "newroot", "proc", "run",
+                        "sys", "tmp")) {
+                    cpio.directory(d, 0755);
+                }
+                cpio.charDevice("dev/console", 0600, 5, 1);
+                cpio.file("init", 0755, shimBytes);
+                StringBuilder list = new StringBuilder();
+                for (Path f : files) {
+                    String name = "lib/modules/" + moduleName(f) + ".ko";
+                    cpio.file(name, 0644, moduleBytes(f));
+                    list.append('/').append(name).append('\n');
+                }
+                cpio.file("etc/podlab/modules", 0644, list.toString().getBytes(StandardCharsets.UTF_8));
+            }
+            Files.createDirectories(cacheDir);
+            AtomicFiles.write(target, bytes.toByteArray(), false);
+            return new Result(target, false, names);
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new KvmException("failed to build initramfs for kernel " + kernel.release() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Module files for {@code wanted} and everything they depend on, dependencies first. */
+    static List<Path> resolve(Path modulesDir, List<String> wanted) throws IOException {
+        Map<String, String> pathOf = new HashMap<>();
+        Map<String, List<String>> deps = new HashMap<>();
+        for (String line : Files.readAllLines(modulesDir.resolve("modules.dep"))) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String path = line.substring(0, colon).trim();
+            String name = moduleName(Path.of(path));
+            pathOf.put(name, path);
+            List<String> d = new ArrayList<>();
+            for (String dep : line.substring(colon + 1).trim().split("\\s+")) {
+                if (!dep.isEmpty()) {
+                    d.add(moduleName(Path.of(dep)));
+                }
+            }
+            deps.put(name, d);
+        }
+        Set<String> order = new LinkedHashSet<>();
+        for (String w : wanted) {
+            visit(w.replace('-', '_'), pathOf, deps, order, new LinkedHashSet<>());
+        }
+        return order.stream().map(n -> modulesDir.resolve(pathOf.get(n))).toList();
+    }
+
+    private static void visit(String name, Map<String, String> pathOf, Map<String, List<String>> deps,
+                              Set<String> order, Set<String> path) throws IOException {
+        if (order.contains(name)) {
+            return;
+        }
+        if (!pathOf.containsKey(name)) {
+            throw new IOException("module " + name + " is not in modules.dep (built into the kernel or missing)");
+        }
+        if (!path.add(name)) {
+            throw new IOException("modules.dep has a dependency cycle through " + name);
+        }
+        for (String d : deps.get(name)) {
+            visit(d, pathOf, deps, order, path);
+        }
+        order.add(name);
+    }
+
+    static String moduleName(Path p) {
+        String n = p.getFileName().toString();
+        int ko = n.indexOf(".ko");
+        return (ko >= 0 ? n.substring(0, ko) : n).replace('-', '_');
+    }
+
+    private static byte[] moduleBytes(Path f) throws IOException {
+        String n = f.getFileName().toString();
+        if (n.endsWith(".ko")) {
+            return Files.readAllBytes(f);
+        }
+        if (n.endsWith(".ko.gz")) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(f))) {
+                return in.readAllBytes();
+            }
+        }
+        throw new IOException("module " + f + " is compressed in a format podlab cannot unpack yet (.ko and .ko.gz"
+                + " are supported)");
+    }
+}

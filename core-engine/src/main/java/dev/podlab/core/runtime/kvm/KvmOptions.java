@@ -1,0 +1,64 @@
+package dev.podlab.core.runtime.kvm;
+
+import dev.podlab.core.runtime.RuntimeUnavailableException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The options of a {@code kvm} runtime class ({@code runtimeClasses.<name>.options} in the engine
+ * settings). Unknown keys and bad values are refused in one line, as everywhere in the settings.
+ *
+ * @param qemu           the QEMU binary (default {@code qemu-system-x86_64} from PATH)
+ * @param kernel         the guest kernel image {@code vmlinuz-RELEASE} (default: the newest in /boot
+ *                       whose /lib/modules/RELEASE exists)
+ * @param accel          {@code auto} (probe KVM, else TCG), {@code kvm} or {@code tcg}
+ * @param overheadMiB    guest memory on top of the workload's limit (kernel, agent, page cache)
+ * @param defaultMiB     the workload's share when it has no memory limit
+ * @param bootTimeout    how long a boot may take until the agent's hello
+ */
+public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, int defaultMiB, Duration bootTimeout) {
+    public static final List<String> KEYS = List.of("qemu", "kernel", "accel", "memoryOverheadMiB",
+            "defaultMemoryMiB", "bootTimeoutSeconds");
+
+    public static KvmOptions parse(String runtimeClass, Map<String, String> options) {
+        for (String k : options.keySet()) {
+            if (!KEYS.contains(k)) {
+                throw bad(runtimeClass, "unknown option " + k + " (known: " + String.join(", ", KEYS) + ")");
+            }
+        }
+        String accel = options.getOrDefault("accel", "auto");
+        if (!List.of("auto", "kvm", "tcg").contains(accel)) {
+            throw bad(runtimeClass, "option accel must be auto, kvm or tcg, not " + accel);
+        }
+        return new KvmOptions(
+                options.containsKey("qemu") ? Path.of(options.get("qemu")) : null,
+                options.containsKey("kernel") ? Path.of(options.get("kernel")) : null,
+                accel,
+                number(runtimeClass, options, "memoryOverheadMiB", 96, 32, 4096),
+                number(runtimeClass, options, "defaultMemoryMiB", 256, 16, 1 << 20),
+                Duration.ofSeconds(number(runtimeClass, options, "bootTimeoutSeconds", 120, 1, 3600)));
+    }
+
+    private static int number(String rc, Map<String, String> o, String key, int def, int min, int max) {
+        String v = o.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw bad(rc, "option " + key + " must be a whole number from " + min + " to " + max + ", not " + v);
+    }
+
+    private static RuntimeUnavailableException bad(String rc, String why) {
+        return new RuntimeUnavailableException(rc, "failed to configure runtime class " + rc + ": " + why);
+    }
+}

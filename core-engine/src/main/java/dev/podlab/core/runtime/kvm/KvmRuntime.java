@@ -1,0 +1,784 @@
+package dev.podlab.core.runtime.kvm;
+
+import dev.podlab.core.PodlabException;
+import dev.podlab.core.cgroup.Cgroup;
+import dev.podlab.core.cgroup.CgroupManager;
+import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.core.container.ContainerException;
+import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.oci.RuntimeSpec;
+import dev.podlab.core.runtime.RuntimeHandler;
+import dev.podlab.core.runtime.RuntimeInfo;
+import dev.podlab.core.runtime.builtin.LaunchPlan;
+import dev.podlab.core.runtime.builtin.PlanCompiler;
+import dev.podlab.core.runtime.builtin.ShimClient;
+import dev.podlab.core.state.AtomicFiles;
+import dev.podlab.core.state.ContainerStore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The {@code kvm} runtime: each pod sandbox (or lone container) runs in its own QEMU micro-VM
+ * with its own kernel; inside, podlab-shim is the guest agent and runs every container with the
+ * same launch-plan code as on the host (docs/kvm.md). The container directory is shared into the
+ * guest over virtio-9p, so the CRI log and {@code exit.json} land where the engine reads them
+ * for native containers; create, start, kill, exec, stats and shutdown travel over a
+ * virtio-serial line protocol. The VM is keyed by the container's cgroup parent when that is a
+ * pod cgroup ({@code pod-*}), else by the container; it stops when its last container is deleted.
+ */
+public final class KvmRuntime implements RuntimeHandler {
+    /** The handler kind and default runtime class name. */
+    public static final String NAME = "kvm";
+    /** Where the agent mounts the share in the guest. */
+    static final String GUEST_SHARE = "/podlab";
+    static final String GUEST_CGROUP = "/sys/fs/cgroup/podlab";
+
+    /** The catalog's verdict on this runtime. */
+    public record Verdict(boolean works, String reason, String accel) {}
+
+    private final String name;
+    private final Path shim;
+    private final CgroupManager cgroups;
+    private final KvmOptions options;
+    private final Path kvmRoot;
+    private final Path qemuBinary;
+    private final Map<String, KvmVm> vms = new ConcurrentHashMap<>();
+    private final Map<String, Object> bootLocks = new ConcurrentHashMap<>();
+    private volatile Verdict verdict;
+    private volatile String version;
+
+    public KvmRuntime(String name, Path shim, Path stateRoot, CgroupManager cgroups, KvmOptions options) {
+        this.name = name;
+        this.shim = shim;
+        this.cgroups = cgroups;
+        this.options = options;
+        this.kvmRoot = stateRoot.resolve("kvm");
+        this.qemuBinary = options.qemu() != null ? options.qemu() : findQemu().orElse(Path.of("qemu-system-x86_64"));
+    }
+
+    /** qemu-system-x86_64 on PATH or in /usr/bin. */
+    public static Optional<Path> findQemu() {
+        List<Path> dirs = new ArrayList<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String d : path.split(":")) {
+                if (!d.isEmpty()) {
+                    dirs.add(Path.of(d));
+                }
+            }
+        }
+        dirs.add(Path.of("/usr/bin"));
+        return dirs.stream().map(d -> d.resolve("qemu-system-x86_64")).filter(Files::isExecutable).findFirst();
+    }
+
+    @Override
+    public RuntimeInfo info() {
+        return new RuntimeInfo(name, NAME, qemuBinary, qemuVersion());
+    }
+
+    /** QEMU's version line, asked once per engine (info() is read on every create). */
+    private String qemuVersion() {
+        String v = version;
+        if (v == null) {
+            v = askQemuVersion();
+            version = v;
+        }
+        return v;
+    }
+
+    private String askQemuVersion() {
+        try {
+            Process p = new ProcessBuilder(qemuBinary.toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out.lines().findFirst().orElse("unknown").strip();
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    /** The guest kernel this runtime boots, if there is one. */
+    public Optional<GuestKernel> kernel() {
+        if (options.kernel() != null) {
+            return GuestKernel.of(options.kernel(), Path.of("/lib/modules"));
+        }
+        return GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules"));
+    }
+
+    /**
+     * Whether VMs can run here and with which accelerator: QEMU present, a kernel with its
+     * modules, and the accelerator verdict (a bounded KVM test boot when {@code /dev/kvm} is
+     * there, cached in {@code <root>/kvm/accel.json}). Computed once per engine.
+     */
+    public Verdict verdict() {
+        Verdict v = verdict;
+        if (v == null) {
+            synchronized (this) {
+                if (verdict == null) {
+                    verdict = computeVerdict();
+                }
+                v = verdict;
+            }
+        }
+        return v;
+    }
+
+    private Verdict computeVerdict() {
+        if (!Files.isExecutable(qemuBinary)) {
+            return new Verdict(false, "QEMU " + qemuBinary + " not found (apt-get install qemu-system-x86)", null);
+        }
+        Optional<GuestKernel> k = kernel();
+        if (k.isEmpty()) {
+            return new Verdict(false, options.kernel() != null ? "kernel " + options.kernel()
+                    + " is not a readable vmlinuz-RELEASE with /lib/modules/RELEASE" : "no guest kernel: no "
+                    + "/boot/vmlinuz-* with its /lib/modules (apt-get install linux-image-amd64)", null);
+        }
+        String key;
+        try {
+            key = qemuBinary + ":" + Files.size(qemuBinary) + ":" + Files.getLastModifiedTime(qemuBinary).toMillis()
+                    + " " + k.get().image() + ":" + k.get().release();
+        } catch (IOException e) {
+            key = qemuBinary + " " + k.get().image();
+        }
+        Accelerator.Verdict a = Accelerator.decide(options.accel(), Path.of("/dev/kvm"),
+                kvmRoot.resolve("accel.json"), key, () -> probeKvm(k.get()));
+        return new Verdict(true, qemuVersion() + ", guest kernel " + k.get().release() + "; accelerator " + a.reason(),
+                a.accel());
+    }
+
+    /** A bounded test boot under KVM; null when the agent said hello. */
+    private String probeKvm(GuestKernel kernel) {
+        Path dir = kvmRoot.resolve("vms").resolve("probe-" + rand());
+        try {
+            Files.createDirectories(dir);
+            Path initramfs = new InitramfsBuilder(kvmRoot).build(shim, kernel, InitramfsBuilder.DEFAULT_MODULES).file();
+            VmConfig cfg = new VmConfig(qemuBinary, kernel, initramfs, "kvm", 128, 1, KvmVm.shareOf(dir),
+                    dir.resolve("ctl.sock"), dir.resolve("console.log"), "probe", 0, null);
+            KvmVm vm = KvmVm.boot("probe", dir, cfg, Duration.ofSeconds(20), pid -> { }, new ArrayList<>());
+            vm.shutdown(Duration.ofSeconds(5));
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return PodlabException.describe(e);
+        } finally {
+            deleteVmDir(dir);
+        }
+    }
+
+    @Override
+    public void check(ContainerConfig request) {
+        Verdict v = verdict();
+        if (!v.works()) {
+            throw new ContainerException("failed to use runtime " + name + ": " + v.reason());
+        }
+        if (request.stdin()) {
+            throw new dev.podlab.core.container.InvalidConfigException("failed to create container on runtime " + name
+                    + ": stdin (attach) is not supported inside the VM yet");
+        }
+    }
+
+    @Override
+    public void reopenLog(Target t) {
+        // The guest shim holds the log open inside the VM; the agent protocol has no reopen request yet.
+        throw new ContainerException("failed to reopen the log of container " + t.name() + ": runtime " + name
+                + " does not support it yet");
+    }
+
+    @Override
+    public dev.podlab.core.runtime.AttachSession attach(Target t, dev.podlab.core.runtime.AttachSession.Listener listener) {
+        throw new ContainerException("failed to attach to container " + t.name() + ": runtime " + name
+                + " does not support attach yet");
+    }
+
+    // ---- create -------------------------------------------------------------------------------
+
+    @Override
+    public Created create(Launch l) {
+        String id = l.target().id();
+        List<TraceEvent> steps = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        String cgroupsPath = l.spec().linux().cgroupsPath();
+        KvmVm vm = vmFor(vmKey(cgroupsPath, id), l.spec(), cgroupsPath, steps);
+        Path containerDir = l.target().dir();
+        KvmVm.bind(vm.share, containerDir, "c/" + id);
+        String guestDir = GUEST_SHARE + "/c/" + id;
+        String guestRootfs = guestPath(l.rootfs(), containerDir, guestDir, vm, "r/" + id);
+        String guestLog;
+        if (l.logFile().startsWith(containerDir)) {
+            guestLog = guestDir + "/" + containerDir.relativize(l.logFile());
+        } else {
+            KvmVm.bind(vm.share, l.logFile().getParent(), "l/" + id);
+            guestLog = GUEST_SHARE + "/l/" + id + "/" + l.logFile().getFileName();
+        }
+        String cg = GUEST_CGROUP + "/" + id;
+        LaunchPlan hostPlan = PlanCompiler.compile(id, l.spec(), new PlanCompiler.HostSide(Path.of(guestRootfs),
+                List.of(Path.of(cg, "cgroup.procs")), Path.of(cg, "memory.events"), "v2", Path.of(guestLog)));
+        GuestPlan plan = GuestPlan.translate(hostPlan, id, GUEST_SHARE);
+        for (GuestPlan.ShareBind b : plan.binds()) {
+            KvmVm.bind(vm.share, b.hostSource(), b.shareRelative());
+        }
+        try {
+            AtomicFiles.write(containerDir.resolve("guest.plan"), plan.plan().render().getBytes(StandardCharsets.UTF_8),
+                    false);
+            AtomicFiles.write(containerDir.resolve("guest.cgroup"), guestCgroup(l.spec().linux().resources())
+                    .getBytes(StandardCharsets.UTF_8), false);
+        } catch (IOException e) {
+            throw new ContainerException(PodlabException.failed("write the guest plan of container",
+                    l.target().name(), e), e);
+        }
+        long wall = TraceEvent.Clock.nowNanos();
+        long t0 = System.nanoTime();
+        AgentProtocol.Reply r = vm.agent.call("create", List.of(id), Duration.ofSeconds(120), p -> {
+            if (p.kind().equals("step")) {
+                steps.add(guestStep(p.text()));
+            } else if (p.kind().equals("warn")) {
+                warnings.add(p.message());
+            }
+        });
+        if (!r.kind().equals("ok")) {
+            String why = r.message();
+            throw new ContainerException("failed to create container " + l.target().name() + " in VM " + vm.key + ": "
+                    + why, null, why.contains("not found in $PATH") ? 127 : why.contains("ermission denied") ? 126 : 125);
+        }
+        steps.add(new TraceEvent(wall, System.nanoTime() - t0, "kvm", "container create", "guest agent ran "
+                + "podlab-shim create in VM " + vm.key));
+        // Guest pids mean nothing on the host (the engine would find some other process there):
+        // the record gets 0, the trace the guest's numbers.
+        String[] pids = r.text().split(" ");
+        steps.add(TraceEvent.instant("guest", "created", "guest init pid " + pids[0] + ", guest shim pid " + pids[1]
+                + " in VM " + vm.key + " (QEMU pid " + vm.qemu.pid() + ")"));
+        return new Created(0, 0, steps, warnings);
+    }
+
+    private static String guestPath(Path host, Path containerDir, String guestDir, KvmVm vm, String shareRel) {
+        if (host.startsWith(containerDir)) {
+            return guestDir + "/" + containerDir.relativize(host);
+        }
+        KvmVm.bind(vm.share, host, shareRel);
+        return GUEST_SHARE + "/" + shareRel;
+    }
+
+    /** "pod-…" parents are pods: their containers share one VM. */
+    static String vmKey(String cgroupsPath, String containerId) {
+        if (cgroupsPath != null) {
+            Path p = Path.of(cgroupsPath).getParent();
+            if (p != null && p.getFileName() != null && p.getFileName().toString().startsWith("pod-")) {
+                return p.getFileName().toString();
+            }
+        }
+        return "c-" + containerId.substring(0, Math.min(12, containerId.length()));
+    }
+
+    /** The guest cgroup's limits, one "FILE VALUE" line each (cgroup v2 names). */
+    static String guestCgroup(RuntimeSpec.Resources res) {
+        StringBuilder sb = new StringBuilder();
+        if (res == null) {
+            return "";
+        }
+        if (res.memory() != null && res.memory().limit() != null && res.memory().limit() > 0) {
+            sb.append("memory.max ").append(res.memory().limit()).append('\n');
+            // No swap in the guest anyway; say so explicitly, as runc does for limit == swap.
+            sb.append("memory.swap.max 0\n");
+        }
+        if (res.cpu() != null) {
+            if (res.cpu().quota() != null && res.cpu().quota() > 0) {
+                long period = res.cpu().period() != null ? res.cpu().period() : CgroupResources.DEFAULT_CPU_PERIOD_MICROS;
+                sb.append("cpu.max ").append(res.cpu().quota()).append(' ').append(period).append('\n');
+            }
+            if (res.cpu().shares() != null) {
+                sb.append("cpu.weight ").append(CgroupResources.cpuSharesToWeight(res.cpu().shares())).append('\n');
+            }
+        }
+        if (res.pids() != null && res.pids().limit() > 0) {
+            sb.append("pids.max ").append(res.pids().limit()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static TraceEvent guestStep(String text) {
+        String[] f = text.split(" ");
+        try {
+            return new TraceEvent(Long.parseLong(f[1]), Long.parseLong(f[2]), "guest", f[0], "inside the VM");
+        } catch (RuntimeException e) {
+            return TraceEvent.instant("guest", f[0], text);
+        }
+    }
+
+    /** The running VM for {@code key}, booted (with its initramfs built or reused) when there is none. */
+    private KvmVm vmFor(String key, RuntimeSpec spec, String cgroupsPath, List<TraceEvent> steps) {
+        synchronized (bootLocks.computeIfAbsent(key, k -> new Object())) {
+            KvmVm vm = vms.get(key);
+            Path dir = kvmRoot.resolve("vms").resolve(key);
+            if (vm == null && Files.exists(dir.resolve("vm.json"))) {
+                // Started by an earlier engine: reconnect rather than boot a second VM for the pod.
+                vm = KvmVm.adopt(dir).orElse(null);
+                if (vm != null) {
+                    vms.put(key, vm);
+                }
+            }
+            if (vm != null && vm.alive()) {
+                steps.add(TraceEvent.instant("kvm", "reuse VM", "VM " + key + " (QEMU pid " + vm.qemu.pid() + ", "
+                        + vm.accel + ") already runs this pod"));
+                return vm;
+            }
+            if (vm != null) {
+                stopVm(vm);
+            }
+            Verdict v = verdict();
+            GuestKernel kernel = kernel().orElseThrow(() -> new KvmException("failed to boot VM " + key + ": "
+                    + v.reason()));
+            steps.add(TraceEvent.instant("kvm", "accelerator", v.accel() + ": " + v.reason()));
+            long wall = TraceEvent.Clock.nowNanos();
+            long t0 = System.nanoTime();
+            InitramfsBuilder.Result ird = new InitramfsBuilder(kvmRoot).build(shim, kernel,
+                    InitramfsBuilder.DEFAULT_MODULES);
+            steps.add(new TraceEvent(wall, System.nanoTime() - t0, "kvm", ird.reused() ? "reuse initramfs"
+                    : "build initramfs", ird.file() + " (podlab-shim as /init, modules " + String.join(" ",
+                    ird.modules()) + ")"));
+            int memoryMiB = workloadMiB(spec, cgroupsPath) + options.overheadMiB();
+            int vcpus = vcpus(spec);
+            deleteVmDir(dir); // what a dead VM left: its QEMU (if somehow alive) is killed, its share unbound
+            try {
+                Files.createDirectories(dir);
+                if (qemuCgroup(cgroupsPath, key) != null) {
+                    Files.writeString(dir.resolve("qemu.cgroup"), qemuCgroup(cgroupsPath, key));
+                }
+            } catch (IOException e) {
+                throw new KvmException(PodlabException.failed("create VM directory", dir.toString(), e), e);
+            }
+            String qemuCgroup = qemuCgroup(cgroupsPath, key);
+            VmConfig.Net net = null;
+            Optional<Path> netns = spec.linux().namespaces().stream()
+                    .filter(n -> n.type().equals("network") && n.path() != null && !n.path().isEmpty())
+                    .map(n -> Path.of(n.path())).findFirst();
+            if (netns.isPresent()) {
+                long nw = TraceEvent.Clock.nowNanos();
+                long n0 = System.nanoTime();
+                net = PodTap.attach(netns.get());
+                steps.add(new TraceEvent(nw, System.nanoTime() - n0, "kvm", "attach pod network", PodTap.TAP
+                        + " in " + netns.get() + " mirrored to eth0 (tc mirred), guest eth0 " + net.ipCidr()
+                        + " via " + net.gateway()));
+            }
+            VmConfig cfg = new VmConfig(qemuBinary, kernel, ird.file(), v.accel(), memoryMiB, vcpus,
+                    KvmVm.shareOf(dir), dir.resolve("ctl.sock"), dir.resolve("console.log"),
+                    spec.hostname(), v.accel().equals("tcg") ? hostTscKhz() : 0, net);
+            KvmVm booted;
+            try {
+                booted = KvmVm.boot(key, dir, cfg, options.bootTimeout(), pid -> {
+                    if (qemuCgroup != null) {
+                        Cgroup cg = cgroups.create(qemuCgroup, CgroupResources.none());
+                        cgroups.addProcess(cg, pid);
+                    }
+                }, steps);
+            } catch (RuntimeException e) {
+                destroyQemuCgroup(qemuCgroup);
+                deleteVmDir(dir);
+                throw e;
+            }
+            vms.put(key, booted);
+            return booted;
+        }
+    }
+
+    /** The QEMU process's host cgroup: {@code <parent of the container's cgroup>/kvm-<key>}. */
+    static String qemuCgroup(String cgroupsPath, String key) {
+        if (cgroupsPath == null) {
+            return null;
+        }
+        Path parent = Path.of(cgroupsPath).getParent();
+        String rel = parent == null ? "" : parent.toString().replaceFirst("^/+", "");
+        return rel.isEmpty() ? null : rel + "/kvm-" + key;
+    }
+
+    private int workloadMiB(RuntimeSpec spec, String cgroupsPath) {
+        long bytes = -1;
+        String parent = cgroupsPath == null || Path.of(cgroupsPath).getParent() == null ? null
+                : Path.of(cgroupsPath).getParent().toString().replaceFirst("^/+", "");
+        if (parent != null && Path.of(parent).getFileName() != null
+                && Path.of(parent).getFileName().toString().startsWith("pod-") && cgroups.exists(parent)) {
+            // A pod: its cgroup holds the summed limits of its containers.
+            long podLimit = cgroups.stats(cgroups.open(parent)).memoryLimitBytes();
+            if (podLimit > 0 && podLimit < (1L << 50)) {
+                bytes = podLimit;
+            }
+        }
+        RuntimeSpec.Resources res = spec.linux().resources();
+        if (bytes < 0 && res != null && res.memory() != null && res.memory().limit() != null
+                && res.memory().limit() > 0) {
+            bytes = res.memory().limit();
+        }
+        return bytes < 0 ? options.defaultMiB() : (int) Math.max(16, (bytes + (1 << 20) - 1) >> 20);
+    }
+
+    private static int vcpus(RuntimeSpec spec) {
+        RuntimeSpec.Resources res = spec.linux().resources();
+        int host = Runtime.getRuntime().availableProcessors();
+        if (res != null && res.cpu() != null && res.cpu().quota() != null && res.cpu().quota() > 0) {
+            long period = res.cpu().period() != null ? res.cpu().period() : CgroupResources.DEFAULT_CPU_PERIOD_MICROS;
+            return (int) Math.max(1, Math.min(host, (res.cpu().quota() + period - 1) / period));
+        }
+        return 1;
+    }
+
+    /** The host's TSC rate in kHz from /proc/cpuinfo ("cpu MHz"), 0 when unknown. */
+    static long hostTscKhz() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("cpu MHz")).findFirst()
+                    .map(l -> Math.round(Double.parseDouble(l.substring(l.indexOf(':') + 1).strip()) * 1000))
+                    .orElse(0L);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    // ---- start, kill, wait ----------------------------------------------------------------------
+
+    /**
+     * The VM a container runs in: one this engine knows, else one an earlier engine started
+     * (found by the container's directory in its share, reconnected), else null.
+     */
+    private KvmVm vmOf(Target t) {
+        for (KvmVm vm : vms.values()) {
+            if (Files.exists(vm.share.resolve("c").resolve(t.id()))) {
+                return vm;
+            }
+        }
+        Path vmsDir = kvmRoot.resolve("vms");
+        if (!Files.isDirectory(vmsDir)) {
+            return null;
+        }
+        try (Stream<Path> dirs = Files.list(vmsDir)) {
+            for (Path dir : dirs.toList()) {
+                if (!Files.exists(KvmVm.shareOf(dir).resolve("c").resolve(t.id()))) {
+                    continue;
+                }
+                String key = dir.getFileName().toString();
+                synchronized (bootLocks.computeIfAbsent(key, k -> new Object())) {
+                    KvmVm known = vms.get(key);
+                    if (known != null && known.alive() && known.agent.isOpen()) {
+                        return known;
+                    }
+                    Optional<KvmVm> adopted = KvmVm.adopt(dir);
+                    adopted.ifPresent(vm -> vms.put(key, vm));
+                    return adopted.orElse(null);
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** Closes every control connection and leaves the VMs running, for an engine that exits; a new engine reconnects. */
+    public void detach() {
+        vms.values().forEach(KvmVm::detach);
+        vms.clear();
+    }
+
+    private KvmVm requireVm(Target t, String action) {
+        KvmVm vm = vmOf(t);
+        if (vm == null || !vm.alive()) {
+            throw new ShimClient.ShimUnreachable("failed to " + action + " container " + t.name() + ": its VM is not "
+                    + "running" + (vm == null ? "" : " (QEMU exited: " + KvmVm.tail(vm.dir.resolve("console.log"))
+                    + ")"), null);
+        }
+        return vm;
+    }
+
+    @Override
+    public List<TraceEvent> start(Target t) {
+        KvmVm vm = requireVm(t, "start");
+        List<TraceEvent> steps = new ArrayList<>();
+        long wall = TraceEvent.Clock.nowNanos();
+        long t0 = System.nanoTime();
+        AgentProtocol.Reply r = vm.agent.call("start", List.of(t.id()), Duration.ofSeconds(60), p -> {
+            if (p.kind().equals("step")) {
+                steps.add(guestStep(p.text()));
+            }
+        });
+        if (!r.kind().equals("ok")) {
+            String why = r.message();
+            throw new ContainerException("failed to start container " + t.name() + ": " + why, null,
+                    why.contains("not found") ? 127 : why.contains("ermission denied") ? 126 : 125);
+        }
+        steps.add(new TraceEvent(wall, System.nanoTime() - t0, "kvm", "container start", "in VM " + vm.key));
+        return steps;
+    }
+
+    @Override
+    public void kill(Target t, int signal) {
+        KvmVm vm = requireVm(t, "signal");
+        AgentProtocol.Reply r = vm.agent.call("kill", List.of(t.id(), Integer.toString(signal)), Duration.ofSeconds(30),
+                p -> { });
+        if (!r.kind().equals("ok")) {
+            String why = r.message();
+            if (why.contains("not running") || why.contains("reach the shim")) {
+                throw new ShimClient.ShimUnreachable("failed to signal container " + t.name() + ": " + why, null);
+            }
+            throw new ContainerException("failed to signal container " + t.name() + ": " + why);
+        }
+    }
+
+    /**
+     * Waits for {@code exit.json} to appear in the container directory (the agent copies it into
+     * the share when the container ends; inotify sees QEMU's rename). A VM that died meanwhile
+     * takes its containers with it: they get an exit record saying so (exit code 255).
+     */
+    @Override
+    public Optional<ExitRecord> awaitExit(Target t, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (WatchService ws = FileSystems.getDefault().newWatchService()) {
+            t.dir().register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            while (true) {
+                Optional<ExitRecord> e = readExit(t);
+                if (e.isPresent()) {
+                    return e;
+                }
+                KvmVm vm = vmOf(t);
+                if (vm == null || !vm.alive()) {
+                    return Optional.of(vmGone(t, vm));
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                // Bounded waits: a VM dying sends no file event.
+                var key = ws.poll(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 500), TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return readExit(t);
+        } catch (IOException e) {
+            throw new ContainerException("failed to wait for container " + t.name() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private ExitRecord vmGone(Target t, KvmVm vm) {
+        Optional<ExitRecord> late = readExit(t);
+        if (late.isPresent()) {
+            return late.get();
+        }
+        long now = TraceEvent.Clock.nowNanos();
+        String why = vm == null ? "its VM is not running any more" : "its VM exited (QEMU status "
+                + vm.exitStatus() + "; console: " + KvmVm.tail(vm.dir.resolve("console.log")) + ")";
+        ExitRecord rec = new ExitRecord(0, 255, 0, false, 0, now, "container lost: " + why);
+        try {
+            AtomicFiles.write(t.dir().resolve("exit.json"), ContainerStore.JSON.writeValueAsBytes(rec), false);
+        } catch (IOException e) {
+            // The record is returned anyway; the next reader asks again.
+        }
+        return rec;
+    }
+
+    /** The guest's shim is not a host process: the container is supervised while its VM runs. */
+    @Override
+    public boolean supervised(Target t, int shimPid) {
+        KvmVm vm = vmOf(t);
+        if (vm != null && vm.alive()) {
+            return true;
+        }
+        vmGone(t, vm);
+        return false;
+    }
+
+    @Override
+    public Optional<ExitRecord> readExit(Target t) {
+        try {
+            byte[] b = Files.readAllBytes(t.dir().resolve("exit.json"));
+            return Optional.of(ContainerStore.JSON.readValue(b, ExitRecord.class));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new ContainerException("failed to read exit record in " + t.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- exec, stats --------------------------------------------------------------------------
+
+    @Override
+    public Process exec(Target t, ExecSpec spec, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
+                        ProcessBuilder.Redirect err) {
+        KvmVm vm = requireVm(t, "exec in");
+        String cg = GUEST_CGROUP + "/" + t.id();
+        LaunchPlan plan = PlanCompiler.compileExec(spec.process(), spec.seccomp(), List.of(Path.of(cg, "cgroup.procs")));
+        String planName = "exec-" + rand() + ".plan";
+        Path planFile = t.dir().resolve(planName);
+        KvmExecProcess p;
+        try {
+            AtomicFiles.write(planFile, plan.render().getBytes(StandardCharsets.UTF_8), false);
+            p = new KvmExecProcess(out, err);
+        } catch (IOException e) {
+            throw new ContainerException(PodlabException.failed("exec in container", t.name(), e), e);
+        }
+        Thread.ofVirtual().name("kvm-exec-" + t.name()).start(() -> {
+            int code;
+            try {
+                AgentProtocol.Reply r = vm.agent.call("exec", List.of(t.id(), planName), Duration.ofDays(365), x -> {
+                    if (x.kind().equals("out")) {
+                        p.stdout(x.data());
+                    } else if (x.kind().equals("err")) {
+                        p.stderr(x.data());
+                    }
+                });
+                if (r.kind().equals("ok")) {
+                    code = Integer.parseInt(r.text().strip());
+                } else {
+                    p.stderr(("podlab: " + r.message() + "\n").getBytes(StandardCharsets.UTF_8));
+                    code = 125;
+                }
+            } catch (RuntimeException e) {
+                p.stderr(("podlab: " + PodlabException.describe(e) + "\n").getBytes(StandardCharsets.UTF_8));
+                code = 125;
+            } finally {
+                try {
+                    Files.deleteIfExists(planFile);
+                } catch (IOException e) {
+                    // Goes with the container directory.
+                }
+            }
+            p.exited(code);
+        });
+        return p;
+    }
+
+    /**
+     * The container's cgroup values inside the guest (cgroup v2 names: memory.current, memory.max,
+     * memory.oom_kill, cpu.usage_usec, pids.current, pids.max; -1 when unset or unknown).
+     */
+    public Map<String, Long> guestStats(Target t) {
+        KvmVm vm = requireVm(t, "read stats of");
+        AgentProtocol.Reply r = vm.agent.call("stats", List.of(t.id()), Duration.ofSeconds(30), p -> { });
+        if (!r.kind().equals("ok")) {
+            throw new ContainerException("failed to read stats of container " + t.name() + ": " + r.message());
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String kv : r.text().split(" ")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                out.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
+            }
+        }
+        return out;
+    }
+
+    /** The VMs running now: key -> QEMU pid. */
+    public Map<String, Long> runningVms() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        vms.forEach((k, vm) -> {
+            if (vm.alive()) {
+                out.put(k, vm.qemu.pid());
+            }
+        });
+        return out;
+    }
+
+    /** The accelerator and guest kernel of the VM a container runs in, for the trace and the UIs. */
+    public Optional<String> describeVm(Target t) {
+        KvmVm vm = vmOf(t);
+        return vm == null ? Optional.empty() : Optional.of("VM " + vm.key + ": QEMU pid " + vm.qemu.pid() + ", "
+                + vm.accel + ", guest kernel " + vm.hello.kernelRelease());
+    }
+
+    // ---- delete -------------------------------------------------------------------------------
+
+    /**
+     * Forgets the container in the guest and unshares its directories; the last container of a
+     * VM takes the VM with it (agent shutdown, then QEMU killed by pid and reaped, its cgroup and
+     * directory removed). Idempotent.
+     */
+    @Override
+    public void delete(Target t) {
+        KvmVm vm = vmOf(t);
+        if (vm == null) {
+            return;
+        }
+        synchronized (bootLocks.computeIfAbsent(vm.key, k -> new Object())) {
+            if (vm.alive() && vm.agent.isOpen()) {
+                try {
+                    vm.agent.call("delete", List.of(t.id()), Duration.ofSeconds(30), p -> { });
+                } catch (KvmException e) {
+                    // The VM is going away or gone: its guest state goes with it.
+                }
+            }
+            for (String prefix : List.of("c/", "r/", "l/", "m/")) {
+                KvmVm.unbind(vm.share.resolve(prefix + t.id()));
+            }
+            boolean empty;
+            try (Stream<Path> s = Files.list(vm.share.resolve("c"))) {
+                empty = s.findAny().isEmpty();
+            } catch (IOException e) {
+                empty = true;
+            }
+            if (empty) {
+                stopVm(vm);
+            }
+        }
+    }
+
+    private void stopVm(KvmVm vm) {
+        vm.shutdown(Duration.ofSeconds(10));
+        vms.remove(vm.key, vm);
+        try {
+            String cgroupsPath = Files.exists(vm.dir.resolve("qemu.cgroup"))
+                    ? Files.readString(vm.dir.resolve("qemu.cgroup")).strip() : null;
+            destroyQemuCgroup(cgroupsPath);
+        } catch (IOException e) {
+            // Left for the parent's removal.
+        }
+        deleteVmDir(vm.dir);
+    }
+
+    private void destroyQemuCgroup(String path) {
+        if (path == null || path.isEmpty()) {
+            return;
+        }
+        try {
+            if (cgroups.exists(path)) {
+                Cgroup cg = cgroups.open(path);
+                cgroups.killAll(cg);
+                cgroups.destroy(cg);
+            }
+        } catch (RuntimeException e) {
+            // QEMU is reaped already; an empty cgroup left over goes with its parent.
+        }
+    }
+
+    private static void deleteVmDir(Path dir) {
+        if (Files.exists(dir)) {
+            KvmVm.reap(dir);
+            KvmVm.unbind(dir);
+        }
+    }
+
+    private static String rand() {
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    }
+}

@@ -1,0 +1,282 @@
+package dev.podlab.core.runtime.kvm;
+
+import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.state.AtomicFiles;
+import dev.podlab.core.state.ContainerStore;
+import dev.podlab.core.state.FileTrees;
+import dev.podlab.core.sys.LibC;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+
+/**
+ * One running micro-VM: the QEMU process (a child of the engine, killed and reaped by pid on
+ * shutdown), its directory {@code <root>/kvm/vms/<key>/} (share, control socket, console log,
+ * {@code qemu.log}, {@code vm.json}) and the connection to its agent.
+ */
+final class KvmVm {
+    final String key;
+    final Path dir;
+    final Path share;
+    final String accel;
+    /** QEMU; {@link #child} is set only when this engine started it (then it reaps it too). */
+    final ProcessHandle qemu;
+    private final Process child;
+    final AgentConnection agent;
+    final AgentProtocol.Hello hello;
+
+    private KvmVm(String key, Path dir, String accel, ProcessHandle qemu, Process child, AgentConnection agent,
+                  AgentProtocol.Hello hello) {
+        this.key = key;
+        this.dir = dir;
+        this.share = dir.resolve("share");
+        this.accel = accel;
+        this.qemu = qemu;
+        this.child = child;
+        this.agent = agent;
+        this.hello = hello;
+    }
+
+    /**
+     * Reconnects to a VM an earlier engine started (it runs on when the engine exits): its
+     * {@code vm.json} names QEMU's pid, which must still be a QEMU serving this directory. The
+     * agent greets only once per boot, so its hello comes from {@code vm.json} too. Empty when
+     * the VM is gone.
+     */
+    static java.util.Optional<KvmVm> adopt(Path dir) {
+        try {
+            var json = ContainerStore.JSON.readTree(dir.resolve("vm.json").toFile());
+            long pid = json.path("pid").asLong();
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+            if (!cmdline.contains("qemu") || !cmdline.contains(dir.resolve("ctl.sock").toString())) {
+                return java.util.Optional.empty();
+            }
+            ProcessHandle h = ProcessHandle.of(pid).orElse(null);
+            if (h == null || !h.isAlive()) {
+                return java.util.Optional.empty();
+            }
+            String key = json.path("key").asText();
+            AgentConnection agent = AgentConnection.connect(dir.resolve("ctl.sock"), Duration.ofSeconds(5), key);
+            return java.util.Optional.of(new KvmVm(key, dir, json.path("accel").asText(), h, null, agent,
+                    new AgentProtocol.Hello(AgentProtocol.VERSION, json.path("kernel").asText(), 0)));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Kills (by pid) the QEMU an earlier engine left serving {@code dir}, if it still runs. */
+    static void reap(Path dir) {
+        try {
+            var json = ContainerStore.JSON.readTree(dir.resolve("vm.json").toFile());
+            long pid = json.path("pid").asLong();
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+            if (cmdline.contains("qemu") && cmdline.contains(dir.resolve("ctl.sock").toString())) {
+                ProcessHandle.of(pid).ifPresent(h -> killAndReap(h, null));
+            }
+        } catch (IOException e) {
+            // No record or no such process: nothing runs.
+        }
+    }
+
+    /** QEMU's exit status when this engine started it and it has exited, else -1. */
+    int exitStatus() {
+        return child != null && !child.isAlive() ? child.exitValue() : -1;
+    }
+
+    /** The directory layout of a VM, before it boots. */
+    static Path shareOf(Path dir) {
+        return dir.resolve("share");
+    }
+
+    /**
+     * Starts QEMU and waits for the agent's hello; on any failure QEMU is killed and the
+     * directory removed. {@code placed} gets QEMU's pid right after the start (to move it into
+     * its host cgroup).
+     */
+    static KvmVm boot(String key, Path dir, VmConfig cfg, Duration helloTimeout, LongConsumer placed,
+                      List<TraceEvent> steps) {
+        Process qemu = null;
+        AgentConnection agent = null;
+        try {
+            Files.createDirectories(cfg.shareDir().resolve("c"));
+            long wall = TraceEvent.Clock.nowNanos();
+            long t0 = System.nanoTime();
+            qemu = new ProcessBuilder(cfg.command())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("qemu.log").toFile()))
+                    .start();
+            placed.accept(qemu.pid());
+            AtomicFiles.write(dir.resolve("vm.json"), ContainerStore.JSON.writeValueAsBytes(Map.of("key", key,
+                    "pid", qemu.pid(), "accel", cfg.accel(), "memoryMiB", cfg.memoryMiB(), "vcpus", cfg.vcpus(),
+                    "kernel", cfg.kernel().release())), false);
+            agent = AgentConnection.connect(cfg.controlSocket(), Duration.ofSeconds(10), key);
+            long t1 = System.nanoTime();
+            steps.add(new TraceEvent(wall, t1 - t0, "kvm", "qemu start", "pid " + qemu.pid() + ", " + cfg.accel()
+                    + ", " + cfg.memoryMiB() + " MiB, " + cfg.vcpus() + " vCPU, microvm"));
+            AgentProtocol.Hello hello = null;
+            long deadline = t1 + helloTimeout.toNanos();
+            while (hello == null && qemu.isAlive() && System.nanoTime() < deadline) {
+                hello = agent.awaitHello(Duration.ofMillis(200));
+            }
+            long t2 = System.nanoTime();
+            if (hello == null) {
+                String why = qemu.isAlive() ? "no hello from the guest agent within " + helloTimeout.toSeconds() + " s"
+                        : "QEMU exited with status " + qemu.waitFor() + ": " + tail(dir.resolve("qemu.log"));
+                throw new KvmException("failed to boot VM " + key + ": " + why + "; console: "
+                        + tail(cfg.consoleLog()));
+            }
+            if (hello.protocol() != AgentProtocol.VERSION) {
+                throw new KvmException("failed to boot VM " + key + ": the agent speaks protocol " + hello.protocol()
+                        + ", the engine " + AgentProtocol.VERSION);
+            }
+            steps.add(new TraceEvent(wall + (t1 - t0), t2 - t1, "kvm", "kernel boot", "guest kernel "
+                    + hello.kernelRelease() + " ran the agent after " + hello.bootMillis() + " ms of guest uptime"));
+            steps.add(TraceEvent.instant("kvm", "agent ready", "protocol " + hello.protocol() + " on virtio-serial "
+                    + "podlab.ctl"));
+            return new KvmVm(key, dir, cfg.accel(), qemu.toHandle(), qemu, agent, hello);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (agent != null) {
+                agent.close();
+            }
+            if (qemu != null) {
+                killAndReap(qemu.toHandle(), qemu);
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            if (e instanceof KvmException k) {
+                throw k;
+            }
+            throw new KvmException("failed to boot VM " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    boolean alive() {
+        return qemu.isAlive();
+    }
+
+    /** Asks the agent to power off, then kills QEMU by pid if it is still there; always reaps it. */
+    void shutdown(Duration grace) {
+        if (qemu.isAlive() && agent.isOpen()) {
+            try {
+                agent.call("shutdown", List.of(), Duration.ofSeconds(5), r -> { });
+            } catch (KvmException e) {
+                // A guest that does not answer is killed below.
+            }
+        }
+        try {
+            qemu.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            killAndReap(qemu, child);
+        } catch (InterruptedException e) {
+            killAndReap(qemu, child);
+            Thread.currentThread().interrupt();
+        }
+        if (child != null) {
+            killAndReap(qemu, child); // reaps (a no-op kill when it has exited)
+        }
+        agent.close();
+    }
+
+    /** Closes the control connection and leaves the VM running (the engine is exiting). */
+    void detach() {
+        agent.close();
+    }
+
+    private static void killAndReap(ProcessHandle h, Process child) {
+        if (h.isAlive()) {
+            h.destroyForcibly(); // SIGKILL to this pid only
+        }
+        try {
+            if (child != null) {
+                child.waitFor();
+            } else {
+                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Not our child: its new parent reaps it.
+        }
+    }
+
+    /** Binds a host path into the share (recursively, so a rootfs overlay under it comes along). */
+    static void bind(Path share, Path host, String relative) {
+        Path target = share.resolve(relative);
+        try {
+            Files.createDirectories(target.getParent());
+            if (Files.isDirectory(host)) {
+                Files.createDirectories(target);
+            } else if (!Files.exists(target)) {
+                Files.createFile(target);
+            }
+            LibC.INSTANCE.mount(host.toString(), target.toString(), null, LibC.MS_BIND | LibC.MS_REC, null);
+        } catch (IOException | RuntimeException e) {
+            throw new KvmException("failed to share " + host + " with the VM: " + e.getMessage(), e);
+        }
+    }
+
+    /** Detaches everything bound at or below {@code path} in the share, then deletes it. */
+    static void unbind(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        for (String m : mountsUnder(path)) {
+            try {
+                LibC.INSTANCE.umount2(m, LibC.MNT_DETACH);
+            } catch (RuntimeException e) {
+                // Already gone (EINVAL/ENOENT): the point is that nothing stays bound.
+            }
+        }
+        if (!mountsUnder(path).isEmpty()) {
+            // Deleting through a bind that is still there would delete the container's own files.
+            throw new KvmException("failed to remove " + path + " from the VM share: still mounted");
+        }
+        try {
+            FileTrees.deleteRecursively(path);
+        } catch (IOException e) {
+            throw new KvmException("failed to remove " + path + " from the VM share: " + e.getMessage(), e);
+        }
+    }
+
+    /** Mount points at or below {@code path}, deepest first (from /proc/self/mountinfo). */
+    static List<String> mountsUnder(Path path) {
+        List<String> out = new ArrayList<>();
+        String prefix = path.toString();
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
+            lines.forEach(l -> {
+                String mp = l.split(" ")[4].replace("\\040", " ");
+                if (mp.equals(prefix) || mp.startsWith(prefix + "/")) {
+                    out.add(mp);
+                }
+            });
+        } catch (IOException e) {
+            return out;
+        }
+        out.sort(Comparator.comparingInt(String::length).reversed());
+        return out;
+    }
+
+    static String tail(Path file) {
+        try {
+            String s = Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1).strip();
+            s = s.length() > 600 ? s.substring(s.length() - 600) : s;
+            return s.isEmpty() ? "(empty)" : s.replace('\n', '|');
+        } catch (IOException e) {
+            return "(none)";
+        }
+    }
+}

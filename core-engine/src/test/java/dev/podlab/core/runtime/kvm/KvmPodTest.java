@@ -1,0 +1,118 @@
+package dev.podlab.core.runtime.kvm;
+
+import dev.podlab.core.container.ExecRequest;
+import dev.podlab.core.container.ExecResult;
+import dev.podlab.core.logs.CriLogLine;
+import dev.podlab.core.logs.LogFollower;
+import dev.podlab.core.pod.PodManager;
+import dev.podlab.core.pod.PodRecord;
+import dev.podlab.core.pod.PodStatus;
+import dev.podlab.core.testing.HostRequirements;
+import dev.podlab.core.testing.TestPods;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A pod with {@code runtimeClassName: kvm}: its containers share one micro-VM (one TCG boot). */
+@Tag("root")
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class KvmPodTest {
+    private TestPods t;
+
+    @AfterEach
+    void close() throws Exception {
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    private List<String> log(String containerId) throws Exception {
+        List<CriLogLine> lines = new ArrayList<>();
+        LogFollower.read(t.engine.engine.logPath(containerId), false, () -> true, lines::add);
+        return lines.stream().map(CriLogLine::text).toList();
+    }
+
+    @Test
+    void twoContainersOfAKvmPodShareOneVmAndDownStopsIt() throws Exception {
+        HostRequirements.requireRoot();
+        HostRequirements.requireCommand("qemu-system-x86_64");
+        t = TestPods.open(PodManager.Listener.NONE, Duration.ofMillis(200));
+        String guestRelease = GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).orElseThrow().release();
+        PodRecord p = t.pods.play("vm.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: vm}
+                spec:
+                  runtimeClassName: kvm
+                  containers:
+                  - name: kernel
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "uname -r; cat /etc/hostname; sleep 600"]
+                  - name: web
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
+                """, new PodManager.PlayOptions(false, false, null)).pods().get(0);
+        long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        PodStatus s = t.pods.get(p.id()).status();
+        while (!s.phase().equals("Running") || s.containerStatuses().stream()
+                .anyMatch(c -> !c.state().kind().equals("running"))) {
+            assertThat(System.nanoTime()).as("status: %s", s).isLessThan(end);
+            Thread.sleep(200);
+            s = t.pods.get(p.id()).status();
+        }
+        KvmRuntime kvm = (KvmRuntime) t.engine.engine.runtimes().handler("kvm");
+        Map<String, Long> vms = kvm.runningVms();
+        assertThat(vms).hasSize(1);
+        assertThat(vms.keySet().iterator().next()).startsWith("pod-");
+        long qemuPid = vms.values().iterator().next();
+        // QEMU is charged to the pod's host cgroup.
+        assertThat(Files.readString(Path.of("/proc/" + qemuPid + "/cgroup"))).contains(p.sandbox().cgroupParent()
+                + "/kvm-pod-");
+
+        String kernelId = s.containerStatuses().stream().filter(c -> c.name().equals("kernel")).findFirst()
+                .orElseThrow().containerId();
+        long logEnd = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (log(kernelId).size() < 2 && System.nanoTime() < logEnd) {
+            Thread.sleep(200);
+        }
+        // The guest kernel, and the pod's hostname file bound in through the share.
+        assertThat(log(kernelId)).containsExactly(guestRelease, "vm");
+        String webId = s.containerStatuses().stream().filter(c -> c.name().equals("web")).findFirst()
+                .orElseThrow().containerId();
+        ExecResult ps = t.engine.engine.exec(webId, ExecRequest.of(List.of("uname", "-r")), Duration.ofSeconds(60));
+        assertThat(ps.stdoutText()).isEqualTo(guestRelease + "\n");
+        // The pod IP reaches the guest: tap0 in the pod's namespace, mirrored to its CNI eth0.
+        ExecResult addr = t.engine.engine.exec(webId, ExecRequest.of(List.of("ip", "-4", "addr", "show", "eth0")),
+                Duration.ofSeconds(60));
+        assertThat(addr.stdoutText()).contains(p.sandbox().podIp() + "/");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
+        HttpResponse<String> hostname = http.send(HttpRequest.newBuilder(URI.create("http://"
+                + p.sandbox().podIp() + ":8080/hostname")).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(hostname.statusCode()).isEqualTo(200);
+        assertThat(hostname.body()).isEqualTo("vm\n");
+
+        t.pods.down(p.id(), Duration.ofSeconds(1));
+        assertThat(kvm.runningVms()).isEmpty();
+        assertThat(Files.exists(Path.of("/proc/" + qemuPid))).as("QEMU reaped").isFalse();
+        assertThat(KvmVm.mountsUnder(t.engine.root.resolve("kvm"))).isEmpty();
+        assertThat(t.engine.cgroups.exists(p.sandbox().cgroupParent())).isFalse();
+    }
+}

@@ -1,0 +1,158 @@
+package dev.podlab.core.runtime.kvm;
+
+import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.container.ContainerStatus;
+import dev.podlab.core.container.EngineConfig;
+import dev.podlab.core.container.ExecRequest;
+import dev.podlab.core.container.ExecResult;
+import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.logs.CriLogLine;
+import dev.podlab.core.logs.LogFollower;
+import dev.podlab.core.runtime.RuntimeCatalog;
+import dev.podlab.core.runtime.RuntimeHandler;
+import dev.podlab.core.testing.HostRequirements;
+import dev.podlab.core.testing.TestEngine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static dev.podlab.core.testing.TestEngine.busybox;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Containers on the {@code kvm} runtime in real QEMU micro-VMs (TCG here: three boots in the
+ * class, each a few seconds to a minute on a loaded 2-core machine).
+ */
+@Tag("root")
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class KvmRuntimeTest {
+    private TestEngine t;
+    private ContainerEngine engine;
+
+    @BeforeEach
+    void open() throws Exception {
+        HostRequirements.requireRoot();
+        HostRequirements.requireCommand("qemu-system-x86_64");
+        HostRequirements.require(GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).isPresent(),
+                "needs a guest kernel in /boot with /lib/modules (apt-get install linux-image-amd64)");
+        t = TestEngine.open();
+        engine = t.engine;
+        RuntimeCatalog.Entry e = engine.runtimes().entry("kvm");
+        assertThat(e.works()).as("kvm verdict: %s", e.reason()).isTrue();
+        assertThat(e.reason()).containsPattern("accelerator (KVM|TCG)");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (t != null) {
+            t.close();
+            assertThat(kvm().runningVms()).as("VMs left running").isEmpty();
+            assertThat(KvmVm.mountsUnder(t.root)).as("mounts left under the state root").isEmpty();
+        }
+    }
+
+    private KvmRuntime kvm() {
+        return (KvmRuntime) engine.runtimes().handler("kvm");
+    }
+
+    private RuntimeHandler.Target target(ContainerRecord r) {
+        return new RuntimeHandler.Target(r.id(), r.id().substring(0, 12), engine.containerDir(r.id()));
+    }
+
+    private List<CriLogLine> log(String id) throws Exception {
+        List<CriLogLine> lines = new ArrayList<>();
+        LogFollower.read(engine.logPath(id), false, () -> true, lines::add);
+        return lines;
+    }
+
+    private String trace(String id) throws Exception {
+        return Files.readString(engine.containerDir(id).resolve("events.jsonl"));
+    }
+
+    @Test
+    void aContainerRunsInItsOwnVmWithTheGuestKernelAndItsLogAndExitReachTheHost() throws Exception {
+        String hostRelease = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        String guestRelease = GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).orElseThrow().release();
+        ContainerRecord r = engine.run(busybox("uname", "-r").name("guest").runtime("kvm").build());
+        ExitRecord exit = engine.await(r.id(), Duration.ofSeconds(120)).orElseThrow();
+        assertThat(exit.exitCode()).isZero();
+        List<CriLogLine> lines = log(r.id());
+        assertThat(lines).extracting(CriLogLine::text).containsExactly(guestRelease);
+        assertThat(guestRelease).isNotEqualTo(hostRelease);
+        String trace = trace(r.id());
+        for (String step : List.of("accelerator", "build initramfs", "qemu start", "kernel boot", "agent ready", "container create",
+                "container start", "pivot_root")) {
+            assertThat(trace).as("trace step %s", step).contains("\"step\":\"" + step + "\"");
+        }
+        assertThat(trace).containsPattern("\"detail\":\"pid \\d+, (tcg|kvm), ");
+        long qemuPid = kvm().runningVms().values().iterator().next();
+        assertThat(Files.exists(Path.of("/proc/" + qemuPid))).isTrue();
+        // QEMU runs in its own host cgroup beside the container's.
+        assertThat(Files.readString(Path.of("/proc/" + qemuPid + "/cgroup"))).contains(t.cgroupParent + "/kvm-c-");
+
+        ContainerRecord failing = engine.run(busybox("sh", "-c", "echo oops >&2; exit 3").runtime("kvm").build());
+        ExitRecord three = engine.await(failing.id(), Duration.ofSeconds(120)).orElseThrow();
+        assertThat(three.exitCode()).isEqualTo(3);
+        assertThat(log(failing.id())).extracting(CriLogLine::stream, CriLogLine::text)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("stderr", "oops"));
+        assertThat(trace(failing.id())).contains("\"step\":\"reuse initramfs\"");
+
+        engine.remove(r.id(), false);
+        engine.remove(failing.id(), false);
+        assertThat(kvm().runningVms()).isEmpty();
+        assertThat(Files.exists(Path.of("/proc/" + qemuPid))).as("QEMU %d reaped", qemuPid).isFalse();
+        try (var vms = Files.list(t.root.resolve("kvm/vms"))) {
+            assertThat(vms.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void execStatsAndAMemoryLimitApplyInsideTheGuest() throws Exception {
+        ContainerRecord r = engine.run(busybox("sleep", "300").name("vm-sleeper").runtime("kvm")
+                .resources(CgroupResources.builder().memoryLimitBytes(48L << 20).pidsLimit(30L).build()).build());
+        ExecResult limit = engine.exec("vm-sleeper", ExecRequest.of(List.of("cat", "/sys/fs/cgroup/memory.max",
+                "/sys/fs/cgroup/pids.max")), Duration.ofSeconds(60));
+        assertThat(limit.exitCode()).as("stderr %s", limit.stderrText()).isZero();
+        assertThat(limit.stdoutText()).isEqualTo((48L << 20) + "\n30\n");
+        ExecResult mixed = engine.exec("vm-sleeper", ExecRequest.of(List.of("sh", "-c",
+                "echo out; echo err >&2; cat /proc/1/cmdline; exit 4")), Duration.ofSeconds(60));
+        assertThat(mixed.exitCode()).as("stderr %s", mixed.stderrText()).isEqualTo(4);
+        assertThat(mixed.stdoutText()).startsWith("out\n").contains("sleep");
+        assertThat(mixed.stderrText()).isEqualTo("err\n");
+        ExecResult missing = engine.exec("vm-sleeper", ExecRequest.of(List.of("no-such-tool")), Duration.ofSeconds(60));
+        assertThat(missing.exitCode()).isEqualTo(127);
+
+        Map<String, Long> stats = kvm().guestStats(target(r));
+        assertThat(stats.get("memory.max")).isEqualTo(48L << 20);
+        assertThat(stats.get("pids.current")).isPositive();
+        assertThat(stats.get("memory.current")).isPositive();
+
+        // The engine exits (the VM runs on); a new engine on the same root reconnects to it.
+        long qemuPid = kvm().runningVms().values().iterator().next();
+        kvm().detach();
+        ContainerEngine second = new ContainerEngine(new EngineConfig(t.root, t.cgroups, t.cgroupParent));
+        assertThat(second.inspect("vm-sleeper").status()).isEqualTo(ContainerStatus.RUNNING);
+        String guestRelease = GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).orElseThrow().release();
+        ExecResult again = second.exec("vm-sleeper", ExecRequest.of(List.of("uname", "-r")), Duration.ofSeconds(60));
+        assertThat(again.stdoutText()).isEqualTo(guestRelease + "\n");
+
+        ContainerRecord stopped = second.stop("vm-sleeper", Duration.ofSeconds(2));
+        assertThat(stopped.exit().exitCode()).isEqualTo(137);
+        second.remove("vm-sleeper", false);
+        assertThat(((KvmRuntime) second.runtimes().handler("kvm")).runningVms()).isEmpty();
+        assertThat(ProcessHandle.of(qemuPid).map(ProcessHandle::isAlive)).as("QEMU %d", qemuPid).isNotEqualTo(
+                java.util.Optional.of(true));
+    }
+}

@@ -1,0 +1,134 @@
+package dev.podlab.core.runtime.kvm;
+
+import dev.podlab.core.oci.RuntimeSpec;
+import dev.podlab.core.runtime.RuntimeUnavailableException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The small pure parts of the kvm runtime: kernel discovery, module order, options, accelerator, QEMU command. */
+class KvmUnitsTest {
+
+    @Test
+    void theNewestKernelWithModulesWins(@TempDir Path tmp) throws Exception {
+        Path boot = Files.createDirectories(tmp.resolve("boot"));
+        Path mods = Files.createDirectories(tmp.resolve("modules"));
+        for (String r : List.of("6.1.0-9-amd64", "6.1.0-56-amd64", "6.10.0-1-amd64")) {
+            Files.writeString(boot.resolve("vmlinuz-" + r), "k");
+        }
+        for (String r : List.of("6.1.0-9-amd64", "6.1.0-56-amd64")) {
+            Files.createDirectories(mods.resolve(r));
+            Files.writeString(mods.resolve(r).resolve("modules.dep"), "");
+        }
+        // 6.10 has no modules: skipped; 56 beats 9 as a number.
+        assertThat(GuestKernel.discover(boot, mods)).map(GuestKernel::release).contains("6.1.0-56-amd64");
+        assertThat(GuestKernel.compareReleases("6.10.0", "6.9.0")).isPositive();
+        assertThat(GuestKernel.discover(tmp.resolve("none"), mods)).isEmpty();
+    }
+
+    @Test
+    void modulesComeInDependencyOrder(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("modules.dep"), """
+                kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko kernel/fs/fscache/fscache.ko kernel/fs/netfs/netfs.ko
+                kernel/fs/netfs/netfs.ko:
+                kernel/fs/fscache/fscache.ko: kernel/fs/netfs/netfs.ko
+                kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
+                kernel/drivers/virtio/virtio_ring.ko:
+                kernel/drivers/virtio/virtio_mmio.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+                kernel/net/9p/9pnet.ko:
+                """);
+        List<String> order = InitramfsBuilder.resolve(tmp, List.of("virtio_mmio", "9p")).stream()
+                .map(InitramfsBuilder::moduleName).toList();
+        assertThat(order).containsExactly("virtio_ring", "virtio", "virtio_mmio", "9pnet", "netfs", "fscache", "9p");
+        assertThatThrownBy(() -> InitramfsBuilder.resolve(tmp, List.of("vsock")))
+                .hasMessageContaining("module vsock is not in modules.dep");
+    }
+
+    @Test
+    void optionsAreStrict() {
+        KvmOptions d = KvmOptions.parse("kvm", Map.of());
+        assertThat(d.accel()).isEqualTo("auto");
+        assertThat(d.overheadMiB()).isEqualTo(96);
+        assertThat(KvmOptions.parse("vm", Map.of("accel", "tcg", "memoryOverheadMiB", "64")).overheadMiB()).isEqualTo(64);
+        assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("kernal", "/boot/x")))
+                .isInstanceOf(RuntimeUnavailableException.class)
+                .hasMessage("failed to configure runtime class vm: unknown option kernal (known: qemu, kernel, accel, "
+                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds)");
+        assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("accel", "hvf"))).hasMessageContaining("auto, kvm or tcg");
+        assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("bootTimeoutSeconds", "0")))
+                .hasMessageContaining("from 1 to 3600");
+    }
+
+    @Test
+    void theAcceleratorIsProbedOnceAndTheVerdictCached(@TempDir Path tmp) throws Exception {
+        Path cache = tmp.resolve("kvm/accel.json");
+        AtomicInteger probes = new AtomicInteger();
+        assertThat(Accelerator.decide("auto", tmp.resolve("no-kvm"), cache, "k", () -> {
+            probes.incrementAndGet();
+            return null;
+        })).extracting(Accelerator.Verdict::accel).isEqualTo("tcg");
+        assertThat(probes).hasValue(0);
+
+        Path dev = Files.createFile(tmp.resolve("kvm-device"));
+        Accelerator.Verdict hung = Accelerator.decide("auto", dev, cache, "k", () -> {
+            probes.incrementAndGet();
+            return "no hello within 20 s";
+        });
+        assertThat(hung.accel()).isEqualTo("tcg");
+        assertThat(hung.reason()).contains("test boot under KVM failed: no hello within 20 s");
+        Accelerator.Verdict again = Accelerator.decide("auto", dev, cache, "k", () -> {
+            probes.incrementAndGet();
+            return null;
+        });
+        assertThat(again.accel()).isEqualTo("tcg");
+        assertThat(again.reason()).contains("cached in " + cache);
+        assertThat(probes).hasValue(1);
+        // A new QEMU or kernel (another key) is probed again.
+        assertThat(Accelerator.decide("auto", dev, cache, "k2", () -> null).accel()).isEqualTo("kvm");
+        assertThat(Accelerator.decide("tcg", dev, cache, "k2", () -> null).accel()).isEqualTo("tcg");
+    }
+
+    @Test
+    void theQemuCommandIsAMicrovmWithShareAndControlPort() {
+        var kernel = new GuestKernel(Path.of("/boot/vmlinuz-6.1.0-56-amd64"), "6.1.0-56-amd64",
+                Path.of("/lib/modules/6.1.0-56-amd64"));
+        var cfg = new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), kernel, Path.of("/s/kvm/initramfs-1.cpio"),
+                "tcg", 352, 1, Path.of("/s/kvm/vms/pod-1/share,x"), Path.of("/s/kvm/vms/pod-1/ctl.sock"),
+                Path.of("/s/kvm/vms/pod-1/console.log"), "web", 2096008, null);
+        String cmd = String.join(" ", cfg.command());
+        assertThat(cmd).contains("-M microvm,rtc=on", "-accel tcg,tb-size=64", "-m 352M", "-smp 1", "-nodefaults",
+                "-no-user-config", "-nographic", "-no-reboot", "tsc_early_khz=2096008", "podlab.hostname=web",
+                "path=/s/kvm/vms/pod-1/share,,x,security_model=passthrough", "mount_tag=podlab",
+                "virtserialport,chardev=ctl,name=podlab.ctl");
+        var kvm = new VmConfig(cfg.qemu(), kernel, cfg.initramfs(), "kvm", 352, 2, cfg.shareDir(), cfg.controlSocket(),
+                cfg.consoleLog(), "bad name!", 2096008, new VmConfig.Net(Path.of("/run/podlab/netns/p1"),
+                "0a:58:0a:d5:01:05", "10.213.1.5/24", "10.213.1.1"));
+        assertThat(String.join(" ", kvm.command())).contains("-accel kvm", "-cpu host").doesNotContain("tsc_early",
+                "hostname");
+        assertThat(kvm.command().subList(0, 4)).containsExactly("nsenter", "--net=/run/podlab/netns/p1", "--",
+                "/usr/bin/qemu-system-x86_64");
+        assertThat(String.join(" ", kvm.command())).contains("podlab.ip=10.213.1.5/24 podlab.gw=10.213.1.1",
+                "-netdev tap,id=net0,ifname=tap0,script=no,downscript=no",
+                "virtio-net-device,netdev=net0,mac=0a:58:0a:d5:01:05");
+    }
+
+    @Test
+    void guestLimitsAndVmKeysFollowTheSpec() {
+        var res = new RuntimeSpec.Resources(null, new RuntimeSpec.Memory(64L << 20, null, null),
+                new RuntimeSpec.Cpu(1024L, 50_000L, 100_000L, null, null), new RuntimeSpec.Pids(30));
+        assertThat(KvmRuntime.guestCgroup(res)).isEqualTo("memory.max 67108864\nmemory.swap.max 0\n"
+                + "cpu.max 50000 100000\ncpu.weight 39\npids.max 30\n");
+        assertThat(KvmRuntime.guestCgroup(null)).isEmpty();
+        assertThat(KvmRuntime.vmKey("/podlab/pod-0123456789ab/c1", "c1")).isEqualTo("pod-0123456789ab");
+        assertThat(KvmRuntime.vmKey("/podlab/0123456789abcdef", "0123456789abcdef")).isEqualTo("c-0123456789ab");
+        assertThat(KvmRuntime.qemuCgroup("/podlab/pod-1/c1", "pod-1")).isEqualTo("podlab/pod-1/kvm-pod-1");
+    }
+}
