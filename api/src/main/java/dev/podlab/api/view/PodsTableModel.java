@@ -3,13 +3,7 @@ package dev.podlab.api.view;
 import dev.podlab.api.v1.Pod;
 import dev.podlab.api.v1.Sample;
 
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * The pods table: rows from Pods.List (refreshed by {@link EngineFeeds#watchPods} when pod or container events
@@ -17,172 +11,57 @@ import java.util.Optional;
  * filter and a selection that follows its pod (by id) across updates, sorting and filtering.
  * Toolkit-free: the TUI and the GUI bind to it. Mutators run on the UI thread only.
  */
-public final class PodsTableModel extends ViewModel {
+public final class PodsTableModel extends KeyedTableModel<Pod, PodRow, PodsTableModel.SortKey> {
     /** The columns a table can be sorted by. */
     public enum SortKey { NAME, NAMESPACE, RUNTIME, STATUS, READY, RESTARTS, AGE, IP, CPU, MEMORY }
 
-    private final Map<String, Pod> byId = new LinkedHashMap<>();
-    private final Map<String, Sample> usage = new HashMap<>();
-    private String filter = "";
-    private SortKey sortKey = SortKey.NAME;
-    private boolean descending;
-    private List<PodRow> rows = List.of();
-    private String selectedId;
-    private int selectedIndex = -1;
-
     public PodsTableModel(Dispatcher ui) {
-        super(ui);
-    }
-
-    /** Replaces every row (a fresh Pods.List). */
-    public void setAll(List<Pod> pods) {
-        checkUiThread();
-        byId.clear();
-        pods.forEach(p -> byId.put(p.getId(), p));
-        rebuild();
-    }
-
-    /** Adds the pod or replaces its row. */
-    public void upsert(Pod p) {
-        checkUiThread();
-        byId.put(p.getId(), p);
-        rebuild();
-    }
-
-    public void remove(String id) {
-        checkUiThread();
-        if (byId.remove(id) != null) {
-            usage.remove(id);
-            rebuild();
-        }
-    }
-
-    /**
-     * The latest samples of a metrics round (container samples among them are simply never looked up). Samples
-     * of pods not (yet) listed are kept: the metrics history may arrive before the first list.
-     */
-    public void updateUsage(Map<String, Sample> samples) {
-        checkUiThread();
-        usage.putAll(samples);
-        rebuild();
-    }
-
-    public void setFilter(String text) {
-        checkUiThread();
-        filter = text == null ? "" : text;
-        rebuild();
-    }
-
-    public String filter() {
-        return filter;
-    }
-
-    /** Sorts by {@code key}; the same key again flips the direction. Usage, restarts and age sort biggest first. */
-    public void sortBy(SortKey key) {
-        checkUiThread();
-        if (key == sortKey) {
-            descending = !descending;
-        } else {
-            sortKey = key;
-            descending = key == SortKey.CPU || key == SortKey.MEMORY || key == SortKey.RESTARTS;
-        }
-        rebuild();
-    }
-
-    public SortKey sortKey() {
-        return sortKey;
-    }
-
-    public boolean descending() {
-        return descending;
-    }
-
-    /** The visible rows, filtered and sorted. */
-    public List<PodRow> rows() {
-        return rows;
-    }
-
-    public int selectedIndex() {
-        return selectedIndex;
-    }
-
-    public Optional<PodRow> selected() {
-        return selectedIndex < 0 ? Optional.empty() : Optional.of(rows.get(selectedIndex));
-    }
-
-    /** The row of this pod id, visible or not (null when unknown). */
-    public PodRow row(String id) {
-        Pod p = byId.get(id);
-        return p == null ? null : PodRow.of(p, usage.get(id));
-    }
-
-    public void select(int index) {
-        checkUiThread();
-        if (rows.isEmpty()) {
-            return;
-        }
-        selectedIndex = Math.max(0, Math.min(rows.size() - 1, index));
-        selectedId = rows.get(selectedIndex).id();
-        changed();
-    }
-
-    public void moveSelection(int delta) {
-        select(selectedIndex + delta);
-    }
-
-    /** Selects the row of this id, id prefix, name or namespace/name when it is visible. */
-    public boolean selectId(String ref) {
-        checkUiThread();
-        for (int i = 0; i < rows.size(); i++) {
-            PodRow r = rows.get(i);
-            if (r.id().equals(ref) || r.name().equals(ref) || r.ref().equals(ref) || r.id().startsWith(ref)) {
-                select(i);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Every pod known, filtered or not. */
-    public int total() {
-        return byId.size();
+        super(ui, SortKey.NAME);
     }
 
     public long running() {
-        return byId.values().stream().filter(p -> p.getPhase().equals("Running")).count();
+        return items().stream().filter(p -> p.getPhase().equals("Running")).count();
     }
 
-    private void rebuild() {
-        List<PodRow> next = new ArrayList<>(byId.size());
-        for (Pod p : byId.values()) {
-            PodRow r = PodRow.of(p, usage.get(p.getId()));
-            if (r.matches(filter)) {
-                next.add(r);
-            }
-        }
-        Comparator<PodRow> cmp = comparator(sortKey);
-        if (descending) {
-            cmp = cmp.reversed();
-        }
-        next.sort(cmp.thenComparing(PodRow::ref).thenComparing(PodRow::id));
-        rows = List.copyOf(next);
-        int keep = -1;
-        for (int i = 0; selectedId != null && i < rows.size(); i++) {
-            if (rows.get(i).id().equals(selectedId)) {
-                keep = i;
-                break;
-            }
-        }
-        if (keep < 0 && !rows.isEmpty()) {
-            // The selected pod left (deleted or filtered out): stay at the same height in the table.
-            keep = Math.max(0, Math.min(rows.size() - 1, selectedIndex));
-        }
-        selectedIndex = keep;
-        selectedId = keep < 0 ? selectedId : rows.get(keep).id();
-        changed();
+    @Override
+    protected String idOf(Pod p) {
+        return p.getId();
     }
 
-    private static Comparator<PodRow> comparator(SortKey key) {
+    @Override
+    protected PodRow rowOf(Pod p, Sample usage) {
+        return PodRow.of(p, usage);
+    }
+
+    @Override
+    protected String rowId(PodRow r) {
+        return r.id();
+    }
+
+    @Override
+    protected boolean matches(PodRow r, String filter) {
+        return r.matches(filter);
+    }
+
+    /** A pod is named by its id, its name or namespace/name. */
+    @Override
+    protected boolean named(PodRow r, String ref) {
+        return r.id().equals(ref) || r.name().equals(ref) || r.ref().equals(ref);
+    }
+
+    /** Usage and restarts sort biggest first. */
+    @Override
+    protected boolean startsDescending(SortKey key) {
+        return key == SortKey.CPU || key == SortKey.MEMORY || key == SortKey.RESTARTS;
+    }
+
+    @Override
+    protected Comparator<PodRow> tieBreak() {
+        return Comparator.comparing(PodRow::ref);
+    }
+
+    @Override
+    protected Comparator<PodRow> comparator(SortKey key) {
         return switch (key) {
             case NAME -> Comparator.comparing(PodRow::name);
             case NAMESPACE -> Comparator.comparing(PodRow::namespace);
