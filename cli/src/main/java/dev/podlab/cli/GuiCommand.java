@@ -24,7 +24,7 @@ final class GuiCommand implements Callable<Integer> {
     Path screenshot;
 
     @Option(names = "--view", paramLabel = "VIEW", defaultValue = "containers",
-            description = "The view to render: containers, images, runtimes, events or editor (default: ${DEFAULT-VALUE}).")
+            description = "The view to render: pods, containers, images, runtimes, events or editor (default: ${DEFAULT-VALUE}).")
     String view;
 
     @Option(names = "--tab", paramLabel = "TAB", defaultValue = "overview",

@@ -8,16 +8,12 @@ import dev.podlab.api.view.EngineFeeds;
 import dev.podlab.api.view.MetricsSeriesModel;
 import dev.podlab.api.view.TraceTimeline;
 import dev.podlab.api.view.WorkloadRow;
-import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.geometry.Insets;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
 import javafx.scene.control.SplitPane;
-import javafx.scene.control.TableCell;
-import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
@@ -28,7 +24,6 @@ import javafx.scene.layout.VBox;
 import javafx.scene.paint.Color;
 
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Containers: the workloads table (filter, sparkline cells) over {@link ContainersTableModel}, and a details
@@ -71,14 +66,14 @@ final class ContainersView extends SplitPane {
         filter.setPromptText("filter: words in name, id, image, state, runtime");
         filter.textProperty().addListener((o, a, b) -> model.setFilter(b));
         table.getColumns().addAll(List.of(
-                text("NAME", 160, WorkloadRow::name),
-                text("IMAGE", 180, r -> r.image().isEmpty() ? "-" : r.image()),
-                text("RUNTIME", 80, WorkloadRow::runtime),
-                text("STATE", 80, WorkloadRow::state),
-                text("AGE", 55, r -> Fmt.age(r.createdAtNanos(), System.currentTimeMillis())),
-                spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
-                spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
-                        r -> toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
+                Columns.<WorkloadRow>text("NAME", 160, WorkloadRow::name),
+                Columns.<WorkloadRow>text("IMAGE", 180, r -> r.image().isEmpty() ? "-" : r.image()),
+                Columns.<WorkloadRow>text("RUNTIME", 80, WorkloadRow::runtime),
+                Columns.<WorkloadRow>text("STATE", 80, WorkloadRow::state),
+                Columns.<WorkloadRow>text("AGE", 55, r -> Fmt.age(r.createdAtNanos(), System.currentTimeMillis())),
+                Columns.<WorkloadRow>spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
+                Columns.<WorkloadRow>spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
+                        r -> Columns.toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
         // The model sorts (by name); the table shows its order, so header clicks do not reorder a copy.
         table.getColumns().forEach(c -> c.setSortable(false));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
@@ -124,51 +119,6 @@ final class ContainersView extends SplitPane {
         model.addListener(this::sync);
         metrics.addListener(this::redrawCharts);
         sync();
-    }
-
-    private static double[] toDouble(long[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            d[i] = v[i] < 0 ? Double.NaN : v[i];
-        }
-        return d;
-    }
-
-    private static TableColumn<WorkloadRow, String> text(String title, double width, Function<WorkloadRow, String> f) {
-        TableColumn<WorkloadRow, String> c = new TableColumn<>(title);
-        c.setPrefWidth(width);
-        c.setCellValueFactory(cd -> new ReadOnlyStringWrapper(f.apply(cd.getValue())));
-        return c;
-    }
-
-    /** A text value with a sparkline of the row's recent samples beside it. */
-    private static TableColumn<WorkloadRow, WorkloadRow> spark(String title, Function<WorkloadRow, String> value,
-                                                               Function<WorkloadRow, double[]> series, double max) {
-        TableColumn<WorkloadRow, WorkloadRow> c = new TableColumn<>(title);
-        c.setPrefWidth(140);
-        c.setCellValueFactory(cd -> new ReadOnlyObjectWrapper<>(cd.getValue()));
-        c.setCellFactory(col -> new TableCell<>() {
-            private final Label text = new Label();
-            private final SeriesChart chart = new SeriesChart(true, Color.web("#2e86de"));
-            private final HBox box = new HBox(6, text, chart);
-
-            {
-                text.setMinWidth(60);
-            }
-
-            @Override
-            protected void updateItem(WorkloadRow r, boolean empty) {
-                super.updateItem(r, empty);
-                if (empty || r == null) {
-                    setGraphic(null);
-                    return;
-                }
-                text.setText(value.apply(r));
-                chart.set("", series.apply(r), max);
-                setGraphic(box);
-            }
-        });
-        return c;
     }
 
     /** Table rows and selection from the model; details follow the selection. */
@@ -250,7 +200,7 @@ final class ContainersView extends SplitPane {
         cpuChart.set("CPU " + Fmt.percent(last) + " of one core", s.cpuPercent(), 100);
         long mem = s.size() == 0 ? -1 : s.memoryBytes()[s.size() - 1];
         memChart.set("memory " + (mem < 0 ? "-" : Bytes.human(mem))
-                + (s.memoryLimit() > 0 ? " of " + Bytes.human(s.memoryLimit()) : ""), toDouble(s.memoryBytes()),
+                + (s.memoryLimit() > 0 ? " of " + Bytes.human(s.memoryLimit()) : ""), Columns.toDouble(s.memoryBytes()),
                 0);
     }
 }

@@ -118,6 +118,8 @@ public final class PodlabGui {
         });
         try {
             BooleanSupplier ready = () -> onFx(() -> switch (view) {
+                case PODS -> h.wb.pods.total() > 0 && (h.wb.pods.selected().isEmpty()
+                        || !h.wb.podsView.containers.getItems().isEmpty());
                 case CONTAINERS -> h.wb.table.total() > 0 && (h.wb.table.selected().isEmpty()
                         || !h.wb.containers.trace.steps().isEmpty()) && tabReady(h.wb, tab);
                 case IMAGES -> !h.wb.images.images.getItems().isEmpty() && h.wb.images.layersModel.loaded();

@@ -3,6 +3,7 @@ package dev.podlab.gui;
 import dev.podlab.api.client.PodlabClient;
 import dev.podlab.api.v1.EventFilter;
 import dev.podlab.api.view.ContainersTableModel;
+import dev.podlab.api.view.PodsTableModel;
 import dev.podlab.api.view.EngineFeeds;
 import dev.podlab.api.view.EngineInfoModel;
 import dev.podlab.api.view.EventsModel;
@@ -30,13 +31,13 @@ import java.util.Map;
 
 /**
  * The main window's content: a header with the engine and host, an actions toolbar, a navigation rail
- * (Containers, Images, Runtimes, Events, Editor), the current view and a status line; keyboard shortcuts. It owns the view models and the {@link EngineFeeds}
+ * (Pods, Containers, Images, Runtimes, Events, Editor), the current view and a status line; keyboard shortcuts. It owns the view models and the {@link EngineFeeds}
  * that fill them: engine calls run on the feeds' workers, results arrive on the FX thread through
  * {@link FxDispatcher}. Create, use and close it on the FX thread.
  */
 public final class Workbench implements AutoCloseable {
     /** The views of the navigation rail. */
-    public enum View { CONTAINERS, IMAGES, RUNTIMES, EVENTS, EDITOR;
+    public enum View { PODS, CONTAINERS, IMAGES, RUNTIMES, EVENTS, EDITOR;
 
         /** The view named {@code name} (case-insensitive), as the CLI's --view takes it. */
         public static View parse(String name) {
@@ -44,7 +45,7 @@ public final class Workbench implements AutoCloseable {
                 return valueOf(name.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new GuiException("failed to show view " + name
-                        + ": not one of containers, images, runtimes, events, editor");
+                        + ": not one of pods, containers, images, runtimes, events, editor");
             }
         }
     }
@@ -66,9 +67,11 @@ public final class Workbench implements AutoCloseable {
 
     private final EngineFeeds feeds;
     final ContainersTableModel table = new ContainersTableModel(FxDispatcher.INSTANCE);
+    final PodsTableModel pods = new PodsTableModel(FxDispatcher.INSTANCE);
     final MetricsSeriesModel metrics = new MetricsSeriesModel(FxDispatcher.INSTANCE, 300);
     final EngineInfoModel info = new EngineInfoModel(FxDispatcher.INSTANCE);
     final EventsModel events = new EventsModel(FxDispatcher.INSTANCE, 2000);
+    final PodsView podsView;
     final ContainersView containers;
     final ImagesView images;
     final RuntimesView runtimes;
@@ -92,6 +95,10 @@ public final class Workbench implements AutoCloseable {
         }
         feeds = new EngineFeeds(client, FxDispatcher.INSTANCE, this::error);
         containers = new ContainersView(feeds, table, metrics);
+        podsView = new PodsView(feeds, pods, metrics, id -> {
+            show(View.CONTAINERS);
+            table.selectId(id);
+        });
         images = new ImagesView(feeds);
         runtimes = new RuntimesView(info);
         eventsView = new EventsView(events);
@@ -134,14 +141,15 @@ public final class Workbench implements AutoCloseable {
         table.addListener(this::updateHeader);
         subscriptions.add(feeds.watchInfo(info));
         subscriptions.add(feeds.watchContainers(table));
-        subscriptions.add(feeds.watchMetrics(metrics, table));
+        subscriptions.add(feeds.watchPods(pods));
+        subscriptions.add(feeds.watchMetrics(metrics, table, pods));
         subscriptions.add(feeds.watchEvents(events, EventFilter.getDefaultInstance()));
         root.addEventFilter(KeyEvent.KEY_PRESSED, this::shortcut);
         show(View.CONTAINERS);
     }
 
     /**
-     * Ctrl+1..5 views, Ctrl+F the filter, Ctrl+L the selected container's logs, F5 reads everything again,
+     * Ctrl+1..6 views, Ctrl+F the filter, Ctrl+L the selected container's logs, F5 reads everything again,
      * Delete removes the selected container (with confirmation; not while typing in a text field).
      */
     private void shortcut(KeyEvent e) {
@@ -152,6 +160,7 @@ public final class Workbench implements AutoCloseable {
                 case DIGIT3 -> 3;
                 case DIGIT4 -> 4;
                 case DIGIT5 -> 5;
+                case DIGIT6 -> 6;
                 default -> 0;
             };
             if (n > 0) {
@@ -229,6 +238,7 @@ public final class Workbench implements AutoCloseable {
         current = view;
         rail.get(view).setSelected(true);
         Node n = switch (view) {
+            case PODS -> podsView;
             case CONTAINERS -> containers;
             case IMAGES -> images;
             case RUNTIMES -> runtimes;
@@ -288,6 +298,7 @@ public final class Workbench implements AutoCloseable {
 
     @Override
     public void close() {
+        podsView.close();
         containers.close();
         subscriptions.forEach(s -> {
             try {

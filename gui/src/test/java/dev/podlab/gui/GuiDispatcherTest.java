@@ -38,7 +38,7 @@ class GuiDispatcherTest {
     @Test
     void viewNamesParseCaseInsensitivelyAndUnknownOnesFail() {
         assertThat(Workbench.View.parse("Images")).isEqualTo(Workbench.View.IMAGES);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Workbench.View.parse("pods"))
-                .isInstanceOf(GuiException.class).hasMessageContaining("failed to show view pods");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Workbench.View.parse("hosts"))
+                .isInstanceOf(GuiException.class).hasMessageContaining("failed to show view hosts");
     }
 }

@@ -1,0 +1,224 @@
+package dev.podlab.gui;
+
+import dev.podlab.api.Bytes;
+import dev.podlab.api.v1.PodEventEntry;
+import dev.podlab.api.view.EngineFeeds;
+import dev.podlab.api.view.MetricsSeriesModel;
+import dev.podlab.api.view.PodDetailModel;
+import dev.podlab.api.view.PodRow;
+import dev.podlab.api.view.PodsTableModel;
+import javafx.geometry.Insets;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.scene.control.TitledPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Pods: the pods table (kubectl's columns plus the pod cgroup's CPU and memory with sparklines) over
+ * {@link PodsTableModel}, and the selected pod's page over {@link PodDetailModel}: its containers (double-click
+ * one to open it in the containers view), live CPU and memory of the pod cgroup, conditions, events as
+ * {@code kubectl describe} lists them, the manifest report and the sandbox's step trace.
+ */
+final class PodsView extends SplitPane {
+    private static final int CHART_POINTS = 120;
+
+    private final EngineFeeds feeds;
+    private final PodsTableModel model;
+    private final MetricsSeriesModel metrics;
+    private final Consumer<String> openContainer;
+    final TableView<PodRow> table = new TableView<>();
+    final TextField filter = new TextField();
+    final Label header = new Label("select a pod");
+    final ListView<String> containers = new ListView<>();
+    final ListView<String> conditions = new ListView<>();
+    final ListView<String> events = new ListView<>();
+    final ListView<String> report = new ListView<>();
+    final SeriesChart cpuChart = new SeriesChart(false, Color.web("#2e86de"));
+    final SeriesChart memChart = new SeriesChart(false, Color.web("#10ac84"));
+    final TraceBars trace = new TraceBars();
+    private PodDetailModel detail;
+    private AutoCloseable detailFeed;
+    private boolean syncing;
+
+    /** @param openContainer shows a container (by id) in the containers view */
+    PodsView(EngineFeeds feeds, PodsTableModel model, MetricsSeriesModel metrics, Consumer<String> openContainer) {
+        this.feeds = feeds;
+        this.model = model;
+        this.metrics = metrics;
+        this.openContainer = openContainer;
+        getStyleClass().add("pods-view");
+
+        filter.setPromptText("filter: words in name, namespace, status, runtime, IP");
+        filter.textProperty().addListener((o, a, b) -> model.setFilter(b));
+        table.getColumns().addAll(List.of(
+                Columns.<PodRow>text("NAME", 150, PodRow::name),
+                Columns.<PodRow>text("NAMESPACE", 90, PodRow::namespace),
+                Columns.<PodRow>text("RUNTIME", 70, PodRow::runtime),
+                Columns.<PodRow>text("STATUS", 110, PodRow::status),
+                Columns.<PodRow>text("READY", 55, PodRow::ready),
+                Columns.<PodRow>text("RESTARTS", 70, r -> Integer.toString(r.restarts())),
+                Columns.<PodRow>text("AGE", 55, r -> Fmt.age(r.createdAtNanos(), System.currentTimeMillis())),
+                Columns.<PodRow>text("IP", 95, r -> r.ip().isEmpty() ? "-" : r.ip()),
+                Columns.<PodRow>spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
+                Columns.<PodRow>spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
+                        r -> Columns.toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
+        // The model sorts; the table shows its order.
+        table.getColumns().forEach(c -> c.setSortable(false));
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        table.setPlaceholder(new Label("no pods (Play manifest, or podlab play FILE, runs one)"));
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, row) -> {
+            if (!syncing && row != null) {
+                model.selectId(row.id());
+            }
+        });
+        VBox left = new VBox(6, filter, table);
+        VBox.setVgrow(table, Priority.ALWAYS);
+        left.setPadding(new Insets(6));
+
+        header.getStyleClass().add("details-header");
+        containers.setPrefHeight(110);
+        containers.setOnMouseClicked(e -> {
+            if (e.getClickCount() == 2) {
+                openSelectedContainer();
+            }
+        });
+        conditions.setPrefHeight(110);
+        events.setPrefHeight(140);
+        report.setPrefHeight(80);
+        HBox charts = new HBox(8, cpuChart, memChart);
+        HBox.setHgrow(cpuChart, Priority.ALWAYS);
+        HBox.setHgrow(memChart, Priority.ALWAYS);
+        VBox details = new VBox(8, header, new TitledPane("containers (double-click opens one)", containers), charts,
+                new TitledPane("conditions", conditions), new TitledPane("events", events),
+                new TitledPane("manifest report: fields not honoured", report), new TitledPane("sandbox step trace", trace));
+        details.setPadding(new Insets(6));
+        ScrollPane scroll = new ScrollPane(details);
+        scroll.setFitToWidth(true);
+        getItems().addAll(left, scroll);
+        setDividerPositions(0.58);
+
+        model.addListener(this::sync);
+        metrics.addListener(this::redrawCharts);
+        sync();
+    }
+
+    /** Opens the selected container of the shown pod in the containers view. */
+    void openSelectedContainer() {
+        int i = containers.getSelectionModel().getSelectedIndex();
+        if (detail != null && i >= 0 && i < detail.containers().size()) {
+            String id = detail.containers().get(i).containerId();
+            if (!id.isEmpty()) {
+                openContainer.accept(id);
+            }
+        }
+    }
+
+    private void sync() {
+        syncing = true;
+        try {
+            table.getItems().setAll(model.rows());
+            int i = model.selectedIndex();
+            if (i >= 0) {
+                table.getSelectionModel().select(i);
+            } else {
+                table.getSelectionModel().clearSelection();
+            }
+        } finally {
+            syncing = false;
+        }
+        PodRow r = model.selected().orElse(null);
+        if (r == null) {
+            follow(null);
+        } else if (detail == null || !detail.podRef().equals(r.id())) {
+            follow(r.id());
+        }
+        redrawCharts();
+    }
+
+    /** Follows one pod's page (Pods.Get on its events, its step events), or none. */
+    private void follow(String podId) {
+        if (detailFeed != null) {
+            close(detailFeed);
+            detailFeed = null;
+        }
+        detail = null;
+        if (podId == null) {
+            header.setText("select a pod");
+            showDetail();
+            return;
+        }
+        detail = new PodDetailModel(FxDispatcher.INSTANCE, podId);
+        detail.addListener(this::showDetail);
+        detailFeed = feeds.watchPod(detail);
+        showDetail();
+    }
+
+    private void showDetail() {
+        if (detail == null) {
+            containers.getItems().clear();
+            conditions.getItems().clear();
+            events.getItems().clear();
+            report.getItems().clear();
+            trace.getChildren().clear();
+            return;
+        }
+        if (detail.goneReason() != null) {
+            header.setText("gone: " + detail.goneReason());
+        } else {
+            detail.pod().ifPresent(p -> header.setText(p.getNamespace() + "/" + p.getName() + "  " + p.getPhase()
+                    + "  runtime " + p.getRuntime() + (p.getPodIp().isEmpty() ? "" : "  IP " + p.getPodIp())
+                    + "  restartPolicy " + detail.restartPolicy()));
+        }
+        containers.getItems().setAll(detail.containers().stream().map(c -> (c.init() ? "init " : "") + c.name() + "  "
+                + c.state() + (c.reason().isEmpty() ? "" : " (" + c.reason() + ")") + (c.ready() ? "  ready" : "")
+                + "  restarts " + c.restarts() + (c.ports().isEmpty() ? "" : "  " + String.join(", ", c.ports()))).toList());
+        conditions.getItems().setAll(detail.conditions().stream().map(c -> c.type() + "  " + c.status()
+                + (c.reason() == null || c.reason().isEmpty() ? "" : "  " + c.reason())).toList());
+        events.getItems().setAll(detail.events().stream().map(PodsView::event).toList());
+        report.getItems().setAll(detail.report().isEmpty() ? List.of("every field was honoured") : detail.report());
+        trace.show(detail.trace());
+    }
+
+    private static String event(PodEventEntry e) {
+        return e.getType() + "  " + e.getReason() + (e.getCount() > 1 ? " (x" + e.getCount() + ")" : "") + "  "
+                + e.getMessage();
+    }
+
+    private void redrawCharts() {
+        PodRow r = model.selected().orElse(null);
+        if (r == null) {
+            cpuChart.set("CPU %", new double[0], 100);
+            memChart.set("memory", new double[0], 0);
+            return;
+        }
+        MetricsSeriesModel.SeriesView s = metrics.series(r.id(), CHART_POINTS);
+        double last = s.size() == 0 ? Double.NaN : s.cpuPercent()[s.size() - 1];
+        cpuChart.set("pod CPU " + Fmt.percent(last) + " of one core", s.cpuPercent(), 100);
+        long mem = s.size() == 0 ? -1 : s.memoryBytes()[s.size() - 1];
+        memChart.set("pod memory " + (mem < 0 ? "-" : Bytes.human(mem))
+                + (s.memoryLimit() > 0 ? " of " + Bytes.human(s.memoryLimit()) : ""), Columns.toDouble(s.memoryBytes()), 0);
+    }
+
+    /** Stops following the shown pod (the window closes). */
+    void close() {
+        follow(null);
+    }
+
+    private static void close(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // Cancelling a stream cannot fail in a way worth reporting.
+        }
+    }
+}
