@@ -93,7 +93,8 @@ public final class TestPods implements AutoCloseable {
         }
         try {
             engine.close();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
+            // Keep going: the bridge and ip_forward below must be restored whatever the engine left.
             problems.add(e);
         }
         if (Files.exists(Path.of("/sys/class/net", bridge))) {
