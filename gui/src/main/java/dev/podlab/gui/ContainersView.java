@@ -18,10 +18,8 @@ import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 import javafx.scene.control.TitledPane;
-import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
-import javafx.scene.paint.Color;
 
 import java.util.List;
 
@@ -31,7 +29,6 @@ import java.util.List;
  * asked again when the container's state changes).
  */
 final class ContainersView extends SplitPane {
-    private static final int CHART_POINTS = 120;
 
     private final EngineFeeds feeds;
     private final ContainersTableModel model;
@@ -39,8 +36,7 @@ final class ContainersView extends SplitPane {
     final TableView<WorkloadRow> table = new TableView<>();
     final TextField filter = new TextField();
     final Label header = new Label("select a container");
-    final SeriesChart cpuChart = new SeriesChart(false, Color.web("#2e86de"));
-    final SeriesChart memChart = new SeriesChart(false, Color.web("#10ac84"));
+    final UsageCharts charts = new UsageCharts("");
     final TraceBars trace = new TraceBars();
     final TextArea config = new TextArea();
     final TabPane tabs = new TabPane();
@@ -53,7 +49,7 @@ final class ContainersView extends SplitPane {
     final ExecPane exec;
     final DiffPane diff;
     final DiagramPane diagram;
-    private boolean syncing;
+    private final ModelTable<WorkloadRow> binding;
     private String inspectedId = "";
     private String inspectedState = "";
 
@@ -74,15 +70,8 @@ final class ContainersView extends SplitPane {
                 Columns.<WorkloadRow>spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
                 Columns.<WorkloadRow>spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
                         r -> Columns.toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
-        // The model sorts (by name); the table shows its order, so header clicks do not reorder a copy.
-        table.getColumns().forEach(c -> c.setSortable(false));
-        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        binding = new ModelTable<>(table, model, WorkloadRow::id);
         table.setPlaceholder(new Label("no containers (podlab run ... starts one)"));
-        table.getSelectionModel().selectedItemProperty().addListener((o, a, row) -> {
-            if (!syncing && row != null) {
-                model.selectId(row.id());
-            }
-        });
         VBox left = new VBox(6, filter, table);
         VBox.setVgrow(table, Priority.ALWAYS);
         left.setPadding(new Insets(6));
@@ -91,9 +80,6 @@ final class ContainersView extends SplitPane {
         config.getStyleClass().add("config-json");
         config.setPrefRowCount(18);
         header.getStyleClass().add("details-header");
-        HBox charts = new HBox(8, cpuChart, memChart);
-        HBox.setHgrow(cpuChart, Priority.ALWAYS);
-        HBox.setHgrow(memChart, Priority.ALWAYS);
         TitledPane tracePane = new TitledPane("step trace", trace);
         TitledPane configPane = new TitledPane("config.json (what the runtime received)", config);
         VBox details = new VBox(8, header, charts, tracePane, configPane);
@@ -123,18 +109,7 @@ final class ContainersView extends SplitPane {
 
     /** Table rows and selection from the model; details follow the selection. */
     private void sync() {
-        syncing = true;
-        try {
-            table.getItems().setAll(model.rows());
-            int i = model.selectedIndex();
-            if (i >= 0) {
-                table.getSelectionModel().select(i);
-            } else {
-                table.getSelectionModel().clearSelection();
-            }
-        } finally {
-            syncing = false;
-        }
+        binding.sync();
         model.selected().ifPresentOrElse(r -> {
             if (!r.id().equals(inspectedId) || !r.state().equals(inspectedState)) {
                 inspect(r);
@@ -190,17 +165,6 @@ final class ContainersView extends SplitPane {
     }
 
     private void redrawCharts() {
-        if (inspectedId.isEmpty()) {
-            cpuChart.set("CPU %", new double[0], 100);
-            memChart.set("memory", new double[0], 0);
-            return;
-        }
-        MetricsSeriesModel.SeriesView s = metrics.series(inspectedId, CHART_POINTS);
-        double last = s.size() == 0 ? Double.NaN : s.cpuPercent()[s.size() - 1];
-        cpuChart.set("CPU " + Fmt.percent(last) + " of one core", s.cpuPercent(), 100);
-        long mem = s.size() == 0 ? -1 : s.memoryBytes()[s.size() - 1];
-        memChart.set("memory " + (mem < 0 ? "-" : Bytes.human(mem))
-                + (s.memoryLimit() > 0 ? " of " + Bytes.human(s.memoryLimit()) : ""), Columns.toDouble(s.memoryBytes()),
-                0);
+        charts.show(metrics, inspectedId.isEmpty() ? null : inspectedId);
     }
 }

@@ -15,10 +15,8 @@ import javafx.scene.control.SplitPane;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
 import javafx.scene.control.TitledPane;
-import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
-import javafx.scene.paint.Color;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -30,8 +28,6 @@ import java.util.function.Consumer;
  * {@code kubectl describe} lists them, the manifest report and the sandbox's step trace.
  */
 final class PodsView extends SplitPane {
-    private static final int CHART_POINTS = 120;
-
     private final EngineFeeds feeds;
     private final PodsTableModel model;
     private final MetricsSeriesModel metrics;
@@ -43,12 +39,11 @@ final class PodsView extends SplitPane {
     final ListView<String> conditions = new ListView<>();
     final ListView<String> events = new ListView<>();
     final ListView<String> report = new ListView<>();
-    final SeriesChart cpuChart = new SeriesChart(false, Color.web("#2e86de"));
-    final SeriesChart memChart = new SeriesChart(false, Color.web("#10ac84"));
+    final UsageCharts charts = new UsageCharts("pod ");
     final TraceBars trace = new TraceBars();
     private PodDetailModel detail;
     private AutoCloseable detailFeed;
-    private boolean syncing;
+    private final ModelTable<PodRow> binding;
 
     /** @param openContainer shows a container (by id) in the containers view */
     PodsView(EngineFeeds feeds, PodsTableModel model, MetricsSeriesModel metrics, Consumer<String> openContainer) {
@@ -72,15 +67,8 @@ final class PodsView extends SplitPane {
                 Columns.<PodRow>spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
                 Columns.<PodRow>spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
                         r -> Columns.toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
-        // The model sorts; the table shows its order.
-        table.getColumns().forEach(c -> c.setSortable(false));
-        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+        binding = new ModelTable<>(table, model, PodRow::id);
         table.setPlaceholder(new Label("no pods (Play manifest, or podlab play FILE, runs one)"));
-        table.getSelectionModel().selectedItemProperty().addListener((o, a, row) -> {
-            if (!syncing && row != null) {
-                model.selectId(row.id());
-            }
-        });
         VBox left = new VBox(6, filter, table);
         VBox.setVgrow(table, Priority.ALWAYS);
         left.setPadding(new Insets(6));
@@ -95,9 +83,6 @@ final class PodsView extends SplitPane {
         conditions.setPrefHeight(110);
         events.setPrefHeight(140);
         report.setPrefHeight(80);
-        HBox charts = new HBox(8, cpuChart, memChart);
-        HBox.setHgrow(cpuChart, Priority.ALWAYS);
-        HBox.setHgrow(memChart, Priority.ALWAYS);
         VBox details = new VBox(8, header, new TitledPane("containers (double-click opens one)", containers), charts,
                 new TitledPane("conditions", conditions), new TitledPane("events", events),
                 new TitledPane("manifest report: fields not honoured", report), new TitledPane("sandbox step trace", trace));
@@ -124,18 +109,7 @@ final class PodsView extends SplitPane {
     }
 
     private void sync() {
-        syncing = true;
-        try {
-            table.getItems().setAll(model.rows());
-            int i = model.selectedIndex();
-            if (i >= 0) {
-                table.getSelectionModel().select(i);
-            } else {
-                table.getSelectionModel().clearSelection();
-            }
-        } finally {
-            syncing = false;
-        }
+        binding.sync();
         PodRow r = model.selected().orElse(null);
         if (r == null) {
             follow(null);
@@ -195,18 +169,7 @@ final class PodsView extends SplitPane {
     }
 
     private void redrawCharts() {
-        PodRow r = model.selected().orElse(null);
-        if (r == null) {
-            cpuChart.set("CPU %", new double[0], 100);
-            memChart.set("memory", new double[0], 0);
-            return;
-        }
-        MetricsSeriesModel.SeriesView s = metrics.series(r.id(), CHART_POINTS);
-        double last = s.size() == 0 ? Double.NaN : s.cpuPercent()[s.size() - 1];
-        cpuChart.set("pod CPU " + Fmt.percent(last) + " of one core", s.cpuPercent(), 100);
-        long mem = s.size() == 0 ? -1 : s.memoryBytes()[s.size() - 1];
-        memChart.set("pod memory " + (mem < 0 ? "-" : Bytes.human(mem))
-                + (s.memoryLimit() > 0 ? " of " + Bytes.human(s.memoryLimit()) : ""), Columns.toDouble(s.memoryBytes()), 0);
+        charts.show(metrics, model.selected().map(PodRow::id).orElse(null));
     }
 
     /** Stops following the shown pod (the window closes). */

@@ -154,7 +154,7 @@ class GuiWorkbenchTest {
         assertThat(fx(() -> wb.containers.config.getText())).contains("ociVersion").contains("sleep");
         assertThat(fx(() -> wb.containers.header.getText())).contains("gui-web").contains("running");
         // Metrics every 200 ms in the test engine: the charts fill from the live stream.
-        await("CPU and memory points", () -> wb.containers.cpuChart.points() >= 3 && wb.containers.memChart.points() >= 3);
+        await("CPU and memory points", () -> wb.containers.charts.cpuChart.points() >= 3 && wb.containers.charts.memChart.points() >= 3);
     }
 
     @Test

@@ -28,9 +28,7 @@ final class ContainersView implements View {
 
     @Override
     public String title() {
-        String sort = table.sortKey().name().toLowerCase() + (table.descending() ? "↓" : "↑");
-        return "containers " + table.rows().size() + "/" + table.total() + " [sort " + sort + "]"
-                + (table.filter().isEmpty() ? "" : " /" + table.filter());
+        return Format.tableTitle("containers", table);
     }
 
     @Override

@@ -11,6 +11,13 @@ final class Format {
     private Format() {}
 
     /** "42s", "5m", "3h", "2d" for a duration in nanoseconds. */
+    /** A table view's title: what, rows shown of known, the sort key and direction, the filter. */
+    static String tableTitle(String what, dev.podlab.api.view.KeyedTableModel<?, ?, ?> table) {
+        String sort = table.sortKey().name().toLowerCase() + (table.descending() ? "↓" : "↑");
+        return what + " " + table.rows().size() + "/" + table.total() + " [sort " + sort + "]"
+                + (table.filter().isEmpty() ? "" : " /" + table.filter());
+    }
+
     static String age(long nanos) {
         long s = Math.max(0, nanos / 1_000_000_000L);
         if (s < 60) {

@@ -25,9 +25,7 @@ final class PodsView implements View {
 
     @Override
     public String title() {
-        String sort = table.sortKey().name().toLowerCase() + (table.descending() ? "↓" : "↑");
-        return "pods " + table.rows().size() + "/" + table.total() + " [sort " + sort + "]"
-                + (table.filter().isEmpty() ? "" : " /" + table.filter());
+        return Format.tableTitle("pods", table);
     }
 
     @Override
