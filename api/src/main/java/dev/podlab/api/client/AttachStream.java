@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * An attach over {@code Containers.Attach}: the container's output is copied to the given streams as it arrives,
@@ -95,13 +94,6 @@ public final class AttachStream {
 
     /** Waits for the end: the exit code when the container exited, empty when detached. */
     public OptionalInt await() throws IOException, InterruptedException {
-        try {
-            return end.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(e.getCause());
-        }
+        return ExecStream.outcome(end);
     }
 }

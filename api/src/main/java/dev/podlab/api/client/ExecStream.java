@@ -82,8 +82,13 @@ public final class ExecStream {
 
     /** Waits for the exit status; a failed call surfaces as its runtime exception. */
     public int await() throws IOException, InterruptedException {
+        return outcome(exit);
+    }
+
+    /** The call's outcome; a failed call surfaces as its runtime exception (attach and exec alike). */
+    static <T> T outcome(java.util.concurrent.CompletableFuture<T> end) throws IOException, InterruptedException {
         try {
-            return exit.get();
+            return end.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
