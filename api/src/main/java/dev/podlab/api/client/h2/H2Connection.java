@@ -149,10 +149,6 @@ final class H2Connection {
         return c;
     }
 
-    Path socket() {
-        return socket;
-    }
-
     /** Whether new streams may be opened here (not closed, no GOAWAY, ids left). */
     boolean acceptsStreams() {
         return closedStatus == null && !goingAway && !closeWhenIdle;
@@ -504,7 +500,7 @@ final class H2Connection {
 
     private void onHeaderBlock(int streamId, ByteArrayOutputStream block, boolean endStream) throws HpackException {
         // Decoded even for unknown streams: the dynamic table must follow every block the peer encoded.
-        List<HpackDecoder.Field> fields = decoder.decode(blockBytes(block), block.size());
+        List<HpackDecoder.Field> fields = decoder.decode(block.toByteArray(), block.size());
         Stream s = streams.get(streamId);
         if (s == null || s.reset) {
             return;
@@ -516,10 +512,6 @@ final class H2Connection {
         if (endStream) {
             forgetIfDone(s);
         }
-    }
-
-    private static byte[] blockBytes(ByteArrayOutputStream block) {
-        return block.toByteArray();
     }
 
     private void onRstStream(int streamId, int errorCode) {
