@@ -29,6 +29,7 @@ struct exec_ctx
   int *cgroup_fds;
   int cgroupns_fd;   /* joined by the child after the cgroup write, or -1 */
   int master, slave; /* pty, or -1 */
+  int winsz;         /* resize FIFO (4-byte records: rows, columns, big-endian u16), or -1 */
   int sync[2], rep[2];
   int sigfd;
   pid_t child;
@@ -68,6 +69,28 @@ read_init_pid (const char *dir, pid_t *pid, struct shim_error *err)
   if (end == data || v <= 0)
     return shim_error_set (err, EINVAL, "failed to read `%s`: not a pid", path);
   *pid = (pid_t) v;
+  return 0;
+}
+
+/* Applies every whole size record waiting on the resize FIFO; 1 once no writer is left. */
+static int
+apply_resizes (struct exec_ctx *x)
+{
+  unsigned char rec[4 * 16];
+  ssize_t r = read (x->winsz, rec, sizeof (rec));
+
+  if (r < 0)
+    return errno == EAGAIN || errno == EINTR ? 0 : 1;
+  if (r == 0)
+    return 1;
+  /* Writers send whole records of 4 bytes, well under PIPE_BUF, so reads never split one. */
+  if (r >= 4)
+    {
+      const unsigned char *last = rec + (r / 4 - 1) * 4;
+      struct winsize ws = { .ws_row = (unsigned short) (last[0] << 8 | last[1]),
+                            .ws_col = (unsigned short) (last[2] << 8 | last[3]) };
+      ioctl (x->master, TIOCSWINSZ, &ws);
+    }
   return 0;
 }
 
@@ -112,7 +135,7 @@ fail:
 }
 
 static int
-prepare (struct exec_ctx *x, const char *dir, const char *plan_path, struct shim_error *err)
+prepare (struct exec_ctx *x, const char *dir, const char *plan_path, const char *winsz_path, struct shim_error *err)
 {
   struct step compile;
   bool compiled;
@@ -132,6 +155,13 @@ prepare (struct exec_ctx *x, const char *dir, const char *plan_path, struct shim
       if (x->cgroup_fds[i] < 0)
         return shim_fail (err, errno, "open `%s`", x->plan.cgroups[i]);
     }
+  /* Non-blocking: the caller holds the FIFO open already and wrote the first size into it. */
+  if (x->plan.terminal && winsz_path != NULL)
+    {
+      x->winsz = open (winsz_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      if (x->winsz < 0)
+        return shim_fail (err, errno, "open the resize FIFO `%s`", winsz_path);
+    }
   if (ns_join_process (x->init_pid, &x->cgroupns_fd, err) < 0)
     return -1;
   if (x->plan.terminal)
@@ -149,6 +179,8 @@ prepare (struct exec_ctx *x, const char *dir, const char *plan_path, struct shim
         return shim_fail (err, errno, "open the pty slave");
       if (ioctl (0, TIOCGWINSZ, &ws) == 0)
         ioctl (x->master, TIOCSWINSZ, &ws);
+      if (x->winsz >= 0)
+        apply_resizes (x);
     }
   if (pipe2 (x->sync, O_CLOEXEC) < 0 || pipe2 (x->rep, O_CLOEXEC) < 0)
     return shim_fail (err, errno, "create a pipe");
@@ -196,7 +228,7 @@ static int
 supervise (struct exec_ctx *x)
 {
   struct termios saved;
-  bool raw = false, stdin_open = x->master >= 0, master_open = x->master >= 0;
+  bool raw = false, stdin_open = x->master >= 0, master_open = x->master >= 0, winsz_open = x->winsz >= 0;
   int status = 0;
 
   if (x->master >= 0 && tcgetattr (0, &saved) == 0)
@@ -207,20 +239,24 @@ supervise (struct exec_ctx *x)
     }
   for (;;)
     {
-      struct pollfd pfd[3] = {
+      struct pollfd pfd[4] = {
         { .fd = x->sigfd, .events = POLLIN },
         { .fd = stdin_open ? 0 : -1, .events = POLLIN },
         { .fd = master_open ? x->master : -1, .events = POLLIN },
+        { .fd = winsz_open ? x->winsz : -1, .events = POLLIN },
       };
       struct signalfd_siginfo si;
       bool exited = false;
 
-      if (poll (pfd, 3, -1) < 0)
+      if (poll (pfd, 4, -1) < 0)
         {
           if (errno == EINTR)
             continue;
           break;
         }
+      /* A size sent before some input takes effect before the process reads that input. */
+      if (pfd[3].revents && apply_resizes (x))
+        winsz_open = false;
       if (pfd[1].revents && relay (0, x->master))
         stdin_open = false;
       if (pfd[2].revents && relay (x->master, 1))
@@ -258,9 +294,9 @@ supervise (struct exec_ctx *x)
 }
 
 int
-exec_main (const char *dir, const char *plan_path)
+exec_main (const char *dir, const char *plan_path, const char *winsz_path)
 {
-  struct exec_ctx x = { .cgroupns_fd = -1, .master = -1, .slave = -1, .sigfd = -1 };
+  struct exec_ctx x = { .cgroupns_fd = -1, .master = -1, .slave = -1, .sigfd = -1, .winsz = -1 };
   struct shim_error err = { 0 };
   struct linebuf rep = { 0 };
   char pid[24], *line;
@@ -269,7 +305,7 @@ exec_main (const char *dir, const char *plan_path)
 
   /* Nothing in the container may open /proc/<us>/exe or ptrace us. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (prepare (&x, dir, plan_path, &err) < 0 || setup_signals (&x, &err) < 0)
+  if (prepare (&x, dir, plan_path, winsz_path, &err) < 0 || setup_signals (&x, &err) < 0)
     return fail_exit (&err, EXIT_SETUP);
   /* Fork: a pid namespace applies to children only. */
   x.child = fork ();

@@ -21,7 +21,7 @@
 static int
 usage (void)
 {
-  static const char text[] = "usage: podlab-shim create DIR\n       podlab-shim exec DIR PLAN\n";
+  static const char text[] = "usage: podlab-shim create DIR\n       podlab-shim exec DIR PLAN [WINSZ]\n";
   write_all (2, text, sizeof (text) - 1);
   return 2;
 }
@@ -106,7 +106,7 @@ main (int argc, char **argv)
     return agent_main ();
   if (argc == 3 && strcmp (argv[1], "create") == 0)
     return create_main (argv[2]);
-  if (argc == 4 && strcmp (argv[1], "exec") == 0)
-    return exec_main (argv[2], argv[3]);
+  if ((argc == 4 || argc == 5) && strcmp (argv[1], "exec") == 0)
+    return exec_main (argv[2], argv[3], argc == 5 ? argv[4] : NULL);
   return usage ();
 }

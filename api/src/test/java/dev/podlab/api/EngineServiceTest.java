@@ -1,6 +1,7 @@
 package dev.podlab.api;
 
 import com.google.protobuf.ByteString;
+import dev.podlab.api.client.ExecStream;
 import dev.podlab.api.client.PodlabClient;
 import dev.podlab.api.server.EngineLock;
 import dev.podlab.api.server.EngineService;
@@ -24,6 +25,7 @@ import dev.podlab.api.v1.QueryEventsRequest;
 import dev.podlab.api.v1.RemoveContainerRequest;
 import dev.podlab.api.v1.Resources;
 import dev.podlab.api.v1.StopContainerRequest;
+import dev.podlab.api.v1.TerminalSize;
 import dev.podlab.api.v1.VersionRequest;
 import dev.podlab.api.v1.WaitContainerRequest;
 import dev.podlab.api.v1.WatchEventsRequest;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -213,6 +216,24 @@ class EngineServiceTest {
         in.onCompleted();
         assertThat(exit.get(20, TimeUnit.SECONDS)).isEqualTo(4);
         assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("second first\n");
+        client.containers().remove(RemoveContainerRequest.newBuilder().setId(c.getId()).setForce(true).build());
+    }
+
+    @Test
+    void anInteractiveExecWithATerminalTakesItsSizeAndResizes() throws Exception {
+        Container c = run("sized", "sleep", "600");
+        var out = new ByteArrayOutputStream();
+        ExecStream exec = ExecStream.open(client, ExecStart.newBuilder().setId(c.getId()).setTty(true)
+                .addAllCommand(List.of("sh", "-c", "stty size; read x; stty size"))
+                .setSize(TerminalSize.newBuilder().setRows(33).setColumns(101)).build(), out, OutputStream.nullOutputStream());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!out.toString(StandardCharsets.UTF_8).contains("\n") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        exec.resize(45, 120);
+        exec.send("go\n".getBytes(StandardCharsets.UTF_8), 0, 3);
+        assertThat(exec.await()).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).replace("\r", "")).isEqualTo("33 101\ngo\n45 120\n");
         client.containers().remove(RemoveContainerRequest.newBuilder().setId(c.getId()).setForce(true).build());
     }
 

@@ -39,8 +39,11 @@ final class AttachCommand implements Callable<Integer> {
             if (!noStdin) {
                 Thread.ofPlatform().daemon(true).name("attach-stdin").start(() -> pump(System.in, input(a)));
             }
-            OptionalInt exit = a.await();
-            return exit.orElse(0);
+            try (RawTerminal.Subscription resizes = terminal ? RawTerminal.onResize(n -> a.resize(n[0], n[1]))
+                    : null) {
+                OptionalInt exit = a.await();
+                return exit.orElse(0);
+            }
         }
     }
 

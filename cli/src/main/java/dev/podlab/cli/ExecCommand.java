@@ -3,6 +3,7 @@ package dev.podlab.cli;
 import dev.podlab.api.client.ExecStream;
 import dev.podlab.api.client.RawTerminal;
 import dev.podlab.api.v1.ExecStart;
+import dev.podlab.api.v1.TerminalSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,14 +45,26 @@ final class ExecCommand implements Callable<Integer> {
             start.setWorkingDir(workdir);
         }
         boolean feed = interactive || tty;
-        try (RawTerminal raw = tty && System.console() != null ? RawTerminal.enter() : null) {
+        boolean terminal = tty && System.console() != null;
+        int[] size = terminal ? RawTerminal.size() : null;
+        if (size != null) {
+            start.setSize(TerminalSize.newBuilder().setRows(size[0]).setColumns(size[1]));
+        }
+        try (RawTerminal raw = terminal ? RawTerminal.enter() : null) {
             ExecStream exec = ExecStream.open(engine.client(), start.build(), System.out, System.err);
+            RawTerminal.Subscription resizes = terminal ? RawTerminal.onResize(s -> exec.resize(s[0], s[1])) : null;
             if (feed) {
                 Thread.ofPlatform().daemon(true).name("exec-stdin").start(() -> pump(System.in, exec));
             } else {
                 exec.closeStdin();
             }
-            return exec.await();
+            try {
+                return exec.await();
+            } finally {
+                if (resizes != null) {
+                    resizes.close();
+                }
+            }
         }
     }
 

@@ -57,10 +57,12 @@ final class RunCommand implements Callable<Integer> {
                 }
                 Thread.ofPlatform().daemon(true).name("run-stdin")
                         .start(() -> AttachCommand.pump(System.in, AttachCommand.input(a)));
-                if (a.await().isEmpty()) {
-                    System.err.println("podlab: detached from " + created.getId().substring(0, 12)
-                            + " (it keeps running: podlab attach, podlab logs)");
-                    return 0;
+                try (RawTerminal.Subscription resizes = raw ? RawTerminal.onResize(n -> a.resize(n[0], n[1])) : null) {
+                    if (a.await().isEmpty()) {
+                        System.err.println("podlab: detached from " + created.getId().substring(0, 12)
+                                + " (it keeps running: podlab attach, podlab logs)");
+                        return 0;
+                    }
                 }
             }
             return finish(c, created);

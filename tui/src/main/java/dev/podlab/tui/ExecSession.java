@@ -4,6 +4,7 @@ import dev.podlab.api.client.ExecStream;
 import dev.podlab.api.client.PodlabClient;
 import dev.podlab.api.client.RawTerminal;
 import dev.podlab.api.v1.ExecStart;
+import dev.podlab.api.v1.TerminalSize;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,11 +23,16 @@ final class ExecSession {
         }
         System.out.print("\r\npodlab: shell in " + name + " (exit or Ctrl-D returns to the workbench)\r\n");
         System.out.flush();
+        var start = ExecStart.newBuilder().setId(id).addCommand("sh").setTty(true)
+                .addEnv("TERM=" + System.getenv().getOrDefault("TERM", "xterm"));
+        int[] size = RawTerminal.size();
+        if (size != null) {
+            start.setSize(TerminalSize.newBuilder().setRows(size[0]).setColumns(size[1]));
+        }
         try (RawTerminal raw = RawTerminal.enter()) {
-            ExecStream exec = ExecStream.open(client, ExecStart.newBuilder().setId(id).addCommand("sh").setTty(true)
-                    .addEnv("TERM=" + System.getenv().getOrDefault("TERM", "xterm")).build(), System.out, System.err);
+            ExecStream exec = ExecStream.open(client, start.build(), System.out, System.err);
             Thread pump = Thread.ofPlatform().daemon(true).name("tui-exec-stdin").start(() -> pump(System.in, exec));
-            try {
+            try (RawTerminal.Subscription resizes = RawTerminal.onResize(n -> exec.resize(n[0], n[1]))) {
                 return exec.await();
             } finally {
                 pump.interrupt();

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.podlab.api.v1.ExecInput;
 import dev.podlab.api.v1.ExecOutput;
 import dev.podlab.api.v1.ExecStart;
+import dev.podlab.api.v1.TerminalSize;
 import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
@@ -64,6 +65,16 @@ public final class ExecStream {
     /** Sends input to the command (thread-safe). */
     public synchronized void send(byte[] data, int offset, int length) {
         in.onNext(ExecInput.newBuilder().setStdin(ByteString.copyFrom(data, offset, length)).build());
+    }
+
+    /** Gives the command's terminal a new size (with tty; thread-safe; ignored once the call ended). */
+    public synchronized void resize(int rows, int columns) {
+        try {
+            in.onNext(ExecInput.newBuilder().setResize(TerminalSize.newBuilder().setRows(rows).setColumns(columns))
+                    .build());
+        } catch (RuntimeException e) {
+            // The call already ended: there is no terminal left to size.
+        }
     }
 
     /** Ends the command's input and our side of the call (thread-safe, idempotent in effect). */

@@ -44,6 +44,36 @@ public final class RawTerminal implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls {@code onResize} with the new {rows, columns} whenever the terminal changes size
+     * (SIGWINCH), until the returned handle is closed; a no-op handle without a terminal.
+     */
+    @SuppressWarnings("removal") // sun.misc.Signal: the JDK has no supported way to hear SIGWINCH
+    public static Subscription onResize(java.util.function.Consumer<int[]> onResize) {
+        if (!TTY.canRead()) {
+            return () -> { };
+        }
+        var winch = new sun.misc.Signal("WINCH");
+        sun.misc.SignalHandler previous;
+        try {
+            previous = sun.misc.Signal.handle(winch, sig -> {
+                int[] size = size();
+                if (size != null) {
+                    onResize.accept(size);
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            return () -> { }; // the VM keeps SIGWINCH for itself here: sizes stay as they started
+        }
+        return () -> sun.misc.Signal.handle(winch, previous);
+    }
+
+    /** What {@link #onResize} returns: closing it stops the calls. */
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     public static boolean available() {
         return TTY.canRead();
     }

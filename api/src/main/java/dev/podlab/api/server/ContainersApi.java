@@ -399,6 +399,7 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         private final ContainerEngine engine;
         private final ServerCallStreamObserver<ExecOutput> out;
         private Process process;
+        private dev.podlab.core.container.ExecSession session;
         private OutputStream stdin;
 
         ExecSession(ContainerEngine engine, ServerCallStreamObserver<ExecOutput> out) {
@@ -420,6 +421,10 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
                     case CLOSE_STDIN -> {
                         requireStarted();
                         stdin.close();
+                    }
+                    case RESIZE -> {
+                        requireStarted();
+                        session.resize(in.getResize().getRows(), in.getResize().getColumns());
                     }
                     default -> throw new InvalidConfigException("failed to exec: an empty message on the stream");
                 }
@@ -443,8 +448,9 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             }
             var req = new ExecRequest(s.getCommandList(), s.getEnvList(),
                     s.getWorkingDir().isEmpty() ? null : s.getWorkingDir(), null, null, s.getTty());
-            process = engine.execProcess(ref(s.getId()), req, ProcessBuilder.Redirect.PIPE,
-                    ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+            session = engine.startExec(ref(s.getId()), req, s.getSize().getRows(), s.getSize().getColumns(),
+                    ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+            process = session.process();
             stdin = process.getOutputStream();
             Process p = process;
             Thread err = Thread.ofVirtual().start(() -> pump(p.getErrorStream(), false));

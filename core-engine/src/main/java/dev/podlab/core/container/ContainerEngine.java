@@ -16,6 +16,7 @@ import dev.podlab.core.oci.SpecGenerator;
 import dev.podlab.core.rootfs.OverlaySnapshotter;
 import dev.podlab.core.rootfs.RootfsPopulator;
 import dev.podlab.core.rootfs.WritableLayer;
+import dev.podlab.core.runtime.ResizeFifo;
 import dev.podlab.core.runtime.RuntimeCatalog;
 import dev.podlab.core.runtime.RuntimeHandler;
 import dev.podlab.core.runtime.RuntimeUnavailableException;
@@ -375,6 +376,15 @@ public final class ContainerEngine {
     /** Starts an extra process in the container; the caller owns its stdio and its lifetime. */
     public Process execProcess(String ref, ExecRequest req, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
                                ProcessBuilder.Redirect err) {
+        return startExec(ref, req, 0, 0, in, out, err).process();
+    }
+
+    /**
+     * Starts an extra process in the container; with a terminal ({@link ExecRequest#terminal()}) it
+     * starts at {@code rows} x {@code columns} (0 when unknown) and follows {@link ExecSession#resize}.
+     */
+    public ExecSession startExec(String ref, ExecRequest req, int rows, int columns, ProcessBuilder.Redirect in,
+                                 ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
         ContainerRecord r = resolve(ref);
         r.status().check(Operation.EXEC, display(r));
         RuntimeSpec spec = readSpec(r);
@@ -386,12 +396,24 @@ public final class ContainerEngine {
         var process = new RuntimeSpec.Process(req.terminal() ? Boolean.TRUE : null, user, req.command(), env,
                 req.workingDir() != null ? req.workingDir() : base.cwd(), base.capabilities(), base.rlimits(),
                 base.noNewPrivileges(), base.oomScoreAdj());
-        Process p = handler(r).exec(target(r), new RuntimeHandler.ExecSpec(process, spec.linux().seccomp(),
-                cgroups.procsFiles(cgroups.open(r.cgroupPath()))), in, out, err);
+        ResizeFifo fifo = req.terminal() ? ResizeFifo.create(store.containerDir(r.id()), rows, columns) : null;
+        Process p;
+        try {
+            p = handler(r).exec(target(r), new RuntimeHandler.ExecSpec(process, spec.linux().seccomp(),
+                    cgroups.procsFiles(cgroups.open(r.cgroupPath())), fifo == null ? null : fifo.path()), in, out, err);
+        } catch (RuntimeException e) {
+            if (fifo != null) {
+                fifo.close();
+            }
+            throw e;
+        }
+        if (fifo != null) {
+            p.onExit().thenRun(fifo::close);
+        }
         try (EventLog events = events(r)) {
             events.accept(TraceEvent.instant("engine", "exec", String.join(" ", req.command())));
         }
-        return p;
+        return new ExecSession(p, fifo);
     }
 
     /** Runs a command to completion (or until {@code timeout}) and collects its output. */

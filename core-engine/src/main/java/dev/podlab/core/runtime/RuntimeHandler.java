@@ -33,8 +33,12 @@ public interface RuntimeHandler {
     /** What create reported: pids, step timings, warnings. */
     record Created(int initPid, int shimPid, List<TraceEvent> steps, List<String> warnings) {}
 
-    /** An extra process in a running container, with the container's seccomp profile and cgroups. */
-    record ExecSpec(RuntimeSpec.Process process, RuntimeSpec.Seccomp seccomp, List<Path> cgroupProcsFiles) {}
+    /**
+     * An extra process in a running container, with the container's seccomp profile and cgroups;
+     * {@code resizeFifo}, for a terminal, carries its size ({@link ResizeFifo}), or is null.
+     */
+    record ExecSpec(RuntimeSpec.Process process, RuntimeSpec.Seccomp seccomp, List<Path> cgroupProcsFiles,
+                    Path resizeFifo) {}
 
     RuntimeInfo info();
 

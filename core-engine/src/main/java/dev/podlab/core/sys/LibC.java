@@ -59,6 +59,8 @@ public interface LibC extends Library {
 
     int open(String path, int flags) throws LastErrorException;
 
+    int mkfifo(String path, int mode) throws LastErrorException;
+
     int close(int fd) throws LastErrorException;
 
     int socket(int domain, int type, int protocol) throws LastErrorException;

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -65,8 +67,12 @@ public final class BuiltinRuntime extends ShimSupervised {
                 + ".plan");
         try {
             AtomicFiles.write(planFile, plan.render().getBytes(StandardCharsets.UTF_8), false);
-            Process p = new ProcessBuilder(shim.toString(), "exec", t.dir().toString(), planFile.toString())
-                    .redirectInput(in).redirectOutput(out).redirectError(err).start();
+            List<String> argv = new ArrayList<>(List.of(shim.toString(), "exec", t.dir().toString(),
+                    planFile.toString()));
+            if (spec.resizeFifo() != null) {
+                argv.add(spec.resizeFifo().toString());
+            }
+            Process p = new ProcessBuilder(argv).redirectInput(in).redirectOutput(out).redirectError(err).start();
             p.onExit().thenRun(() -> deleteQuietly(planFile));
             return p;
         } catch (IOException e) {
