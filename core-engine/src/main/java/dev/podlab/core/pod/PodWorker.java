@@ -812,8 +812,10 @@ final class PodWorker implements Runnable {
         if (next.equals(status)) {
             return;
         }
+        // On disk first: whoever sees a status (a test, a client) may stop this engine next, and
+        // the engine after it must find the same containers in the record.
+        persist(next);
         status = next;
-        persist();
         manager.listener().onStatus(record);
         List<CompletableFuture<PodStatus>> ready;
         synchronized (this) {
@@ -836,7 +838,7 @@ final class PodWorker implements Runnable {
                         || !c.state().reason().equals("ContainerCreating"));
     }
 
-    private void persist() {
+    private void persist(PodStatus next) {
         Map<String, String> ids = new LinkedHashMap<>();
         Map<String, Integer> restarts = new LinkedHashMap<>();
         for (Slot s : all()) {
@@ -847,8 +849,9 @@ final class PodWorker implements Runnable {
             }
             restarts.put(s.spec.name(), s.restarts);
         }
-        record = record.with(initialized, ids, restarts, status);
-        manager.store().save(record);
+        PodRecord updated = record.with(initialized, ids, restarts, next);
+        manager.store().save(updated);
+        record = updated;
     }
 
     static String human(Duration d) {
