@@ -101,7 +101,31 @@ class DoctorCommandTest {
         assertThat(stale.get(0).status()).isEqualTo(Check.Status.WARN);
         assertThat(stale.get(0).detail()).contains("nothing answers");
         assertThat(stale.get(1).status()).isEqualTo(Check.Status.WARN);
-        assertThat(stale.get(1).fix()).contains("0600");
+        assertThat(stale.get(1).detail()).contains("nothing listens");
         assertThat(Files.list(tmp).toList()).hasSize(2); // no engine was started
+
+        // A CRI socket something listens on: its mode decides.
+        Files.delete(tmp.resolve("cri.sock"));
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(tmp.resolve("cri.sock")));
+            Files.setPosixFilePermissions(tmp.resolve("cri.sock"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            Check open = DoctorCommand.sockets(settings).get(1);
+            assertThat(open.status()).isEqualTo(Check.Status.WARN);
+            assertThat(open.fix()).contains("0600");
+            Files.setPosixFilePermissions(tmp.resolve("cri.sock"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            assertThat(DoctorCommand.sockets(settings).get(1)).extracting(Check::status, Check::detail)
+                    .containsExactly(Check.Status.OK, tmp.resolve("cri.sock") + " (mode rw-------)");
+        }
+    }
+
+    @Test
+    void probeKvmWithoutTheDeviceBootsNothing(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/dev/kvm")),
+                "this host has /dev/kvm: a probe would boot a VM");
+        int status = Main.execute("doctor", "--root", tmp.toString(), "--probe-kvm");
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(status).isIn(0, 1);
+        assertThat(text).contains("KVM for VM guests: /dev/kvm absent");
+        assertThat(tmp.resolve("kvm/accel.json")).doesNotExist(); // nothing to cache without the device
     }
 }

@@ -166,6 +166,35 @@ class DebPackageTest {
                 "-XX:TieredStopAtLevel=1");
     }
 
+    /**
+     * systemd's own checker on the packaged unit with the packaged CRI drop-in beside it: unknown keys, bad values,
+     * a missing ExecStart binary and a Documentation= man page that does not exist are all reported. The unit
+     * names /usr/bin/podlab, which exists only once installed: the copy checked points at the extracted launcher
+     * instead (the only change), and MANPATH at the extracted man pages.
+     */
+    @Test
+    void systemdAnalyzeVerifiesTheUnitAndTheCriDropIn(@TempDir Path tmp) throws Exception {
+        HostRequirements.requireCommand("systemd-analyze");
+        String launcher = extracted.resolve("opt/podlab/bin/podlab").toString();
+        Path unit = tmp.resolve("podlab-engine.service");
+        Files.writeString(unit, Files.readString(extracted.resolve("lib/systemd/system/podlab-engine.service"))
+                .replace("/usr/bin/podlab", launcher));
+        Path dropIn = Files.createDirectories(tmp.resolve("podlab-engine.service.d")).resolve("cri.conf");
+        String cri = Files.readString(extracted.resolve("usr/share/podlab/systemd/podlab-engine.service.d/cri.conf"));
+        Files.writeString(dropIn, cri.replace("/usr/bin/podlab", launcher));
+        Map<String, String> env = Map.of("MANPATH", extracted.resolve("usr/share/man").toString());
+        List<String> verify = List.of("systemd-analyze", "verify", unit.toString());
+
+        Result clean = run(verify, env, Duration.ofSeconds(60));
+        assertThat(clean.exit()).as("%s%s", clean.out(), clean.err()).isZero();
+        assertThat(clean.out() + clean.err()).as("systemd-analyze verify warnings").isEmpty();
+
+        // The drop-in is really read from beside the unit: a bad key in it is reported.
+        Files.writeString(dropIn, Files.readString(dropIn) + "NoSuchKey=1\n");
+        Result bad = run(verify, env, Duration.ofSeconds(60));
+        assertThat(bad.err()).contains("cri.conf", "Unknown key", "NoSuchKey");
+    }
+
     @Test
     void manPagesRenderAndCompletionsParse() throws Exception {
         Result man = run(List.of("man", "-l", extracted.resolve("usr/share/man/man1/podlab-doctor.1.gz").toString()),

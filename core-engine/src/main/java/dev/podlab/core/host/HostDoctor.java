@@ -3,10 +3,16 @@ package dev.podlab.core.host;
 import dev.podlab.core.PodlabException;
 import dev.podlab.core.cgroup.CgroupLayout;
 import dev.podlab.core.cgroup.CgroupVersion;
+import dev.podlab.core.runtime.kvm.Accelerator;
+import dev.podlab.core.runtime.kvm.GuestKernel;
+import dev.podlab.core.runtime.kvm.InitramfsBuilder;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +24,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The checks behind {@code podlab doctor}: reads the host through a {@link HostProbe} and says, per component,
@@ -44,12 +51,18 @@ public final class HostDoctor {
     static final List<String> REQUIRED_NAMESPACES = List.of("mnt", "pid", "net", "ipc", "uts");
     static final List<String> OPTIONAL_NAMESPACES = List.of("user", "cgroup", "time");
 
+    /** How each known OCI runtime is installed on Debian 12 (youki is not packaged there). */
+    static final Map<String, String> RUNTIME_HINTS = Map.of(
+            "runc", "apt-get install runc",
+            "crun", "apt-get install crun",
+            "youki", "not packaged for Debian 12: put a youki release binary in /usr/local/bin");
+
     static final List<String> CNI_PLUGINS = List.of("bridge", "host-local", "portmap", "loopback");
     static final List<String> KEY_CONTROLLERS = List.of("cpu", "memory", "pids");
 
     static final Path BUSYBOX = Path.of("/bin/busybox");
-    static final Path BOOT = Path.of("/boot");
     static final Path KVM = Path.of("/dev/kvm");
+    static final Path MAX_USER_NAMESPACES = Path.of("/proc/sys/user/max_user_namespaces");
     static final Path V2_ROOT = Path.of("/sys/fs/cgroup");
 
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)(?:\\.(\\d+))?");
@@ -76,9 +89,9 @@ public final class HostDoctor {
         String status = host.readFile(Path.of("/proc/self/status")).orElse("");
         checks.addAll(capabilities(status));
         checks.add(rlimits(host, status));
-        checks.add(kvm(host));
+        checks.add(kvm(host, ctx));
         checks.add(qemu(host));
-        checks.add(guestKernel(host));
+        checks.add(guestKernel(ctx));
         checks.add(cniPlugins(host, ctx));
         checks.add(cniConf(host, ctx));
         boolean hybrid = layout.map(CgroupLayout::hybrid).orElse(false);
@@ -90,6 +103,7 @@ public final class HostDoctor {
         checks.add(optionalTool(host, "umoci", "unpacking OCI image layouts outside podlab"));
         checks.add(disk(host, ctx));
         checks.add(stateRoot(host, ctx));
+        checks.add(engineUnit(host));
         return List.copyOf(checks);
     }
 
@@ -150,6 +164,13 @@ public final class HostDoctor {
             return Check.warn("namespaces", "namespaces", found + "; missing " + String.join(", ", missingOptional)
                             + " (containers run without them)",
                     "use a kernel with the " + String.join("/", missingOptional) + " namespaces (time needs 5.6+)");
+        }
+        // The user namespace type can exist and still be switched off for everyone by this sysctl.
+        Optional<String> maxUser = host.readFile(MAX_USER_NAMESPACES).map(String::strip);
+        if (maxUser.isPresent() && maxUser.get().equals("0")) {
+            return Check.warn("namespaces", "namespaces", found + "; but user namespaces are disabled ("
+                            + MAX_USER_NAMESPACES + " is 0): containers with a user namespace cannot start",
+                    "sysctl -w user.max_user_namespaces=15000 (and in /etc/sysctl.d to keep it)");
         }
         return Check.ok("namespaces", "namespaces", found);
     }
@@ -282,14 +303,39 @@ public final class HostDoctor {
         return Check.ok("rlimits", "resource limits", detail);
     }
 
-    static Check kvm(HostProbe host) {
+    /** How to get a fresh KVM verdict, for the kvm check's lines. */
+    static final String REPROBE = "podlab doctor --probe-kvm";
+
+    /**
+     * Whether VM guests really run under KVM: the device, then the verdict the kvm runtime cached after its bounded
+     * test boot ({@link Accelerator}). Never boots a VM; {@code podlab doctor --probe-kvm} does, when asked.
+     */
+    static Check kvm(HostProbe host, DoctorContext ctx) {
+        String title = "KVM for VM guests";
         if (!host.exists(KVM)) {
-            return Check.info("kvm", "/dev/kvm", "absent: VM-isolated runtimes cannot use hardware virtualisation",
+            return Check.info("kvm", title, KVM + " absent: VM-isolated runtimes run guests under TCG (QEMU's "
+                            + "emulator, much slower)",
                     "enable virtualisation in the firmware or hypervisor and load kvm_intel or kvm_amd");
         }
-        boolean rw = host.isReadable(KVM) && host.isWritable(KVM);
-        return Check.info("kvm", "/dev/kvm", "present" + (rw ? " (read/write)" : " but not read/write for this user")
-                + "; guest boot not probed yet", rw ? "" : "run podlab as root or add the user to the kvm group");
+        if (!host.isReadable(KVM) || !host.isWritable(KVM)) {
+            return Check.warn("kvm", title, KVM + " present but not read/write for this user: guests run under TCG",
+                    "run podlab as root or add the user to the kvm group");
+        }
+        Path cache = Accelerator.cacheFile(ctx.stateRoot());
+        Optional<Accelerator.Cached> cached = Accelerator.cached(cache);
+        if (cached.isEmpty()) {
+            return Check.info("kvm", title, KVM + " present (read/write); whether guests boot under it is not probed "
+                    + "yet (the first VM probes it, with a bounded test boot)", REPROBE + " probes it now");
+        }
+        Accelerator.Cached c = cached.get();
+        String when = " (probed " + c.probedAt().truncatedTo(ChronoUnit.SECONDS) + ", cached in " + cache + ")";
+        if (c.accel().equals("kvm")) {
+            return Check.ok("kvm", title, "guests run under KVM: " + c.reason() + when + "; re-probe with " + REPROBE);
+        }
+        return Check.warn("kvm", title, KVM + " present but guests do not run under it, VMs use TCG (slower): "
+                        + c.reason() + when,
+                "check nested virtualisation (the hypervisor must expose VMX/SVM to this machine), then re-probe with "
+                        + REPROBE);
     }
 
     static Check qemu(HostProbe host) {
@@ -302,14 +348,66 @@ public final class HostDoctor {
         return Check.ok("qemu", "qemu-system-x86_64", qemu.get() + (r.succeeded() ? ": " + r.firstLine() : ""));
     }
 
-    static Check guestKernel(HostProbe host) {
-        List<String> kernels = host.list(BOOT).stream().filter(n -> n.startsWith("vmlinuz-")).toList();
-        if (kernels.isEmpty()) {
-            return Check.info("guest-kernel", "guest kernel", "no /boot/vmlinuz-* (only needed for VM-isolated runtimes)",
-                    "apt-get install linux-image-amd64, or configure a guest kernel for the VM runtime");
+    static final String KERNEL_HINT = "apt-get install linux-image-amd64";
+
+    /**
+     * The kernel the kvm runtime would boot ({@link GuestKernel}: the configured one, else the newest
+     * {@code vmlinuz-*} with its modules) and whether the modules its initramfs carries
+     * ({@link InitramfsBuilder#DEFAULT_MODULES} and their dependencies) are there in a form it can unpack.
+     */
+    static Check guestKernel(DoctorContext ctx) {
+        String title = "guest kernel and modules";
+        DoctorContext.Guest g = ctx.guest();
+        Optional<GuestKernel> found = g.kernel() != null ? GuestKernel.of(g.kernel(), g.modulesDir())
+                : GuestKernel.discover(g.bootDir(), g.modulesDir());
+        if (found.isEmpty()) {
+            if (g.kernel() != null) {
+                return Check.warn("guest-kernel", title, "the configured kernel " + g.kernel() + " is not a readable "
+                        + "vmlinuz-RELEASE with " + g.modulesDir() + "/RELEASE/modules.dep", "fix the kvm runtime class "
+                        + "option kernel, or drop it to use the newest in " + g.bootDir());
+            }
+            List<String> images = vmlinuzImages(g.bootDir());
+            if (images.isEmpty()) {
+                return Check.info("guest-kernel", title, "no " + g.bootDir() + "/vmlinuz-* (only needed for "
+                        + "VM-isolated runtimes)", KERNEL_HINT);
+            }
+            return Check.warn("guest-kernel", title, String.join(", ", images) + " without a readable "
+                            + g.modulesDir() + "/RELEASE/modules.dep: VM-isolated runtimes cannot build an initramfs",
+                    KERNEL_HINT + " (installs a kernel with its modules)");
         }
-        return Check.ok("guest-kernel", "guest kernel", kernels.stream().map(k -> BOOT.resolve(k).toString())
-                .reduce((a, b) -> a + ", " + b).orElse(""));
+        GuestKernel k = found.get();
+        String head = k.image() + " (" + k.release() + ")";
+        List<Path> files;
+        try {
+            files = InitramfsBuilder.moduleFiles(k.modules(), InitramfsBuilder.DEFAULT_MODULES);
+        } catch (IOException e) {
+            return Check.warn("guest-kernel", title, head + ": " + e.getMessage() + " (the initramfs needs "
+                    + String.join(", ", InitramfsBuilder.DEFAULT_MODULES) + ")", KERNEL_HINT);
+        }
+        List<String> missing = files.stream().filter(f -> !Files.isReadable(f)).map(k.modules()::relativize)
+                .map(Path::toString).toList();
+        if (!missing.isEmpty()) {
+            return Check.warn("guest-kernel", title, head + ": modules.dep lists modules that are not there: "
+                    + String.join(", ", missing), KERNEL_HINT + " (or reinstall linux-image-" + k.release() + ")");
+        }
+        List<String> packed = files.stream().filter(f -> !InitramfsBuilder.canUnpack(f)).map(k.modules()::relativize)
+                .map(Path::toString).toList();
+        if (!packed.isEmpty()) {
+            return Check.warn("guest-kernel", title, head + ": modules compressed in a format podlab cannot unpack "
+                    + "(only .ko and .ko.gz): " + String.join(", ", packed), "use a kernel whose modules are plain "
+                    + "or gzip-compressed, set with the kvm runtime class option kernel");
+        }
+        return Check.ok("guest-kernel", title, head + "; initramfs modules " + String.join(", ",
+                InitramfsBuilder.DEFAULT_MODULES) + " (" + files.size() + " files with dependencies) in " + k.modules());
+    }
+
+    private static List<String> vmlinuzImages(Path boot) {
+        try (Stream<Path> s = Files.list(boot)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).map(Path::toString).sorted()
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     static Check cniPlugins(HostProbe host, DoctorContext ctx) {
@@ -362,7 +460,8 @@ public final class HostDoctor {
         Optional<Path> bin = host.which(name);
         if (bin.isEmpty()) {
             return Check.info(id, title, "not installed (optional: the built-in runtime works without it)",
-                    "apt-get install " + name + " (if available for this distribution)");
+                    RUNTIME_HINTS.getOrDefault(name, "install " + name + " on PATH, or set the runtime class option "
+                            + "binary"));
         }
         CommandResult r = host.run(List.of(bin.get().toString(), "--version"));
         if (!r.succeeded()) {
@@ -433,6 +532,33 @@ public final class HostDoctor {
         }
         return Check.fail("state-root", title, root + " does not exist and " + p + " is not writable",
                 "run podlab with sudo, or choose a writable --root");
+    }
+
+    static final String UNIT = "podlab-engine.service";
+    static final Path UNIT_FILE = Path.of("/lib/systemd/system", UNIT);
+    static final Path UNIT_LOCAL = Path.of("/etc/systemd/system", UNIT);
+    static final Path UNIT_WANTED = Path.of("/etc/systemd/system/multi-user.target.wants", UNIT);
+    static final Path CRI_DROP_IN = Path.of("/etc/systemd/system", UNIT + ".d", "cri.conf");
+
+    /**
+     * The engine's systemd unit, from the files systemd reads (so it works without systemd as PID 1): installed,
+     * enabled (the multi-user.target.wants link {@code systemctl enable} makes), and the CRI drop-in. Whether an
+     * engine answers right now is the CLI's engine check.
+     */
+    static Check engineUnit(HostProbe host) {
+        String title = "engine systemd unit";
+        Optional<Path> unit = Stream.of(UNIT_LOCAL, UNIT_FILE).filter(host::exists).findFirst();
+        if (unit.isEmpty()) {
+            return Check.info("engine.unit", title, UNIT + " not installed (podlab starts an engine on demand; the "
+                    + ".deb installs the unit)", "");
+        }
+        String cri = host.exists(CRI_DROP_IN) ? "; CRI socket enabled by " + CRI_DROP_IN
+                : "; CRI socket not enabled by a drop-in";
+        if (!host.exists(UNIT_WANTED)) {
+            return Check.info("engine.unit", title, unit.get() + " installed, not enabled" + cri,
+                    "systemctl enable --now podlab-engine");
+        }
+        return Check.ok("engine.unit", title, unit.get() + " installed and enabled" + cri);
     }
 
     // ---- parsing helpers ----

@@ -44,7 +44,6 @@ final class FakeHostProbe implements HostProbe {
                 + "Max processes             96364                96364                processes \n"
                 + "Max open files            1024                 524288               files     \n");
         existing.add(Path.of("/dev/kvm"));
-        dirs.put(Path.of("/boot"), List.of("System.map-6.1.0-18-amd64", "vmlinuz-6.1.0-18-amd64"));
         for (String p : List.of("bridge", "host-local", "portmap", "loopback")) {
             executables.add(Path.of("/usr/lib/cni", p));
         }
@@ -60,6 +59,8 @@ final class FakeHostProbe implements HostProbe {
         heads.put(Path.of("/bin/busybox"), elf(false));
         existing.add(Path.of("/var/lib"));
         existing.add(Path.of("/var/lib/podlab"));
+        existing.add(Path.of("/lib/systemd/system/podlab-engine.service"));
+        existing.add(Path.of("/etc/systemd/system/multi-user.target.wants/podlab-engine.service"));
     }
 
     void tool(String name, String at, String versionOutput) {

@@ -1,17 +1,73 @@
 package dev.podlab.core.host;
 
 import dev.podlab.core.host.Check.Status;
+import dev.podlab.core.runtime.kvm.Accelerator;
+import dev.podlab.core.runtime.kvm.InitramfsBuilder;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * The checks against a {@link FakeHostProbe}; the guest kernel and the cached KVM verdict are read by the kvm
+ * runtime's own classes, from a real temp tree (boot/, modules/, state/kvm/accel.json).
+ */
 class HostDoctorTest {
+    private static final String RELEASE = "6.1.0-56-amd64";
+
     private final FakeHostProbe host = new FakeHostProbe();
-    private final DoctorContext ctx = new DoctorContext(Path.of("/var/lib/podlab"), Path.of("/etc/cni/net.d"),
-            List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin")));
+    @TempDir
+    Path tmp;
+    private Path boot;
+    private Path modules;
+    private DoctorContext ctx;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        boot = Files.createDirectories(tmp.resolve("boot"));
+        modules = Files.createDirectories(tmp.resolve("modules"));
+        kernel(RELEASE, ".ko");
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        host.existing.add(tmp);
+        host.existing.add(state);
+        ctx = context(null);
+    }
+
+    private DoctorContext context(Path kernel) {
+        return new DoctorContext(tmp.resolve("state"), Path.of("/etc/cni/net.d"),
+                List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin")), DoctorContext.DEFAULT_OCI_RUNTIMES,
+                new DoctorContext.Guest(boot, modules, kernel));
+    }
+
+    /** boot/vmlinuz-RELEASE and modules/RELEASE with the initramfs modules and their dependencies as files. */
+    private void kernel(String release, String ext) throws IOException {
+        Files.writeString(boot.resolve("vmlinuz-" + release), "not really a kernel");
+        Path dir = Files.createDirectories(modules.resolve(release));
+        StringBuilder dep = new StringBuilder();
+        String virtio = "kernel/drivers/virtio/virtio" + ext + " kernel/drivers/virtio/virtio_ring" + ext;
+        for (String line : List.of("kernel/drivers/virtio/virtio_ring" + ext + ":",
+                "kernel/drivers/virtio/virtio" + ext + ": kernel/drivers/virtio/virtio_ring" + ext,
+                "kernel/drivers/virtio/virtio_mmio" + ext + ": " + virtio,
+                "kernel/drivers/char/virtio_console" + ext + ": " + virtio,
+                "kernel/net/9p/9pnet" + ext + ":",
+                "kernel/net/9p/9pnet_virtio" + ext + ": kernel/net/9p/9pnet" + ext + " " + virtio,
+                "kernel/fs/9p/9p" + ext + ": kernel/net/9p/9pnet" + ext,
+                "kernel/drivers/net/virtio_net" + ext + ": " + virtio)) {
+            dep.append(line).append('\n');
+            Path ko = dir.resolve(line.substring(0, line.indexOf(':')));
+            Files.createDirectories(ko.getParent());
+            Files.writeString(ko, "module");
+        }
+        Files.writeString(dir.resolve("modules.dep"), dep);
+    }
 
     private Check check(String id) {
         return HostDoctor.run(host, ctx).stream().filter(c -> c.id().equals(id)).findFirst()
@@ -26,7 +82,7 @@ class HostDoctorTest {
         assertThat(checks).extracting(Check::id).contains("root", "kernel", "namespaces", "cgroup", "cgroup.delegation",
                 "overlayfs", "seccomp", "cap.sys_admin", "cap.sys_resource", "rlimits", "kvm", "qemu", "guest-kernel",
                 "cni.plugins", "cni.conf", "runtime.runc", "runtime.crun", "runtime.youki", "busybox", "skopeo",
-                "umoci", "disk", "state-root");
+                "umoci", "disk", "state-root", "engine.unit");
         assertThat(checks).extracting(Check::id).doesNotHaveDuplicates();
     }
 
@@ -61,6 +117,17 @@ class HostDoctorTest {
         Check fail = check("namespaces");
         assertThat(fail.status()).isEqualTo(Status.FAIL);
         assertThat(fail.detail()).contains("missing pid, net");
+    }
+
+    @Test
+    void userNamespacesSwitchedOffBySysctlWarn() {
+        host.files.put(HostDoctor.MAX_USER_NAMESPACES, "0\n");
+        Check c = check("namespaces");
+        assertThat(c.status()).isEqualTo(Status.WARN);
+        assertThat(c.detail()).contains("user namespaces are disabled (/proc/sys/user/max_user_namespaces is 0)");
+        assertThat(c.fix()).startsWith("sysctl -w user.max_user_namespaces=");
+        host.files.put(HostDoctor.MAX_USER_NAMESPACES, "96364\n");
+        assertThat(check("namespaces").status()).isEqualTo(Status.OK);
     }
 
     @Test
@@ -131,8 +198,14 @@ class HostDoctorTest {
         host.path.remove("youki");
         assertThat(check("runtime.youki")).extracting(Check::status).isEqualTo(Status.INFO);
         assertThat(check("runtime.youki").detail()).contains("not installed");
+        assertThat(check("runtime.youki").fix()).isEqualTo("not packaged for Debian 12: put a youki release binary "
+                + "in /usr/local/bin");
+        host.path.remove("crun");
+        assertThat(check("runtime.crun").fix()).isEqualTo("apt-get install crun");
         host.commands.put("/usr/sbin/runc --version", new CommandResult(-1, "timed out"));
         assertThat(check("runtime.runc").status()).isEqualTo(Status.WARN);
+        ctx = new DoctorContext(ctx.stateRoot(), ctx.cniConfDir(), ctx.cniBinDirs(), List.of("runsc"), ctx.guest());
+        assertThat(check("runtime.runsc").fix()).contains("set the runtime class option binary");
     }
 
     @Test
@@ -181,21 +254,119 @@ class HostDoctorTest {
     }
 
     @Test
-    void kvmQemuAndGuestKernel() {
-        assertThat(check("kvm")).extracting(Check::status).isEqualTo(Status.INFO);
-        assertThat(check("kvm").detail()).contains("present", "guest boot not probed yet");
+    void noKvmDeviceMeansTcg() {
         host.existing.remove(Path.of("/dev/kvm"));
-        assertThat(check("kvm").detail()).startsWith("absent");
-        assertThat(check("kvm").fix()).contains("kvm_intel");
+        Check c = check("kvm");
+        assertThat(c.status()).isEqualTo(Status.INFO);
+        assertThat(c.detail()).startsWith("/dev/kvm absent").contains("TCG");
+        assertThat(c.fix()).contains("kvm_intel");
+        host.existing.add(Path.of("/dev/kvm"));
+        host.readOnly.add(Path.of("/dev/kvm"));
+        assertThat(check("kvm")).extracting(Check::status, Check::fix)
+                .containsExactly(Status.WARN, "run podlab as root or add the user to the kvm group");
+    }
 
+    @Test
+    void kvmNotProbedYetSaysHowToProbe() throws IOException {
+        Check c = check("kvm");
+        assertThat(c.status()).isEqualTo(Status.INFO);
+        assertThat(c.detail()).contains("present (read/write)", "not probed yet");
+        assertThat(c.fix()).isEqualTo("podlab doctor --probe-kvm probes it now");
+        // An unreadable cache is the same as none (the runtime probes again).
+        Files.createDirectories(tmp.resolve("state/kvm"));
+        Files.writeString(Accelerator.cacheFile(ctx.stateRoot()), "{not json");
+        assertThat(check("kvm").detail()).contains("not probed yet");
+    }
+
+    @Test
+    void kvmPresentButGuestsHangIsTheCachedTcgVerdict() throws IOException {
+        Path dev = Files.createFile(tmp.resolve("kvm-device")); // stands in for /dev/kvm: exists, read/write
+        Path cache = Accelerator.cacheFile(ctx.stateRoot());
+        // The runtime's own decision writes the cache, as a hanging test boot would.
+        Accelerator.Verdict v = Accelerator.decide("auto", dev, cache, "qemu kernel",
+                () -> "the guest agent did not answer within 20 s");
+        assertThat(v.accel()).isEqualTo("tcg");
+        Files.setLastModifiedTime(cache, FileTime.from(Instant.parse("2026-11-20T08:30:00Z")));
+        Check c = check("kvm");
+        assertThat(c.status()).isEqualTo(Status.WARN);
+        assertThat(c.detail()).contains("guests do not run under it", "a test boot under KVM failed: the guest agent "
+                + "did not answer within 20 s", "probed 2026-11-20T08:30:00Z", "cached in " + cache);
+        assertThat(c.fix()).contains("nested virtualisation", "podlab doctor --probe-kvm");
+    }
+
+    @Test
+    void kvmThatWorksIsOk() throws IOException {
+        Path dev = Files.createFile(tmp.resolve("kvm-device"));
+        Accelerator.decide("auto", dev, Accelerator.cacheFile(ctx.stateRoot()), "qemu kernel", () -> null);
+        Check c = check("kvm");
+        assertThat(c.status()).isEqualTo(Status.OK);
+        assertThat(c.detail()).startsWith("guests run under KVM: KVM: a test boot reached the guest agent in ")
+                .contains("probed ", "re-probe with podlab doctor --probe-kvm");
+    }
+
+    @Test
+    void qemu() {
         assertThat(check("qemu").status()).isEqualTo(Status.OK);
         host.path.remove("qemu-system-x86_64");
         assertThat(check("qemu")).extracting(Check::status, Check::fix)
                 .containsExactly(Status.INFO, "apt-get install qemu-system-x86");
+    }
 
-        assertThat(check("guest-kernel").detail()).isEqualTo("/boot/vmlinuz-6.1.0-18-amd64");
-        host.dirs.put(Path.of("/boot"), List.of());
-        assertThat(check("guest-kernel").status()).isEqualTo(Status.INFO);
+    @Test
+    void guestKernelWithItsModules() throws IOException {
+        kernel("6.1.0-9-amd64", ".ko"); // older: not the one used
+        Check c = check("guest-kernel");
+        assertThat(c.status()).isEqualTo(Status.OK);
+        assertThat(c.detail()).startsWith(boot.resolve("vmlinuz-" + RELEASE) + " (" + RELEASE + ")")
+                .contains(String.join(", ", InitramfsBuilder.DEFAULT_MODULES), "(8 files with dependencies)",
+                        modules.resolve(RELEASE).toString());
+    }
+
+    @Test
+    void guestKernelWithoutModulesDirWarns() throws IOException {
+        Files.delete(modules.resolve(RELEASE).resolve("modules.dep"));
+        Check c = check("guest-kernel");
+        assertThat(c.status()).isEqualTo(Status.WARN);
+        assertThat(c.detail()).contains("vmlinuz-" + RELEASE, "without a readable " + modules + "/RELEASE/modules.dep");
+        assertThat(c.fix()).startsWith("apt-get install linux-image-amd64");
+    }
+
+    @Test
+    void noGuestKernelIsInfoWithTheHint() throws IOException {
+        Files.delete(boot.resolve("vmlinuz-" + RELEASE));
+        assertThat(check("guest-kernel")).extracting(Check::status, Check::detail, Check::fix)
+                .containsExactly(Status.INFO, "no " + boot + "/vmlinuz-* (only needed for VM-isolated runtimes)",
+                        "apt-get install linux-image-amd64");
+    }
+
+    @Test
+    void guestKernelMissingAModuleOrWithUnpackableModulesWarns() throws IOException {
+        Path dep = modules.resolve(RELEASE).resolve("modules.dep");
+        Files.writeString(dep, Files.readString(dep).replaceAll("(?m)^kernel/fs/9p/9p.ko:.*\n", ""));
+        Check c = check("guest-kernel");
+        assertThat(c.status()).isEqualTo(Status.WARN);
+        assertThat(c.detail()).contains("module 9p is not in modules.dep");
+        assertThat(c.fix()).isEqualTo("apt-get install linux-image-amd64");
+
+        Files.delete(modules.resolve(RELEASE).resolve("kernel/fs/9p/9p.ko"));
+        Files.writeString(dep, Files.readString(dep) + "kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko\n");
+        assertThat(check("guest-kernel").detail()).contains("modules.dep lists modules that are not there: "
+                + "kernel/fs/9p/9p.ko");
+
+        kernel("6.12.0-1-amd64", ".ko.xz"); // newer, as Debian 13 ships them
+        Check xz = check("guest-kernel");
+        assertThat(xz.status()).isEqualTo(Status.WARN);
+        assertThat(xz.detail()).contains("6.12.0-1-amd64", "cannot unpack", "kernel/drivers/virtio/virtio_ring.ko.xz");
+    }
+
+    @Test
+    void configuredGuestKernelThatIsNotThereWarns() {
+        ctx = context(boot.resolve("vmlinuz-9.9.9"));
+        Check c = check("guest-kernel");
+        assertThat(c.status()).isEqualTo(Status.WARN);
+        assertThat(c.detail()).contains("configured kernel " + boot.resolve("vmlinuz-9.9.9"));
+        ctx = context(boot.resolve("vmlinuz-" + RELEASE));
+        assertThat(check("guest-kernel").status()).isEqualTo(Status.OK);
     }
 
     @Test
@@ -246,14 +417,34 @@ class HostDoctorTest {
 
     @Test
     void stateRootWritability() {
+        Path state = ctx.stateRoot();
         assertThat(check("state-root").status()).isEqualTo(Status.OK);
-        host.readOnly.add(Path.of("/var/lib/podlab"));
+        host.readOnly.add(state);
         assertThat(check("state-root").status()).isEqualTo(Status.FAIL);
-        host.existing.remove(Path.of("/var/lib/podlab"));
+        host.existing.remove(state);
         assertThat(check("state-root")).extracting(Check::status).isEqualTo(Status.OK);
         assertThat(check("state-root").detail()).contains("will be created");
-        host.readOnly.add(Path.of("/var/lib"));
+        host.readOnly.add(tmp);
         assertThat(check("state-root").status()).isEqualTo(Status.FAIL);
+    }
+
+    @Test
+    void engineUnitInstalledEnabledAndCriDropIn() {
+        host.existing.remove(HostDoctor.UNIT_FILE);
+        host.existing.remove(HostDoctor.UNIT_WANTED);
+        assertThat(check("engine.unit")).extracting(Check::status, Check::fix).containsExactly(Status.INFO, "");
+        assertThat(check("engine.unit").detail()).contains("not installed");
+        host.existing.add(HostDoctor.UNIT_FILE);
+        Check installed = check("engine.unit");
+        assertThat(installed.status()).isEqualTo(Status.INFO);
+        assertThat(installed.detail()).isEqualTo("/lib/systemd/system/podlab-engine.service installed, not enabled; "
+                + "CRI socket not enabled by a drop-in");
+        assertThat(installed.fix()).isEqualTo("systemctl enable --now podlab-engine");
+        host.existing.add(HostDoctor.UNIT_WANTED);
+        host.existing.add(HostDoctor.CRI_DROP_IN);
+        assertThat(check("engine.unit")).extracting(Check::status, Check::detail).containsExactly(Status.OK,
+                "/lib/systemd/system/podlab-engine.service installed and enabled; CRI socket enabled by "
+                        + "/etc/systemd/system/podlab-engine.service.d/cri.conf");
     }
 
     @Test

@@ -7,6 +7,8 @@ import dev.podlab.core.state.ContainerStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +25,36 @@ public final class Accelerator {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record CacheRecord(String key, String accel, String reason) {}
 
+    /**
+     * A verdict as the cache holds it, for {@code podlab doctor}: read without booting anything.
+     *
+     * @param accel    "kvm" or "tcg"
+     * @param reason   the reason in words, as the probe wrote it
+     * @param key      what it was probed with (QEMU binary, kernel, device)
+     * @param probedAt when the cache was written, i.e. when the test boot ran
+     */
+    public record Cached(String accel, String reason, String key, Instant probedAt) {}
+
     private Accelerator() {}
+
+    /** The cache file under a state root ({@code <root>/kvm/accel.json}). */
+    public static Path cacheFile(Path stateRoot) {
+        return stateRoot.resolve("kvm").resolve("accel.json");
+    }
+
+    /** The cached verdict, if a probe has written one that can be read; never boots a VM. */
+    public static Optional<Cached> cached(Path cacheFile) {
+        try {
+            CacheRecord c = ContainerStore.JSON.readValue(cacheFile.toFile(), CacheRecord.class);
+            if (c.accel() == null || c.reason() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new Cached(c.accel(), c.reason(), c.key() == null ? "" : c.key(),
+                    Files.getLastModifiedTime(cacheFile).toInstant()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
 
     /**
      * @param setting  "auto", "kvm" or "tcg" (from the runtime class option {@code accel})

@@ -83,6 +83,20 @@ public final class InitramfsBuilder {
         }
     }
 
+    /**
+     * The module files {@link #build} would pack for {@code wanted} (with their dependencies, in load order), for
+     * {@code podlab doctor}; throws with the reason when {@code modules.dep} lacks one or cannot be read.
+     */
+    public static List<Path> moduleFiles(Path modulesDir, List<String> wanted) throws IOException {
+        return resolve(modulesDir, wanted);
+    }
+
+    /** Whether {@link #build} can unpack this module file (plain {@code .ko} or {@code .ko.gz}). */
+    public static boolean canUnpack(Path module) {
+        String n = module.getFileName().toString();
+        return n.endsWith(".ko") || n.endsWith(".ko.gz");
+    }
+
     /** Module files for {@code wanted} and everything they depend on, dependencies first. */
     static List<Path> resolve(Path modulesDir, List<String> wanted) throws IOException {
         Map<String, String> pathOf = new HashMap<>();
