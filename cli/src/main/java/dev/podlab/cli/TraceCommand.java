@@ -36,6 +36,14 @@ final class TraceCommand implements Callable<Integer> {
         }
         System.out.println("Pod " + p.getNamespace() + "/" + p.getName() + " sandbox:");
         InspectCommand.printTrace(steps);
+        if (p.getSource().equals("cri")) {
+            // The CRI calls that made and drove the pod (RunPodSandbox, CreateContainer, StartContainer, Exec...).
+            List<TraceStep> calls = new ArrayList<>(criCalls(client, p.getId()));
+            p.getContainersList().forEach(c -> calls.addAll(criCalls(client, c.getContainerId())));
+            calls.sort(java.util.Comparator.comparingLong(TraceStep::getStart));
+            System.out.println("CRI calls:");
+            InspectCommand.printTrace(calls);
+        }
         for (PodContainer c : p.getContainersList()) {
             if (c.getContainerId().isEmpty()) {
                 continue;
@@ -45,5 +53,12 @@ final class TraceCommand implements Callable<Integer> {
                     .setId(c.getContainerId()).setTrace(true).build()).getTraceList());
         }
         return 0;
+    }
+
+    private static List<TraceStep> criCalls(dev.podlab.api.client.PodlabClient client, String objectId) {
+        return client.events().query(QueryEventsRequest.newBuilder().setFilter(EventFilter.newBuilder()
+                .setObjectId(objectId).setTypePrefix("cri.")).build()).getEventsList().stream()
+                .map(e -> TraceStep.newBuilder().setStart(e.getTime()).setDurationNanos(e.getDurationNanos())
+                        .setSource("cri").setStep(e.getType()).setDetail(e.getDetail()).build()).toList();
     }
 }

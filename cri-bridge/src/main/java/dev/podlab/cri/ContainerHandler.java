@@ -79,11 +79,6 @@ final class ContainerHandler {
         if (c.getImage().getImage().isEmpty()) {
             throw new CriArgumentException("failed to create container " + name + ": image.image is required");
         }
-        if (c.getTty() || c.getStdin()) {
-            throw Status.UNIMPLEMENTED.withDescription("failed to create container " + name
-                    + ": tty and stdin need the streaming server (Attach), which podlab does not serve yet")
-                    .asRuntimeException();
-        }
         synchronized (cx.lifecycle) {
             CriSandbox sandbox = cx.sandbox(req.getPodSandboxId());
             if (!sandbox.ready() || sandbox.sandbox() == null) {
@@ -190,6 +185,8 @@ final class ContainerHandler {
         List<Long> groups = sc.getSupplementalGroupsList();
         b.supplementaryGroups(groups.stream().map(Long::intValue).toList());
         b.readOnlyRootfs(sc.getReadonlyRootfs());
+        // Kept open for Attach (stdin_once: until the first attached client's input ends); tty gives it a pty.
+        b.terminal(c.getTty()).stdin(c.getStdin()).stdinOnce(c.getStdin() && c.getStdinOnce());
         b.resources(Translate.resources(c.getLinux().getResources()));
         var pod = sandbox.sandbox();
         b.cgroupParent(pod.cgroupParent());

@@ -62,6 +62,22 @@ final class CriPods implements PodSource {
         return out;
     }
 
+    /** The summary with {@code kube_json}: the sandbox and its containers as Kubernetes shows a pod. */
+    @Override
+    public Pod detail(Pod summary) {
+        CriSandbox s = cx.store.sandbox(summary.getId()).orElse(null);
+        if (s == null) {
+            return summary; // removed since the listing
+        }
+        List<CriKubeView.Member> members = new ArrayList<>();
+        for (CriContainer c : cx.store.containers()) {
+            if (c.sandboxId().equals(s.id())) {
+                members.add(new CriKubeView.Member(c, ContainerHandler.status(c, cx.record(c.id()).orElse(null))));
+            }
+        }
+        return summary.toBuilder().setKubeJson(CriKubeView.json(s, summary.getRuntime(), members)).build();
+    }
+
     private static String nz(String s) {
         return s == null ? "" : s;
     }

@@ -48,14 +48,12 @@ import dev.podlab.cri.v1.ExecRequest;
 import dev.podlab.cri.v1.ExecResponse;
 import dev.podlab.cri.v1.PortForwardRequest;
 import dev.podlab.cri.v1.PortForwardResponse;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 /**
  * runtime.v1 RuntimeService: each RPC hands its request to the handler of its group and maps errors. RPCs not
  * overridden here (PodSandboxStats, ListPodSandboxStats, UpdateRuntimeConfig, CheckpointContainer,
- * ListMetricDescriptors, ListPodSandboxMetrics) answer UNIMPLEMENTED from the generated base; Attach does too, with
- * its reason.
+ * ListMetricDescriptors, ListPodSandboxMetrics) answer UNIMPLEMENTED from the generated base.
  */
 final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
     private final RuntimeInfoHandler info;
@@ -172,14 +170,9 @@ final class CriRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase 
         CriErrors.unary(out, () -> streaming.exec(req));
     }
 
-    /** The engine cannot attach to a container's own stdio yet: UNIMPLEMENTED (an unknown id is still NOT_FOUND). */
     @Override
     public void attach(AttachRequest req, StreamObserver<AttachResponse> out) {
-        CriErrors.unary(out, () -> {
-            containers.status(ContainerStatusRequest.newBuilder().setContainerId(req.getContainerId()).build());
-            throw Status.UNIMPLEMENTED.withDescription("failed to attach to container " + req.getContainerId()
-                    + ": the engine cannot attach to a container's stdio yet").asRuntimeException();
-        });
+        CriErrors.unary(out, () -> streaming.attach(req));
     }
 
     @Override

@@ -4,14 +4,16 @@ import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ContainerStatus;
 import dev.podlab.cri.stream.StreamRequest;
 import dev.podlab.cri.stream.StreamServer;
+import dev.podlab.cri.v1.AttachRequest;
+import dev.podlab.cri.v1.AttachResponse;
 import dev.podlab.cri.v1.ExecRequest;
 import dev.podlab.cri.v1.ExecResponse;
 import dev.podlab.cri.v1.PortForwardRequest;
 import dev.podlab.cri.v1.PortForwardResponse;
 
 /**
- * Exec and PortForward: validate the request as kubelet's streaming runtime does, then hand out a single-use URL
- * of the streaming server, which runs the command or forwards the ports when the client connects.
+ * Exec, Attach and PortForward: validate the request as kubelet's streaming runtime does, then hand out a single-use
+ * URL of the streaming server, which runs the command, attaches or forwards the ports when the client connects.
  */
 final class StreamingHandler {
     private final CriContext cx;
@@ -27,20 +29,28 @@ final class StreamingHandler {
         if (req.getCmdCount() == 0) {
             throw new CriArgumentException("failed to exec in container " + c.id() + ": cmd is empty");
         }
-        if (!req.getStdin() && !req.getStdout() && !req.getStderr()) {
-            throw new CriArgumentException("failed to exec in container " + c.id()
-                    + ": one of stdin, stdout or stderr must be set");
-        }
-        if (req.getTty() && req.getStderr()) {
-            throw new CriArgumentException("failed to exec in container " + c.id()
-                    + ": tty and stderr cannot both be set (a terminal has one output stream)");
-        }
-        requireRunning(c);
+        checkStreams("exec in", c, req.getStdin(), req.getStdout(), req.getStderr(), req.getTty());
+        requireRunning("exec in", c);
         String url = server.issue(new StreamRequest.Exec(c.id(), req.getCmdList(), req.getTty(), req.getStdin(),
                 req.getStdout(), req.getStderr()));
         cx.publish("cri.container.exec", "container", c.id(), c.name(), String.join(" ", req.getCmdList()),
                 c.sandboxId());
         return ExecResponse.newBuilder().setUrl(url).build();
+    }
+
+    /**
+     * Attach to the container's own stdio. Its stdin_once comes from the container (create time): with it, the end
+     * of this client's stdin closes the container's, and the session lasts until the container exits.
+     */
+    AttachResponse attach(AttachRequest req) {
+        CriContainer c = cx.container(req.getContainerId());
+        checkStreams("attach to", c, req.getStdin(), req.getStdout(), req.getStderr(), req.getTty());
+        ContainerRecord r = requireRunning("attach to", c);
+        String url = server.issue(new StreamRequest.Attach(c.id(), req.getTty(), req.getStdin(), req.getStdout(),
+                req.getStderr(), r.config().stdinOnce()));
+        cx.publish("cri.container.attach", "container", c.id(), c.name(), "Attach"
+                + (req.getStdin() ? " with stdin" : ""), c.sandboxId());
+        return AttachResponse.newBuilder().setUrl(url).build();
     }
 
     PortForwardResponse portForward(PortForwardRequest req) {
@@ -59,12 +69,25 @@ final class StreamingHandler {
         return PortForwardResponse.newBuilder().setUrl(url).build();
     }
 
-    private void requireRunning(CriContainer c) {
-        ContainerRecord r = cx.record(c.id()).orElseThrow(() -> CriContext.wrongState("failed to exec in container "
-                + c.id() + ": it is gone"));
+    private static void checkStreams(String action, CriContainer c, boolean stdin, boolean stdout, boolean stderr,
+                                     boolean tty) {
+        if (!stdin && !stdout && !stderr) {
+            throw new CriArgumentException("failed to " + action + " container " + c.id()
+                    + ": one of stdin, stdout or stderr must be set");
+        }
+        if (tty && stderr) {
+            throw new CriArgumentException("failed to " + action + " container " + c.id()
+                    + ": tty and stderr cannot both be set (a terminal has one output stream)");
+        }
+    }
+
+    private ContainerRecord requireRunning(String action, CriContainer c) {
+        ContainerRecord r = cx.record(c.id()).orElseThrow(() -> CriContext.wrongState("failed to " + action
+                + " container " + c.id() + ": it is gone"));
         if (r.status() != ContainerStatus.RUNNING) {
-            throw CriContext.wrongState("failed to exec in container " + c.id() + ": it is "
+            throw CriContext.wrongState("failed to " + action + " container " + c.id() + ": it is "
                     + r.status().display());
         }
+        return r;
     }
 }

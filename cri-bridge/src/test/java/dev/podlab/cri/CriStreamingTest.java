@@ -4,6 +4,8 @@ import dev.podlab.core.testing.HostRequirements;
 import dev.podlab.cri.v1.AttachRequest;
 import dev.podlab.cri.v1.ContainerConfig;
 import dev.podlab.cri.v1.ContainerMetadata;
+import dev.podlab.cri.v1.ContainerState;
+import dev.podlab.cri.v1.ContainerStatusRequest;
 import dev.podlab.cri.v1.CreateContainerRequest;
 import dev.podlab.cri.v1.ExecRequest;
 import dev.podlab.cri.v1.ImageSpec;
@@ -43,8 +45,9 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * CRI streaming with real peers: kubectl (its SPDY client, and its WebSocket v5 client) drives Exec and PortForward
- * through {@link MiniKubelet}; ReopenContainerLog with a rename in between; the error codes.
+ * CRI streaming with real peers: kubectl (its SPDY client, and its WebSocket v5 client) drives Exec, Attach and
+ * PortForward through {@link MiniKubelet}, large outputs and inputs included; ReopenContainerLog with a rename in
+ * between; the error codes.
  */
 @Tag("root")
 class CriStreamingTest {
@@ -166,6 +169,104 @@ class CriStreamingTest {
         Result cat = kubectl(websockets, "line one\nline two\n", "exec", "-i", "stream", "--", "cat");
         assertThat(cat.code()).as(cat.stderr()).isZero();
         assertThat(cat.stdout()).isEqualTo("line one\nline two\n");
+    }
+
+    /** A container running cat on a stdin kept open for attach, closed when the first client's input ends. */
+    private static String catContainer(String name) {
+        String id = fx.rt.createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(sandbox)
+                .setConfig(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
+                        .setImage(ImageSpec.newBuilder().setImage(fx.image)).addCommand("cat").setStdin(true)
+                        .setStdinOnce(true).setLogPath(name + "/0.log")).build()).getContainerId();
+        fx.rt.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        return id;
+    }
+
+    private static ContainerState state(String id) {
+        return fx.rt.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus()
+                .getState();
+    }
+
+    /** kubectl attach -i: our lines reach the container's stdin and come back; the end of them ends cat. */
+    @Test
+    void kubectlAttachWithStdinOverSpdyAndWebSocket() throws Exception {
+        for (boolean websockets : new boolean[] {false, true}) {
+            String pod = websockets ? "cat-ws" : "cat-spdy";
+            String id = catContainer(pod);
+            try {
+                kubelet.addPod(pod, id);
+                Result r = kubectl(websockets, "line one\nline two\n", "attach", "-i", pod);
+                assertThat(r.code()).as(r.stderr()).isZero();
+                assertThat(r.stdout()).isEqualTo("line one\nline two\n");
+                waitFor(() -> state(id) == ContainerState.CONTAINER_EXITED);
+                // The container's own log has the same lines: attach tees, the shim still logs.
+                assertThat(lines(logDir.resolve(pod + "/0.log"))).hasSize(2)
+                        .allMatch(l -> l.matches("\\S+ stdout F line (one|two)"));
+            } finally {
+                fx.rt.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+            }
+        }
+    }
+
+    /** kubectl attach without -i: the output of the running container as it comes, over both transports. */
+    @Test
+    void kubectlAttachReadsTheOutput() throws Exception {
+        HostRequirements.requireCommand("kubectl");
+        for (boolean websockets : new boolean[] {false, true}) {
+            var pb = new ProcessBuilder("kubectl", "--kubeconfig", kubeconfig.toString(), "--cache-dir",
+                    fx.te.root.resolve("kube-cache").toString(), "attach", "stream");
+            pb.environment().put("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", Boolean.toString(websockets));
+            pb.environment().put("HOME", fx.te.root.toString());
+            Process p = pb.start();
+            try {
+                Thread.ofVirtual().start(() -> read(p.getErrorStream()));
+                var r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                List<Integer> ticks = new ArrayList<>();
+                String line;
+                while (ticks.size() < 3 && (line = r.readLine()) != null) {
+                    assertThat(line).matches("tick \\d+");
+                    ticks.add(Integer.parseInt(line.substring(5)));
+                }
+                assertThat(ticks).as("websockets=%s", websockets).hasSize(3).isSorted();
+                assertThat(ticks.get(2) - ticks.get(0)).isEqualTo(2);
+            } finally {
+                p.destroy();
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                }
+            }
+        }
+        assertThat(state(container)).isEqualTo(ContainerState.CONTAINER_RUNNING); // detaching leaves it running
+    }
+
+    /**
+     * 10 MiB and more out of an exec and 5 MiB into one through kubectl's SPDY client (which keeps no windows):
+     * complete and in order.
+     */
+    @Test
+    void largeOutputAndInputThroughKubectlOverSpdy() throws Exception {
+        int last = 1_500_000;
+        Result big = kubectl(false, null, "exec", "stream", "--", "seq", "1", Integer.toString(last));
+        assertThat(big.code()).as(big.stderr()).isZero();
+        var expected = new StringBuilder(12 << 20);
+        for (int i = 1; i <= last; i++) {
+            expected.append(i).append('\n');
+        }
+        assertThat(expected.length()).isGreaterThan(10 << 20);
+        assertThat(big.stdout().length()).isEqualTo(expected.length());
+        assertThat(big.stdout().contentEquals(expected)).as("the output is the sequence, in order").isTrue();
+
+        var in = new StringBuilder(5 << 20);
+        for (int i = 0; in.length() < 5 << 20; i++) {
+            in.append("line ").append(i).append('\n');
+        }
+        in.setLength(5 << 20);
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                .digest(in.toString().getBytes(StandardCharsets.US_ASCII)));
+        Result sum = kubectl(false, in.toString(), "exec", "-i", "stream", "--", "sh", "-c",
+                "cat > /tmp/big && wc -c < /tmp/big && md5sum < /tmp/big && rm /tmp/big");
+        assertThat(sum.code()).as(sum.stderr()).isZero();
+        assertThat(sum.stdout().lines().map(String::strip).toList()).containsExactly(Integer.toString(5 << 20),
+                md5 + "  -");
     }
 
     /** kubectl -t needs a terminal of its own: script(1) gives it one. Both transports. */
@@ -346,6 +447,47 @@ class CriStreamingTest {
         }
     }
 
+    /** Pods.Get (podlab get pod NAME, -o yaml) finds a CRI sandbox; its CRI calls and steps are in the events. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void criPodsAreGotWithStatusAndTheirCriCallsAreTraced() throws Exception {
+        try (var client = dev.podlab.api.client.PodlabClient.connect(fx.service.socket())) {
+            for (String ref : List.of("stream", "default/stream", sandbox, sandbox.substring(0, 8))) {
+                var pod = client.pods().get(dev.podlab.api.v1.GetPodRequest.newBuilder().setPod(ref).build())
+                        .getPod();
+                assertThat(pod.getId()).as(ref).isEqualTo(sandbox);
+                assertThat(pod.getSource()).isEqualTo("cri");
+                Map<String, Object> kube = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readValue(pod.getKubeJson(), Map.class);
+                assertThat(kube).containsEntry("kind", "Pod");
+                assertThat((Map<String, Object>) kube.get("metadata")).containsEntry("name", "stream")
+                        .containsEntry("namespace", "default").containsEntry("uid", "uid-stream");
+                var status = (Map<String, Object>) kube.get("status");
+                assertThat(status).containsEntry("phase", "Running").containsEntry("podIP", pod.getPodIp());
+                assertThat((List<Map<String, Object>>) status.get("containerStatuses")).anySatisfy(c -> {
+                    assertThat(c).containsEntry("name", "main").containsEntry("containerID", "podlab://" + container)
+                            .containsEntry("ready", true);
+                    assertThat((Map<String, Map<String, Object>>) c.get("state")).containsKey("running");
+                    assertThat(((Map<String, Map<String, Object>>) c.get("state")).get("running").get("startedAt"))
+                            .asString().matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+                });
+                assertThat((Map<String, Object>) kube.get("spec")).containsEntry("hostname", "stream");
+            }
+            assertThat(code(() -> client.pods().get(dev.podlab.api.v1.GetPodRequest.newBuilder().setPod("no-such-pod")
+                    .build()))).isEqualTo(Status.Code.NOT_FOUND);
+
+            java.util.function.BiFunction<String, String, List<dev.podlab.api.v1.Event>> events = (id, prefix) ->
+                    client.events().query(dev.podlab.api.v1.QueryEventsRequest.newBuilder().setFilter(
+                            dev.podlab.api.v1.EventFilter.newBuilder().setObjectId(id).setTypePrefix(prefix))
+                            .build()).getEventsList();
+            assertThat(events.apply(sandbox, "cri.")).extracting(dev.podlab.api.v1.Event::getType)
+                    .contains("cri.sandbox.ready");
+            assertThat(events.apply(container, "cri.")).extracting(dev.podlab.api.v1.Event::getType)
+                    .contains("cri.container.created", "cri.container.started");
+            assertThat(events.apply(sandbox, "step")).isNotEmpty().allMatch(e -> e.getDurationNanos() >= 0);
+        }
+    }
+
     @Test
     void errorsAreTheCriCodes() throws Exception {
         String unknown = "0".repeat(64);
@@ -359,8 +501,14 @@ class CriStreamingTest {
                 .isEqualTo(Status.Code.NOT_FOUND);
         assertThat(code(() -> fx.rt.reopenContainerLog(ReopenContainerLogRequest.newBuilder()
                 .setContainerId(unknown).build()))).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(code(() -> fx.rt.attach(AttachRequest.newBuilder().setContainerId(unknown).setStdout(true)
+                .build()))).isEqualTo(Status.Code.NOT_FOUND);
         assertThat(code(() -> fx.rt.attach(AttachRequest.newBuilder().setContainerId(container).build())))
-                .isEqualTo(Status.Code.UNIMPLEMENTED);
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(code(() -> fx.rt.attach(AttachRequest.newBuilder().setContainerId(container).setTty(true)
+                .setStdout(true).setStderr(true).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(fx.rt.attach(AttachRequest.newBuilder().setContainerId(container).setStdout(true).build())
+                .getUrl()).matches("http://127\\.0\\.0\\.1:\\d+/attach/[A-Za-z0-9_-]{22}");
 
         // A URL is single use; the second request with it is refused.
         String url = fx.rt.exec(ExecRequest.newBuilder().setContainerId(container).addCmd("true").setStdout(true)
@@ -384,6 +532,8 @@ class CriStreamingTest {
                     .setStdout(true).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
             assertThat(code(() -> fx.rt.reopenContainerLog(ReopenContainerLogRequest.newBuilder()
                     .setContainerId(done).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(code(() -> fx.rt.attach(AttachRequest.newBuilder().setContainerId(done).setStdout(true)
+                    .build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
         } finally {
             fx.rt.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(done).build());
         }

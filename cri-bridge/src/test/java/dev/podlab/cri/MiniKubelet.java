@@ -1,5 +1,6 @@
 package dev.podlab.cri;
 
+import dev.podlab.cri.v1.AttachRequest;
 import dev.podlab.cri.v1.ExecRequest;
 import dev.podlab.cri.v1.PortForwardRequest;
 import dev.podlab.cri.v1.RuntimeServiceGrpc;
@@ -18,32 +19,37 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Just enough of an API server plus kubelet for kubectl on 127.0.0.1: discovery, GET of one running pod, and its
- * exec and portforward subresources, which it turns into CRI Exec / PortForward calls (as kubelet does) and then
- * relays byte for byte to the streaming URL with only the request line rewritten. So kubectl's own SPDY and
- * WebSocket clients talk to podlab's streaming server.
+ * Just enough of an API server plus kubelet for kubectl on 127.0.0.1: discovery, GET of running pods (each a single
+ * container named c, with stdin), and their exec, attach and portforward subresources, which it turns into CRI
+ * Exec / Attach / PortForward calls (as kubelet does) and then relays byte for byte to the streaming URL with only
+ * the request line rewritten. So kubectl's own SPDY and WebSocket clients talk to podlab's streaming server.
  */
 final class MiniKubelet implements AutoCloseable {
     private final ServerSocket listener;
     private final RuntimeServiceGrpc.RuntimeServiceBlockingStub rt;
-    private final String pod;
     private final String sandboxId;
-    private final String containerId;
+    /** Pod name to its container id. */
+    private final Map<String, String> pods = new ConcurrentHashMap<>();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     MiniKubelet(RuntimeServiceGrpc.RuntimeServiceBlockingStub rt, String pod, String sandboxId, String containerId)
             throws IOException {
         this.rt = rt;
-        this.pod = pod;
         this.sandboxId = sandboxId;
-        this.containerId = containerId;
+        pods.put(pod, containerId);
         this.listener = new ServerSocket();
         listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Thread.ofPlatform().daemon().start(this::accept);
+    }
+
+    /** Serves another pod (same sandbox for port forwarding) whose one container is {@code containerId}. */
+    void addPod(String pod, String containerId) {
+        pods.put(pod, containerId);
     }
 
     int port() {
@@ -81,16 +87,24 @@ final class MiniKubelet implements AutoCloseable {
             String[] rl = head.get(0).split(" ");
             URI uri = URI.create(rl[1]);
             String path = uri.getPath();
-            String base = "/api/v1/namespaces/default/pods/" + pod;
-            if (path.equals(base + "/exec") || path.equals(base + "/portforward")) {
+            String prefix = "/api/v1/namespaces/default/pods/";
+            String[] rest = path.startsWith(prefix) ? path.substring(prefix.length()).split("/") : new String[0];
+            String pod = rest.length > 0 ? rest[0] : "";
+            String containerId = pods.get(pod);
+            String base = prefix + pod;
+            if (containerId != null && rest.length == 2 && List.of("exec", "attach", "portforward").contains(rest[1])) {
                 String url;
+                var q = query(uri.getRawQuery());
                 if (path.endsWith("/exec")) {
-                    var q = query(uri.getRawQuery());
                     var b = ExecRequest.newBuilder().setContainerId(containerId)
                             .setStdin(flag(q, "stdin")).setStdout(flag(q, "stdout")).setStderr(flag(q, "stderr"))
                             .setTty(flag(q, "tty"));
                     q.stream().filter(kv -> kv[0].equals("command")).forEach(kv -> b.addCmd(kv[1]));
                     url = rt.exec(b.build()).getUrl();
+                } else if (path.endsWith("/attach")) {
+                    url = rt.attach(AttachRequest.newBuilder().setContainerId(containerId).setStdin(flag(q, "stdin"))
+                            .setStdout(flag(q, "stdout")).setStderr(flag(q, "stderr")).setTty(flag(q, "tty"))
+                            .build()).getUrl();
                 } else {
                     url = rt.portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).build()).getUrl();
                 }
@@ -132,11 +146,14 @@ final class MiniKubelet implements AutoCloseable {
                         + "{\"name\":\"pods/exec\",\"singularName\":\"\",\"namespaced\":true,\"kind\":\"PodExecOptions\","
                         + "\"verbs\":[\"create\",\"get\"]},"
                         + "{\"name\":\"pods/portforward\",\"singularName\":\"\",\"namespaced\":true,"
-                        + "\"kind\":\"PodPortForwardOptions\",\"verbs\":[\"create\",\"get\"]}]}";
-            } else if (path.equals(base)) {
+                        + "\"kind\":\"PodPortForwardOptions\",\"verbs\":[\"create\",\"get\"]},"
+                        + "{\"name\":\"pods/attach\",\"singularName\":\"\",\"namespaced\":true,"
+                        + "\"kind\":\"PodAttachOptions\",\"verbs\":[\"create\",\"get\"]}]}";
+            } else if (containerId != null && path.equals(base)) {
                 body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + pod
                         + "\",\"namespace\":\"default\",\"uid\":\"uid-" + pod + "\"},\"spec\":{\"containers\":"
-                        + "[{\"name\":\"c\",\"image\":\"busybox\"}]},\"status\":{\"phase\":\"Running\"}}";
+                        + "[{\"name\":\"c\",\"image\":\"busybox\",\"stdin\":true}]},"
+                        + "\"status\":{\"phase\":\"Running\"}}";
             } else {
                 byte[] b = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"NotFound\","
                         + "\"code\":404}").getBytes(StandardCharsets.UTF_8);

@@ -13,4 +13,12 @@ import java.util.List;
 public interface PodSource {
     /** A snapshot, summaries only (no Kubernetes document). */
     List<Pod> pods();
+
+    /**
+     * The pod of {@link #pods()} with its Kubernetes-shaped document ({@code kube_json}) filled in, for Pods.Get;
+     * the summary as it is by default.
+     */
+    default Pod detail(Pod summary) {
+        return summary;
+    }
 }

@@ -19,6 +19,7 @@ import dev.podlab.api.v1.PodEventEntry;
 import dev.podlab.api.v1.PodsGrpc;
 import dev.podlab.api.v1.ReportEntry;
 import dev.podlab.core.container.InvalidConfigException;
+import dev.podlab.core.pod.PodException;
 import dev.podlab.core.pod.PodManager;
 import dev.podlab.core.pod.PodRecord;
 import dev.podlab.core.pod.PodStatus;
@@ -36,6 +37,8 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** podlab.v1.Pods: play, down, list and get over the engine's pod manager. */
 final class PodsApi extends PodsGrpc.PodsImplBase {
@@ -148,12 +151,37 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
         });
     }
 
+    /** A manifest pod, else one of another {@link PodSource} (a CRI sandbox), matched by the same references. */
     @Override
     public void get(GetPodRequest req, StreamObserver<GetPodResponse> out) {
         Errors.unary(out, () -> {
-            PodRecord r = pods.get(req.getPod());
+            PodRecord r;
+            try {
+                r = pods.get(req.getPod());
+            } catch (PodException.NotFound e) {
+                return GetPodResponse.newBuilder().setPod(fromSources(req.getPod()).orElseThrow(() -> e)).build();
+            }
             return GetPodResponse.newBuilder().setPod(network(pod(r).toBuilder(), r)).build();
         });
+    }
+
+    /** By id, name, namespace/name or an id prefix of at least 6 characters, as {@code PodManager.get}. */
+    private Optional<Pod> fromSources(String ref) {
+        List<Map.Entry<PodSource, Pod>> matches = new ArrayList<>();
+        for (PodSource source : service.podSources()) {
+            for (Pod p : source.pods()) {
+                if (p.getId().equals(ref) || p.getName().equals(ref)
+                        || (p.getNamespace() + "/" + p.getName()).equals(ref)
+                        || (ref.length() >= 6 && p.getId().startsWith(ref))) {
+                    matches.add(Map.entry(source, p));
+                }
+            }
+        }
+        if (matches.size() > 1) {
+            throw new PodException("failed to find pod " + ref + ": it is ambiguous (" + matches.size()
+                    + " pods match; use namespace/name or the id)");
+        }
+        return matches.stream().findFirst().map(m -> m.getKey().detail(m.getValue()));
     }
 
     @Override

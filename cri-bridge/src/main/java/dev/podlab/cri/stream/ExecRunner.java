@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Runs one streamed exec through {@link ContainerEngine#execProcess} whatever the transport: the client's stdin
  * into the process, its stdout and stderr out, and the outcome as the metav1.Status the remotecommand v4
- * protocols put on their error stream.
+ * protocols put on their error stream. An attach goes to {@link AttachRunner} through {@link #run}.
  */
 final class ExecRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ExecRunner.class);
@@ -26,14 +26,23 @@ final class ExecRunner {
 
     private ExecRunner() {}
 
+    /** Runs an exec or an attach session to its end and returns the status JSON (see the two runners). */
+    static byte[] run(ContainerEngine engine, StreamRequest.Stdio r, InputStream stdin, OutputStream stdout,
+                      OutputStream stderr, InputStream resize, CompletableFuture<Void> clientGone) {
+        return switch (r) {
+            case StreamRequest.Exec x -> exec(engine, x, stdin, stdout, stderr, resize, clientGone);
+            case StreamRequest.Attach a -> AttachRunner.run(engine, a, stdin, stdout, stderr, resize, clientGone);
+        };
+    }
+
     /**
      * Runs to the end and returns the status JSON. {@code stdin}, {@code stdout}, {@code stderr} and
      * {@code resize} may be null (not requested). Output streams are not closed here. When {@code clientGone}
      * completes first, the process is killed (the exec shim takes the command with it): nobody could see its
      * output or give it input any more.
      */
-    static byte[] run(ContainerEngine engine, StreamRequest.Exec x, InputStream stdin, OutputStream stdout,
-                      OutputStream stderr, InputStream resize, CompletableFuture<Void> clientGone) {
+    private static byte[] exec(ContainerEngine engine, StreamRequest.Exec x, InputStream stdin, OutputStream stdout,
+                               OutputStream stderr, InputStream resize, CompletableFuture<Void> clientGone) {
         Process p;
         try {
             // A terminal exec gets its pty from the exec shim inside the container (stdout and stderr are one
@@ -54,7 +63,9 @@ final class ExecRunner {
         if (stdin != null) {
             OutputStream toProcess = p.getOutputStream();
             in = Thread.ofVirtual().start(() -> {
-                try (toProcess) {
+                // Closing our end of the client's stdin too: a connection reader waiting to queue more input is
+                // released once the process takes no more.
+                try (toProcess; stdin) {
                     stdin.transferTo(toProcess);
                 } catch (IOException e) {
                     // The process closed its stdin (it exited): nothing more to deliver.
@@ -75,9 +86,10 @@ final class ExecRunner {
             int code = p.waitFor();
             if (in != null) {
                 in.interrupt();
+                closeQuietly(stdin);
             }
             if (code == 0) {
-                return status(Map.of("metadata", Map.of(), "status", "Success"));
+                return success();
             }
             return status(failure("NonZeroExitCode", "command terminated with non-zero exit code: exit status "
                     + code, Map.of("reason", "ExitCode", "message", Integer.toString(code))));
@@ -109,7 +121,15 @@ final class ExecRunner {
         }
     }
 
-    private static void drainResize(InputStream resize) {
+    static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // An inbox does not fail to close; nothing to do about another stream that does.
+        }
+    }
+
+    static void drainResize(InputStream resize) {
         try (resize) {
             var it = JSON.readerFor(Map.class).readValues(resize);
             while (it.hasNextValue()) {
@@ -131,6 +151,10 @@ final class ExecRunner {
             s.put("code", 500);
         }
         return s;
+    }
+
+    static byte[] success() {
+        return status(Map.of("metadata", Map.of(), "status", "Success"));
     }
 
     static byte[] status(Map<String, Object> s) {

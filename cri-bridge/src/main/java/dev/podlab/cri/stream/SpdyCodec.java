@@ -72,7 +72,7 @@ final class SpdyCodec {
                 case SpdyFrame.TYPE_SYN_REPLY -> new SpdyFrame.SynReply(b.getInt() & 0x7fffffff, flags, headerBlock(b));
                 case SpdyFrame.TYPE_HEADERS -> new SpdyFrame.Headers(b.getInt() & 0x7fffffff, flags, headerBlock(b));
                 case SpdyFrame.TYPE_RST_STREAM -> new SpdyFrame.RstStream(b.getInt() & 0x7fffffff, b.getInt());
-                case SpdyFrame.TYPE_SETTINGS -> new SpdyFrame.Settings(b.getInt());
+                case SpdyFrame.TYPE_SETTINGS -> settings(b);
                 case SpdyFrame.TYPE_PING -> new SpdyFrame.Ping(b.getInt());
                 case SpdyFrame.TYPE_GOAWAY -> new SpdyFrame.GoAway(b.getInt() & 0x7fffffff, b.remaining() >= 4 ? b.getInt() : 0);
                 case SpdyFrame.TYPE_WINDOW_UPDATE -> new SpdyFrame.WindowUpdate(b.getInt() & 0x7fffffff, b.getInt() & 0x7fffffff);
@@ -137,7 +137,9 @@ final class SpdyCodec {
                         flags = 0;
                     }
                     case SpdyFrame.Settings s -> {
-                        b = ByteBuffer.allocate(4).putInt(0);
+                        ByteBuffer sb = ByteBuffer.allocate(4 + 8 * s.values().size()).putInt(s.values().size());
+                        s.values().forEach((id, v) -> sb.putInt(id & 0xffffff).putInt(v));
+                        b = sb;
                         type = SpdyFrame.TYPE_SETTINGS;
                         flags = 0;
                     }
@@ -151,6 +153,19 @@ final class SpdyCodec {
         out.write(head.array());
         out.write(body);
         out.flush();
+    }
+
+    /** Entries of 8 bytes: flags (1), id (3), value (4); a count above what the frame holds is malformed. */
+    private static SpdyFrame.Settings settings(ByteBuffer b) {
+        int count = b.getInt();
+        if (count < 0 || count > b.remaining() / 8) {
+            throw new java.nio.BufferUnderflowException();
+        }
+        Map<Integer, Integer> values = new java.util.HashMap<>();
+        for (int i = 0; i < count; i++) {
+            values.put(b.getInt() & 0xffffff, b.getInt());
+        }
+        return new SpdyFrame.Settings(values);
     }
 
     /** Name/value block: count, then (length, name, length, value) with multiple values NUL-separated. */

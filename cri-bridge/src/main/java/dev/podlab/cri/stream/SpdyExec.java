@@ -13,16 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * remotecommand v4 over SPDY: the client opens one stream per {@code streamType} (error, stdin, stdout, stderr,
- * resize) as the exec request said; once all are there the command runs; at the end the stdout and stderr streams
- * are closed and the error stream carries the metav1.Status (Success, or NonZeroExitCode with the exit code).
+ * remotecommand v4 over SPDY, for exec and attach alike: the client opens one stream per {@code streamType} (error,
+ * stdin, stdout, stderr, resize) as the request said; once all are there the command runs (or the attach begins); at
+ * the end the stdout and stderr streams are closed and the error stream carries the metav1.Status (Success, or
+ * NonZeroExitCode with the exit code).
  */
 final class SpdyExec {
     /** Streams must all be opened within this (kubelet allows 30 s too). */
     static final long STREAM_CREATION_TIMEOUT_MS = 30_000;
 
     private final ContainerEngine engine;
-    private final StreamRequest.Exec x;
+    private final StreamRequest.Stdio x;
     private final SpdyConnection conn;
     private final Runnable done;
     private final Map<String, SpdyStream> streams = new ConcurrentHashMap<>();
@@ -30,7 +31,7 @@ final class SpdyExec {
     private final AtomicBoolean started = new AtomicBoolean();
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
 
-    SpdyExec(ContainerEngine engine, StreamRequest.Exec x, SpdyConnection conn, Runnable done) {
+    SpdyExec(ContainerEngine engine, StreamRequest.Stdio x, SpdyConnection conn, Runnable done) {
         this.engine = engine;
         this.x = x;
         this.conn = conn;

@@ -30,8 +30,15 @@ sealed interface SpdyFrame {
 
     record RstStream(int streamId, int status) implements SpdyFrame {}
 
-    /** Settings are read and ignored: nothing a client could set changes what this server does. */
-    record Settings(int count) implements SpdyFrame {}
+    /** SETTINGS id of the window a new stream starts with (SPDY/3.1 section 2.6.4.1). */
+    int SETTINGS_INITIAL_WINDOW_SIZE = 7;
+
+    /** Settings by id (flags dropped); only INITIAL_WINDOW_SIZE changes what this server does. */
+    record Settings(Map<Integer, Integer> values) implements SpdyFrame {
+        public Settings {
+            values = Map.copyOf(values);
+        }
+    }
 
     record Ping(int id) implements SpdyFrame {}
 

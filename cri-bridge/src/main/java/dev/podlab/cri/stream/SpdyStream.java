@@ -3,7 +3,6 @@ package dev.podlab.cri.stream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -12,14 +11,21 @@ final class SpdyStream {
     private final SpdyConnection conn;
     private final int id;
     private final Map<String, List<String>> headers;
-    private final Inbox inbox = new Inbox();
+    private final Inbox inbox;
     private volatile boolean localClosed;
     private volatile boolean remoteClosed;
+    private volatile boolean reset;
+    /** What the peer still lets us send on this stream; guarded by the connection's window lock. */
+    long sendWindow;
+    /** Received bytes consumed and not yet acknowledged; guarded by the connection's window lock. */
+    int recvUnacked;
 
-    SpdyStream(SpdyConnection conn, int id, Map<String, List<String>> headers) {
+    SpdyStream(SpdyConnection conn, int id, Map<String, List<String>> headers, int initialSendWindow) {
         this.conn = conn;
         this.id = id;
         this.headers = headers;
+        this.sendWindow = initialSendWindow;
+        this.inbox = new Inbox(n -> conn.consumed(this, n));
     }
 
     int id() {
@@ -36,7 +42,10 @@ final class SpdyStream {
         return inbox;
     }
 
-    /** Writes become DATA frames; close() sends an empty DATA frame with FIN (our half closed). */
+    /**
+     * Writes become DATA frames within the peer's windows; close() sends an empty DATA frame with FIN (our half
+     * closed).
+     */
     OutputStream output() {
         return new OutputStream() {
             @Override
@@ -49,10 +58,7 @@ final class SpdyStream {
                 if (localClosed) {
                     throw new IOException("failed to write to SPDY stream " + id + ": it is closed");
                 }
-                for (int i = 0; i < len; i += SpdyConnection.MAX_DATA) {
-                    int n = Math.min(SpdyConnection.MAX_DATA, len - i);
-                    conn.send(new SpdyFrame.Data(id, 0, Arrays.copyOfRange(b, off + i, off + i + n)));
-                }
+                conn.sendData(SpdyStream.this, b, off, len);
             }
 
             @Override
@@ -73,6 +79,14 @@ final class SpdyStream {
         }
     }
 
+    boolean remoteClosed() {
+        return remoteClosed;
+    }
+
+    boolean isReset() {
+        return reset;
+    }
+
     void received(byte[] data) {
         inbox.offer(data);
     }
@@ -89,6 +103,8 @@ final class SpdyStream {
     void reset() {
         remoteClosed = true;
         localClosed = true;
+        reset = true;
         inbox.end();
+        conn.wakeSenders();
     }
 }

@@ -7,9 +7,22 @@ public sealed interface StreamRequest {
     /** The URL path segment: exec, attach, portforward. */
     String kind();
 
+    /** A remotecommand session on a container (exec or attach): which standard streams the client asked for. */
+    sealed interface Stdio extends StreamRequest {
+        String containerId();
+
+        boolean tty();
+
+        boolean stdin();
+
+        boolean stdout();
+
+        boolean stderr();
+    }
+
     /** Exec {@code command} in a running container. */
     record Exec(String containerId, List<String> command, boolean tty, boolean stdin, boolean stdout,
-                boolean stderr) implements StreamRequest {
+                boolean stderr) implements Stdio {
         public Exec {
             command = List.copyOf(command);
         }
@@ -17,6 +30,20 @@ public sealed interface StreamRequest {
         @Override
         public String kind() {
             return "exec";
+        }
+    }
+
+    /**
+     * Attach to a running container's own stdio.
+     *
+     * @param stdinOnce the container was created with stdin_once: when this client's stdin ends, the container's
+     *                  closes, and the session stays until the container exits so its last output arrives
+     */
+    record Attach(String containerId, boolean tty, boolean stdin, boolean stdout, boolean stderr, boolean stdinOnce)
+            implements Stdio {
+        @Override
+        public String kind() {
+            return "attach";
         }
     }
 

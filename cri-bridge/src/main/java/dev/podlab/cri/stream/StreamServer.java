@@ -21,8 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The CRI streaming server: HTTP on 127.0.0.1 only, one path per issued URL
- * ({@code /exec/TOKEN}, {@code /portforward/TOKEN}), upgraded to SPDY/3.1 or WebSocket as the client asks, then
+ * The CRI streaming server: HTTP on 127.0.0.1 only, one path per issued URL ({@code /exec/TOKEN},
+ * {@code /attach/TOKEN}, {@code /portforward/TOKEN}), upgraded to SPDY/3.1 or WebSocket as the client asks, then
  * the Kubernetes remotecommand (v4) or portforward protocol. Tokens come from the CRI calls ({@link #issue}).
  */
 public final class StreamServer implements AutoCloseable {
@@ -146,7 +146,7 @@ public final class StreamServer implements AutoCloseable {
 
     private void spdy(Socket s, HttpHead head, InputStream in, OutputStream out, StreamRequest req) throws IOException {
         List<String> supported = switch (req) {
-            case StreamRequest.Exec x -> List.of(Protocols.REMOTECOMMAND_V4);
+            case StreamRequest.Stdio x -> List.of(Protocols.REMOTECOMMAND_V4);
             case StreamRequest.PortForward p -> List.of(Protocols.PORTFORWARD);
         };
         List<String> offered = head.headerTokens("x-stream-protocol-version");
@@ -161,7 +161,7 @@ public final class StreamServer implements AutoCloseable {
                 + "X-Stream-Protocol-Version: " + chosen.get() + "\r\n\r\n");
         try (var conn = new SpdyConnection(in, out)) {
             switch (req) {
-                case StreamRequest.Exec x -> new SpdyExec(engine, x, conn, () -> finish(s)).serve();
+                case StreamRequest.Stdio x -> new SpdyExec(engine, x, conn, () -> finish(s)).serve();
                 case StreamRequest.PortForward p -> new SpdyPortForward(p, conn).serve();
             }
         } catch (SocketException e) {
@@ -179,7 +179,7 @@ public final class StreamServer implements AutoCloseable {
             return;
         }
         List<String> supported = switch (req) {
-            case StreamRequest.Exec x -> List.of(Protocols.CHANNEL_V5, Protocols.CHANNEL_V4);
+            case StreamRequest.Stdio x -> List.of(Protocols.CHANNEL_V5, Protocols.CHANNEL_V4);
             case StreamRequest.PortForward p -> List.of(Protocols.PORTFORWARD, Protocols.CHANNEL_V4);
         };
         List<String> offered = head.headerTokens("sec-websocket-protocol");
@@ -194,7 +194,7 @@ public final class StreamServer implements AutoCloseable {
                 + "\r\n\r\n");
         try (var ws = new WebSocket(in, out)) {
             switch (req) {
-                case StreamRequest.Exec x -> new WsExec(engine, x, ws, chosen.get().equals(Protocols.CHANNEL_V5),
+                case StreamRequest.Stdio x -> new WsExec(engine, x, ws, chosen.get().equals(Protocols.CHANNEL_V5),
                         () -> finish(s)).serve();
                 case StreamRequest.PortForward p -> new WsPortForward(p, head, ws, () -> finish(s)).serve();
             }

@@ -7,18 +7,19 @@ import java.io.OutputStream;
 import java.util.Arrays;
 
 /**
- * remotecommand over WebSocket ({@code v4.channel.k8s.io}, {@code v5.channel.k8s.io}): every binary message starts
- * with its channel byte (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; v5 adds 255 close, whose next byte names
- * the channel the client will not write to again). The error channel gets the metav1.Status, then the close.
+ * remotecommand (exec and attach) over WebSocket ({@code v4.channel.k8s.io}, {@code v5.channel.k8s.io}): every binary
+ * message starts with its channel byte (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; v5 adds 255 close, whose next
+ * byte names the channel the client will not write to again). The error channel gets the metav1.Status, then the
+ * close.
  */
 final class WsExec {
     private final ContainerEngine engine;
-    private final StreamRequest.Exec x;
+    private final StreamRequest.Stdio x;
     private final WebSocket ws;
     private final boolean v5;
     private final Runnable done;
 
-    WsExec(ContainerEngine engine, StreamRequest.Exec x, WebSocket ws, boolean v5, Runnable done) {
+    WsExec(ContainerEngine engine, StreamRequest.Stdio x, WebSocket ws, boolean v5, Runnable done) {
         this.engine = engine;
         this.x = x;
         this.ws = ws;

@@ -82,14 +82,16 @@ class SpdyCodecTest {
         byte[] payload = "hello".getBytes(StandardCharsets.UTF_8);
         var frames = roundTrip(new SpdyFrame.Data(3, SpdyFrame.FLAG_FIN, payload), new SpdyFrame.Ping(7),
                 new SpdyFrame.RstStream(5, SpdyFrame.RST_CANCEL), new SpdyFrame.GoAway(9, 0),
-                new SpdyFrame.WindowUpdate(3, 65536), new SpdyFrame.Settings(0));
+                new SpdyFrame.WindowUpdate(3, 65536),
+                new SpdyFrame.Settings(Map.of(SpdyFrame.SETTINGS_INITIAL_WINDOW_SIZE, 1024)));
         var data = (SpdyFrame.Data) frames.get(0);
         assertThat(data.streamId()).isEqualTo(3);
         assertThat(data.flags()).isEqualTo(SpdyFrame.FLAG_FIN);
         assertThat(data.data()).isEqualTo(payload);
         assertThat(frames.subList(1, 6)).containsExactly(new SpdyFrame.Ping(7),
                 new SpdyFrame.RstStream(5, SpdyFrame.RST_CANCEL), new SpdyFrame.GoAway(9, 0),
-                new SpdyFrame.WindowUpdate(3, 65536), new SpdyFrame.Settings(0));
+                new SpdyFrame.WindowUpdate(3, 65536),
+                new SpdyFrame.Settings(Map.of(SpdyFrame.SETTINGS_INITIAL_WINDOW_SIZE, 1024)));
     }
 
     @Test
