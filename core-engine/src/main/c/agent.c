@@ -401,12 +401,22 @@ cg_value (const char *id, const char *file, const char *key)
 static int
 req_stats (const char *tag, const char *id)
 {
+  /* The first six keys are protocol 1's original answer; the rest were appended (readers ignore
+     keys they do not know), so the line stays one protocol. */
   send_line (tag, "ok",
              "memory.current=%lld memory.max=%lld memory.oom_kill=%lld cpu.usage_usec=%lld pids.current=%lld "
-             "pids.max=%lld",
+             "pids.max=%lld cpu.user_usec=%lld cpu.system_usec=%lld cpu.nr_periods=%lld cpu.nr_throttled=%lld "
+             "cpu.throttled_usec=%lld memory.anon=%lld memory.file=%lld memory.inactive_file=%lld "
+             "memory.peak=%lld memory.events_max=%lld memory.oom=%lld",
              cg_value (id, "memory.current", NULL), cg_value (id, "memory.max", NULL),
              cg_value (id, "memory.events", "oom_kill"), cg_value (id, "cpu.stat", "usage_usec"),
-             cg_value (id, "pids.current", NULL), cg_value (id, "pids.max", NULL));
+             cg_value (id, "pids.current", NULL), cg_value (id, "pids.max", NULL),
+             cg_value (id, "cpu.stat", "user_usec"), cg_value (id, "cpu.stat", "system_usec"),
+             cg_value (id, "cpu.stat", "nr_periods"), cg_value (id, "cpu.stat", "nr_throttled"),
+             cg_value (id, "cpu.stat", "throttled_usec"), cg_value (id, "memory.stat", "anon"),
+             cg_value (id, "memory.stat", "file"), cg_value (id, "memory.stat", "inactive_file"),
+             cg_value (id, "memory.peak", NULL), cg_value (id, "memory.events", "max"),
+             cg_value (id, "memory.events", "oom"));
   return 0;
 }
 

@@ -142,19 +142,19 @@ public final class Bench {
         }
     }
 
-    private static String field(String procFile, String name) {
+    static String field(String procFile, String name) {
         return procFile.lines().filter(l -> l.startsWith(name + ":")).findFirst().orElse(name + ": ?")
                 .replaceAll("\\s+", " ");
     }
 
-    private static void report(String what, long[] nanos) {
+    static void report(String what, long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
         System.out.printf("%-45s n=%d  median %.2f ms  p25 %.2f ms  p75 %.2f ms  min %.2f ms%n", what, s.length,
                 median(s) / 1e6, s[s.length / 4] / 1e6, s[(3 * s.length) / 4] / 1e6, s[0] / 1e6);
     }
 
-    private static double median(long[] v) {
+    static double median(long[] v) {
         long[] s = v.clone();
         Arrays.sort(s);
         int n = s.length;
@@ -171,7 +171,7 @@ public final class Bench {
         return null;
     }
 
-    private static void cleanup(Path work, String parent) throws IOException {
+    static void cleanup(Path work, String parent) throws IOException {
         var cg = CgroupManagers.host();
         if (cg.exists(parent)) {
             cg.destroy(cg.open(parent));

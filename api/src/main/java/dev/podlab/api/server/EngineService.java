@@ -320,6 +320,8 @@ public final class EngineService implements AutoCloseable {
         pods.close();
         journal.journal().close();
         watchers.values().forEach(Thread::interrupt);
+        // VMs run on (as containers do under their shims); their control channels close with the engine.
+        engine.runtimes().detach();
         requests.shutdownNow();
         if (boss != null) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -356,7 +358,8 @@ public final class EngineService implements AutoCloseable {
     void track(ContainerRecord r, boolean watch) {
         boolean live = r.status() == ContainerStatus.CREATED || r.status() == ContainerStatus.RUNNING;
         if (live && r.cgroupPath() != null) {
-            targets.computeIfAbsent(r.id(), id -> new MetricsSampler.Target(id, engine.cgroups().open(r.cgroupPath())));
+            targets.computeIfAbsent(r.id(), id -> new MetricsSampler.Target(id, engine.cgroups().open(r.cgroupPath()),
+                    engine.statsSource(r).orElse(null)));
         } else {
             targets.remove(r.id());
         }

@@ -75,15 +75,17 @@ public record CgroupStats(
         return !unavailable.contains(field);
     }
 
-    static Builder builder() {
+    /** A builder for sources other than the host's control files (a VM's guest cgroup). */
+    public static Builder builder() {
         return new Builder();
     }
 
     /** Collects values by field name; every field never set ends up unavailable. */
-    static final class Builder {
+    public static final class Builder {
         private final Map<String, Long> values = new LinkedHashMap<>();
 
-        Builder set(String field, long value) {
+        /** Sets a field by its record component name. */
+        public Builder set(String field, long value) {
             if (!FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown stats field: " + field);
             }
@@ -92,11 +94,11 @@ public record CgroupStats(
         }
 
         /** Sets the field when the value is present (non-null). */
-        Builder setIfPresent(String field, Long value) {
+        public Builder setIfPresent(String field, Long value) {
             return value == null ? this : set(field, value);
         }
 
-        CgroupStats build() {
+        public CgroupStats build() {
             Set<String> missing = new LinkedHashSet<>(FIELDS);
             missing.removeAll(values.keySet());
             return new CgroupStats(

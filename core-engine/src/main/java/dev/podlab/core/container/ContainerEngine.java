@@ -11,6 +11,7 @@ import dev.podlab.core.events.EventLog;
 import dev.podlab.core.events.TraceSink;
 import dev.podlab.core.events.StepTimer;
 import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.metrics.StatsSource;
 import dev.podlab.core.oci.RuntimeSpec;
 import dev.podlab.core.oci.SpecGenerator;
 import dev.podlab.core.rootfs.OverlaySnapshotter;
@@ -44,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -534,6 +536,18 @@ public final class ContainerEngine {
     public ReconcileReport reconcile() {
         List<String> repaired = new ArrayList<>();
         try (var lock = store.lock()) {
+            // First, runtimes with state of their own (VMs) drop what belongs to records that are gone:
+            // a VM's share still binds such a container's directory, which could not be deleted below.
+            Set<String> live = store.ids().stream().filter(id -> store.load(id).isPresent())
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
+            for (RuntimeHandler h : runtimes.handlers()) {
+                try {
+                    repaired.addAll(h.reapOrphans(live));
+                } catch (RuntimeException e) {
+                    repaired.add("runtime " + h.info().name() + " could not reap its orphans: "
+                            + PodlabException.describe(e));
+                }
+            }
             for (String id : store.ids()) {
                 Optional<ContainerRecord> rec = store.load(id);
                 if (rec.isEmpty()) {
@@ -618,6 +632,14 @@ public final class ContainerEngine {
             // A runtime no longer configured: only a host shim can still be asked.
             return HostInfo.isProcess(r.shimPid(), "podlab-shim");
         }
+    }
+
+    /**
+     * Where the metrics sampler reads the container's counters when its runtime knows them better
+     * than the host cgroup (a VM's guest cgroup); empty: the host cgroup.
+     */
+    public Optional<StatsSource> statsSource(ContainerRecord r) {
+        return handler(r).statsSource(target(r));
     }
 
     private ContainerRecord resolve(String ref) {

@@ -46,11 +46,20 @@ public final class MetricsSampler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsSampler.class);
 
-    /** Something to sample: an id (container or pod id) and its cgroup. */
-    public record Target(String id, Cgroup cgroup) {
+    /**
+     * Something to sample: an id (container or pod id), its cgroup, and where its counters come
+     * from when not from that cgroup through the sampler's source ({@code source} null: the
+     * sampler's; a VM runtime's container: its guest cgroup over the control channel).
+     */
+    public record Target(String id, Cgroup cgroup, StatsSource source) {
         public Target {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(cgroup, "cgroup");
+        }
+
+        /** A target read through the sampler's own source. */
+        public Target(String id, Cgroup cgroup) {
+            this(id, cgroup, null);
         }
     }
 
@@ -164,7 +173,7 @@ public final class MetricsSampler implements AutoCloseable {
                     series.put(target.id(), state.series);
                 }
                 if (state.reader == null) {
-                    state.reader = source.open(target.cgroup());
+                    state.reader = (target.source() != null ? target.source() : source).open(target.cgroup());
                 }
                 MetricsSample sample = state.sample(state.reader.read(), nowMillis, nowNanos);
                 state.series.append(sample);

@@ -553,6 +553,10 @@ final class PodWorker implements Runnable {
         if (exit != null && exit.oomKilled()) {
             event("Warning", "OOMKilled", "Container " + s.spec.name() + " was killed by the OOM killer");
         }
+        if (exit != null && exit.sandboxCrashed()) {
+            event("Warning", ExitRecord.SANDBOX_CRASHED, "Container " + s.spec.name() + " lost its sandbox: "
+                    + exit.message());
+        }
         removePrevious(s);
         s.previousId = s.id;
         s.id = null;
@@ -578,6 +582,9 @@ final class PodWorker implements Runnable {
                 if (!msg.isEmpty()) {
                     return msg;
                 }
+            }
+            if (exit.sandboxCrashed()) {
+                return exit.message(); // the container's own words were cut off with its VM
             }
             if (s.spec.terminationMessagePolicy() == Container.TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR
                     && exit.exitCode() != 0 && s.id != null) {

@@ -168,6 +168,16 @@ public final class RuntimeCatalog {
         return verdicts.computeIfAbsent(name, n -> probe(h));
     }
 
+    /** Every handler, in registration order (for work that concerns all runtimes, like reaping at start). */
+    public List<RuntimeHandler> handlers() {
+        return List.copyOf(handlers.values());
+    }
+
+    /** The engine is exiting: each runtime closes its connections and leaves its containers running. */
+    public void detach() {
+        handlers.values().forEach(RuntimeHandler::detach);
+    }
+
     /** The OCI runtime handlers, for cleaning up after containers whose runtime is not known. */
     public List<OciCliRuntime> ociRuntimes() {
         return handlers.values().stream().filter(OciCliRuntime.class::isInstance).map(OciCliRuntime.class::cast)

@@ -4,12 +4,14 @@ import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.container.HostInfo;
 import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.metrics.StatsSource;
 import dev.podlab.core.oci.RuntimeSpec;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One way of running containers from the engine's config.json: the built-in namespace runtime,
@@ -85,4 +87,28 @@ public interface RuntimeHandler {
      * idempotent, also after a failed create.
      */
     void delete(Target target);
+
+    /**
+     * Where the metrics sampler reads the container's counters when the runtime knows them better
+     * than the host cgroup (a VM runtime: the guest's cgroup); empty, the default: the host cgroup.
+     */
+    default Optional<StatsSource> statsSource(Target target) {
+        return Optional.empty();
+    }
+
+    /**
+     * Removes what the runtime keeps running or on disk for containers whose records are gone
+     * (a reconcile at engine start: the engine was killed, records were removed meanwhile).
+     * {@code liveIds} are the containers that still have records. Returns one line per repair.
+     */
+    default List<String> reapOrphans(Set<String> liveIds) {
+        return List.of();
+    }
+
+    /**
+     * The engine is exiting: closes the runtime's own connections and threads, leaving the
+     * containers running for the next engine.
+     */
+    default void detach() {
+    }
 }

@@ -49,14 +49,7 @@ class PodManagerTest {
 
     /** Waits (on the status, pushed by the worker) until the predicate holds; fails with the last status. */
     private static PodStatus await(PodRecord p, Predicate<PodStatus> done, Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        PodStatus s = t.pods.get(p.id()).status();
-        while (!done.test(s)) {
-            assertThat(System.nanoTime()).as("status: %s", s).isLessThan(end);
-            Thread.sleep(50);
-            s = t.pods.get(p.id()).status();
-        }
-        return s;
+        return t.await(p, done, timeout);
     }
 
     private static String logs(String containerId) throws Exception {

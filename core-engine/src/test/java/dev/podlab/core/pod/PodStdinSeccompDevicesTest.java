@@ -50,14 +50,7 @@ class PodStdinSeccompDevicesTest {
     }
 
     private static PodStatus await(PodRecord p, Predicate<PodStatus> done) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        PodStatus s = t.pods.get(p.id()).status();
-        while (!done.test(s)) {
-            assertThat(System.nanoTime()).as("status: %s", s).isLessThan(end);
-            Thread.sleep(50);
-            s = t.pods.get(p.id()).status();
-        }
-        return s;
+        return t.await(p, done, Duration.ofSeconds(30));
     }
 
     private static String awaitLog(String containerId, String text) throws Exception {

@@ -10,6 +10,7 @@ import dev.podlab.core.net.PodNetworkFiles;
 import dev.podlab.core.pod.PodManager;
 import dev.podlab.core.pod.PodRecord;
 import dev.podlab.core.pod.PodSandbox;
+import dev.podlab.core.pod.PodStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,6 +59,19 @@ public final class TestPods implements AutoCloseable {
         HostRequirements.require(Files.isExecutable(Path.of("/usr/lib/cni/bridge")),
                 "needs the CNI plugins in /usr/lib/cni (Debian package containernetworking-plugins)");
         return new TestPods(TestEngine.open(), listener, backoff);
+    }
+
+    /** Waits (on the status the pod's worker pushes) until {@code done} holds; fails with the last status. */
+    public PodStatus await(PodRecord p, java.util.function.Predicate<PodStatus> done, Duration timeout)
+            throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        PodStatus s = pods.get(p.id()).status();
+        while (!done.test(s)) {
+            org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("status: %s", s).isLessThan(end);
+            Thread.sleep(50);
+            s = pods.get(p.id()).status();
+        }
+        return s;
     }
 
     /** The repository's sample image recipes (tests run in a module directory). */

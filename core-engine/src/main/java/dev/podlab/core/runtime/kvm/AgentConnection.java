@@ -30,6 +30,7 @@ final class AgentConnection implements AutoCloseable {
     private final AtomicLong tags = new AtomicLong();
     private final Thread reader;
     private volatile String closedBecause;
+    private volatile boolean closing;
 
     private AgentConnection(SocketChannel channel, String name) {
         this.channel = channel;
@@ -104,6 +105,14 @@ final class AgentConnection implements AutoCloseable {
         return closedBecause == null;
     }
 
+    /**
+     * Whether the channel ended without this side closing it: QEMU drops the socket only when it
+     * exits, so a lost channel means the VM is gone or cannot be controlled any more.
+     */
+    boolean lost() {
+        return closedBecause != null && !closing;
+    }
+
     private void readLoop() {
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         var line = new ByteArrayOutputStream(256);
@@ -148,6 +157,7 @@ final class AgentConnection implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         try {
             channel.close();
         } catch (IOException e) {

@@ -4,10 +4,12 @@ import dev.podlab.core.PodlabException;
 import dev.podlab.core.cgroup.Cgroup;
 import dev.podlab.core.cgroup.CgroupManager;
 import dev.podlab.core.cgroup.CgroupResources;
+import dev.podlab.core.cgroup.CgroupStats;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ContainerException;
 import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.metrics.StatsSource;
 import dev.podlab.core.oci.RuntimeSpec;
 import dev.podlab.core.runtime.RuntimeHandler;
 import dev.podlab.core.runtime.RuntimeInfo;
@@ -32,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +68,8 @@ public final class KvmRuntime implements RuntimeHandler {
     private final Map<String, KvmVm> vms = new ConcurrentHashMap<>();
     private final Map<String, Object> bootLocks = new ConcurrentHashMap<>();
     private volatile Verdict verdict;
+    /** Set by {@link #detach}: this engine is exiting and neither adopts VMs nor judges them dead any more. */
+    private volatile boolean detached;
     private volatile String version;
 
     public KvmRuntime(String name, Path shim, Path stateRoot, CgroupManager cgroups, KvmOptions options) {
@@ -466,7 +471,7 @@ public final class KvmRuntime implements RuntimeHandler {
             }
         }
         Path vmsDir = kvmRoot.resolve("vms");
-        if (!Files.isDirectory(vmsDir)) {
+        if (detached || !Files.isDirectory(vmsDir)) {
             return null;
         }
         try (Stream<Path> dirs = Files.list(vmsDir)) {
@@ -491,8 +496,13 @@ public final class KvmRuntime implements RuntimeHandler {
         return null;
     }
 
-    /** Closes every control connection and leaves the VMs running, for an engine that exits; a new engine reconnects. */
+    /**
+     * Closes every control connection and leaves the VMs running, for an engine that exits; a new
+     * engine reconnects. Waits in progress end without a verdict (a closed channel is not a crash).
+     */
+    @Override
     public void detach() {
+        detached = true;
         vms.values().forEach(KvmVm::detach);
         vms.clear();
     }
@@ -544,7 +554,8 @@ public final class KvmRuntime implements RuntimeHandler {
     /**
      * Waits for {@code exit.json} to appear in the container directory (the agent copies it into
      * the share when the container ends; inotify sees QEMU's rename). A VM that died meanwhile
-     * takes its containers with it: they get an exit record saying so (exit code 255).
+     * (QEMU exited, e.g. after a guest kernel panic, or its control channel was lost) takes its
+     * containers with it: they get an exit record saying so (exit code 255, reason SandboxCrashed).
      */
     @Override
     public Optional<ExitRecord> awaitExit(Target t, Duration timeout) {
@@ -553,7 +564,7 @@ public final class KvmRuntime implements RuntimeHandler {
             t.dir().register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
             while (true) {
                 Optional<ExitRecord> e = readExit(t);
-                if (e.isPresent()) {
+                if (e.isPresent() || detached) {
                     return e;
                 }
                 KvmVm vm = vmOf(t);
@@ -587,9 +598,9 @@ public final class KvmRuntime implements RuntimeHandler {
             return late.get();
         }
         long now = TraceEvent.Clock.nowNanos();
-        String why = vm == null ? "its VM is not running any more" : "its VM exited (QEMU status "
-                + vm.exitStatus() + "; console: " + KvmVm.tail(vm.dir.resolve("console.log")) + ")";
-        ExitRecord rec = new ExitRecord(0, 255, 0, false, 0, now, "container lost: " + why);
+        String why = vm == null ? "its VM is not running any more" : vm.deathReport();
+        ExitRecord rec = new ExitRecord(0, ExitRecord.SANDBOX_CRASHED_EXIT_CODE, 0, false, 0, now,
+                "sandbox crashed: " + why, true);
         try {
             AtomicFiles.write(t.dir().resolve("exit.json"), ContainerStore.JSON.writeValueAsBytes(rec), false);
         } catch (IOException e) {
@@ -601,6 +612,9 @@ public final class KvmRuntime implements RuntimeHandler {
     /** The guest's shim is not a host process: the container is supervised while its VM runs. */
     @Override
     public boolean supervised(Target t, int shimPid) {
+        if (detached) {
+            return true; // not this engine's call any more
+        }
         KvmVm vm = vmOf(t);
         if (vm != null && vm.alive()) {
             return true;
@@ -674,8 +688,12 @@ public final class KvmRuntime implements RuntimeHandler {
      * memory.oom_kill, cpu.usage_usec, pids.current, pids.max; -1 when unset or unknown).
      */
     public Map<String, Long> guestStats(Target t) {
+        return guestStats(t, Duration.ofSeconds(30));
+    }
+
+    private Map<String, Long> guestStats(Target t, Duration timeout) {
         KvmVm vm = requireVm(t, "read stats of");
-        AgentProtocol.Reply r = vm.agent.call("stats", List.of(t.id()), Duration.ofSeconds(30), p -> { });
+        AgentProtocol.Reply r = vm.agent.call("stats", List.of(t.id()), timeout, p -> { });
         if (!r.kind().equals("ok")) {
             throw new ContainerException("failed to read stats of container " + t.name() + ": " + r.message());
         }
@@ -687,6 +705,60 @@ public final class KvmRuntime implements RuntimeHandler {
             }
         }
         return out;
+    }
+
+    /**
+     * The guest cgroup's counters as the metrics sampler wants them (one {@code stats} request per
+     * round over the control channel); the host cgroup of a kvm container is empty, QEMU's cost
+     * shows in the pod's cgroup (its {@code kvm-*} child).
+     */
+    @Override
+    public Optional<StatsSource> statsSource(Target t) {
+        // A short timeout: the sampler's one thread must not wait long on a busy guest.
+        return Optional.of(cgroup -> () -> toCgroupStats(guestStats(t, Duration.ofSeconds(3))));
+    }
+
+    /**
+     * Guest stats keys (the agent's names, docs/kvm.md) and the {@link CgroupStats} fields they
+     * fill; {@code _usec} values are scaled to nanoseconds.
+     */
+    private static final String GUEST_STATS = """
+            cpu.usage_usec cpuUsageNanos
+            cpu.user_usec cpuUserNanos
+            cpu.system_usec cpuSystemNanos
+            cpu.nr_periods cpuPeriods
+            cpu.nr_throttled cpuThrottledPeriods
+            cpu.throttled_usec cpuThrottledNanos
+            memory.current memoryUsageBytes
+            memory.anon memoryRssBytes
+            memory.file memoryCacheBytes
+            memory.peak memoryMaxUsageBytes
+            memory.events_max memoryFailCount
+            memory.oom oomEvents
+            memory.oom_kill oomKills
+            pids.current pidsCurrent
+            """;
+
+    /**
+     * Guest cgroup v2 values (see {@link #guestStats}; -1 is "unset" for limits, "unknown" for
+     * counters) as {@link CgroupStats}; what the agent could not read is unavailable.
+     */
+    static CgroupStats toCgroupStats(Map<String, Long> g) {
+        CgroupStats.Builder b = CgroupStats.builder();
+        GUEST_STATS.lines().map(l -> l.split(" ")).forEach(m -> {
+            Long v = g.get(m[0]);
+            if (v != null && v >= 0) {
+                b.set(m[1], m[0].endsWith("_usec") ? v * 1000 : v);
+            }
+        });
+        Long usage = g.get("memory.current");
+        Long inactiveFile = g.get("memory.inactive_file");
+        if (usage != null && usage >= 0 && inactiveFile != null && inactiveFile >= 0) {
+            b.set("memoryWorkingSetBytes", Math.max(0, usage - inactiveFile));
+        }
+        b.setIfPresent("memoryLimitBytes", g.get("memory.max"));
+        b.setIfPresent("pidsLimit", g.get("pids.max"));
+        return b.build();
     }
 
     /** The VMs running now: key -> QEMU pid. */
@@ -740,6 +812,70 @@ public final class KvmRuntime implements RuntimeHandler {
             if (empty) {
                 stopVm(vm);
             }
+        }
+    }
+
+    /**
+     * At engine start: every VM directory is checked against the container records. Share entries
+     * of containers without a record are unbound; a VM left with no container (its pod or
+     * sandbox was removed while no engine ran, or a boot was cut short) has its QEMU killed by pid
+     * (checked against its command line), its host cgroup and its directory removed.
+     */
+    @Override
+    public List<String> reapOrphans(Set<String> liveIds) {
+        Path vmsDir = kvmRoot.resolve("vms");
+        if (!Files.isDirectory(vmsDir)) {
+            return List.of();
+        }
+        List<String> repaired = new ArrayList<>();
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(vmsDir)) {
+            dirs = s.toList();
+        } catch (IOException e) {
+            throw new KvmException(PodlabException.failed("list VMs in", vmsDir.toString(), e), e);
+        }
+        for (Path dir : dirs) {
+            String key = dir.getFileName().toString();
+            synchronized (bootLocks.computeIfAbsent(key, k -> new Object())) {
+                if (vms.containsKey(key)) {
+                    continue; // this engine's own
+                }
+                Path share = KvmVm.shareOf(dir);
+                List<String> ids = listNames(share.resolve("c"));
+                List<String> gone = ids.stream().filter(id -> !liveIds.contains(id)).toList();
+                for (String id : gone) {
+                    for (String prefix : List.of("c/", "r/", "l/", "m/")) {
+                        KvmVm.unbind(share.resolve(prefix + id));
+                    }
+                }
+                if (gone.size() < ids.size()) {
+                    if (!gone.isEmpty()) {
+                        repaired.add("VM " + key + ": unshared " + gone.size() + " container(s) without a record");
+                    }
+                    continue;
+                }
+                long pid = KvmVm.recordedPid(dir);
+                boolean running = KvmVm.reap(dir);
+                try {
+                    destroyQemuCgroup(Files.exists(dir.resolve("qemu.cgroup"))
+                            ? Files.readString(dir.resolve("qemu.cgroup")).strip() : null);
+                } catch (IOException e) {
+                    // Left for the parent's removal.
+                }
+                deleteVmDir(dir);
+                repaired.add((running ? "reaped VM " + key + ": killed QEMU pid " + pid : "removed the files of "
+                        + "stopped VM " + key) + (ids.isEmpty() ? " (no container)" : " (the records of its "
+                        + ids.size() + " container(s) are gone)"));
+            }
+        }
+        return repaired;
+    }
+
+    private static List<String> listNames(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

@@ -76,17 +76,30 @@ final class KvmVm {
         }
     }
 
-    /** Kills (by pid) the QEMU an earlier engine left serving {@code dir}, if it still runs. */
-    static void reap(Path dir) {
+    /**
+     * Kills (by pid) the QEMU an earlier engine left serving {@code dir}, if it still runs; true
+     * when there was one.
+     */
+    static boolean reap(Path dir) {
+        long pid = recordedPid(dir);
         try {
-            var json = ContainerStore.JSON.readTree(dir.resolve("vm.json").toFile());
-            long pid = json.path("pid").asLong();
             String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-            if (cmdline.contains("qemu") && cmdline.contains(dir.resolve("ctl.sock").toString())) {
+            if (pid > 0 && cmdline.contains("qemu") && cmdline.contains(dir.resolve("ctl.sock").toString())) {
                 ProcessHandle.of(pid).ifPresent(h -> killAndReap(h, null));
+                return true;
             }
         } catch (IOException e) {
-            // No record or no such process: nothing runs.
+            // No such process: nothing runs.
+        }
+        return false;
+    }
+
+    /** QEMU's pid as {@code vm.json} records it; 0 when there is no record. */
+    static long recordedPid(Path dir) {
+        try {
+            return ContainerStore.JSON.readTree(dir.resolve("vm.json").toFile()).path("pid").asLong();
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -164,8 +177,63 @@ final class KvmVm {
         }
     }
 
+    /** The kernel's words when it panics ({@code panic()} prints them at KERN_EMERG, also under {@code quiet}). */
+    static final String PANIC = "Kernel panic - not syncing";
+    /** Bytes of console.log already searched for {@link #PANIC}. */
+    private long consoleScanned;
+    private volatile String panicLine;
+
+    /**
+     * Whether the VM still runs. A guest kernel that panicked is dead even while QEMU runs on (its
+     * reboot after {@code panic=-1} does not always reach QEMU's {@code -no-reboot} on microvm),
+     * and a control channel QEMU dropped while it runs on leaves a guest nobody can control: in
+     * both cases QEMU is killed (by pid) so that its containers are reported crashed.
+     */
     boolean alive() {
+        if (qemu.isAlive() && (agent.lost() || panicked())) {
+            killAndReap(qemu, child);
+        }
         return qemu.isAlive();
+    }
+
+    /** Searches what the console got since the last call for the panic line; true once found. */
+    private synchronized boolean panicked() {
+        if (panicLine != null) {
+            return true;
+        }
+        Path console = dir.resolve("console.log");
+        try (var ch = java.nio.channels.FileChannel.open(console)) {
+            long size = ch.size();
+            if (size <= consoleScanned) {
+                return false;
+            }
+            // Re-read a line's worth before the mark: the panic line may have been half written.
+            long from = Math.max(0, consoleScanned - PANIC.length());
+            var buf = java.nio.ByteBuffer.allocate((int) Math.min(size - from, 1 << 20));
+            ch.read(buf, from);
+            consoleScanned = from + buf.position();
+            String text = new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            int at = text.indexOf(PANIC);
+            if (at >= 0) {
+                int end = text.indexOf('\n', at);
+                panicLine = (end < 0 ? text.substring(at) : text.substring(at, end)).strip();
+            }
+        } catch (IOException e) {
+            return false; // no console yet
+        }
+        return panicLine != null;
+    }
+
+    /** Why the VM is gone, for its containers' exit records: the guest's panic, else QEMU's status and the console. */
+    String deathReport() {
+        panicked();
+        if (panicLine != null) {
+            return "VM " + key + " (QEMU pid " + qemu.pid() + ") crashed: guest " + panicLine;
+        }
+        int status = exitStatus();
+        return "VM " + key + " (QEMU pid " + qemu.pid() + ") " + (agent.lost() && status < 0 ? "lost its control "
+                + "channel" : "exited" + (status >= 0 ? " with status " + status : "")) + "; console: "
+                + tail(dir.resolve("console.log"));
     }
 
     /** Asks the agent to power off, then kills QEMU by pid if it is still there; always reaps it. */

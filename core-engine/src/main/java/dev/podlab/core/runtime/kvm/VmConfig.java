@@ -58,7 +58,10 @@ public record VmConfig(Path qemu, GuestKernel kernel, Path initramfs, String acc
                 "-device", "virtio-9p-device,fsdev=share,mount_tag=podlab",
                 "-device", "virtio-serial-device",
                 "-chardev", "socket,id=ctl,path=" + opt(controlSocket) + ",server=on,wait=off",
-                "-device", "virtserialport,chardev=ctl,name=podlab.ctl"));
+                "-device", "virtserialport,chardev=ctl,name=podlab.ctl",
+                // The guest reports pages it freed (boot-time copies, page cache it dropped) and QEMU
+                // gives them back to the host: the VM's resident memory follows the guest's use.
+                "-device", "virtio-balloon-device,free-page-reporting=on"));
         if (net != null) {
             cmd.addAll(List.of("-netdev", "tap,id=net0,ifname=" + PodTap.TAP + ",script=no,downscript=no",
                     "-device", "virtio-net-device,netdev=net0,mac=" + net.mac()));

@@ -1,9 +1,13 @@
 package dev.podlab.core.runtime.kvm;
 
+import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ExecRequest;
+import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.container.ExecResult;
 import dev.podlab.core.logs.CriLogLine;
 import dev.podlab.core.logs.LogFollower;
+import dev.podlab.core.metrics.MetricsSample;
+import dev.podlab.core.metrics.MetricsSampler;
 import dev.podlab.core.pod.PodManager;
 import dev.podlab.core.pod.PodRecord;
 import dev.podlab.core.pod.PodStatus;
@@ -69,14 +73,8 @@ class KvmPodTest {
                     imagePullPolicy: Never
                     command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
                 """, new PodManager.PlayOptions(false, false, null)).pods().get(0);
-        long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        PodStatus s = t.pods.get(p.id()).status();
-        while (!s.phase().equals("Running") || s.containerStatuses().stream()
-                .anyMatch(c -> !c.state().kind().equals("running"))) {
-            assertThat(System.nanoTime()).as("status: %s", s).isLessThan(end);
-            Thread.sleep(200);
-            s = t.pods.get(p.id()).status();
-        }
+        PodStatus s = t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
+                .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
         KvmRuntime kvm = (KvmRuntime) t.engine.engine.runtimes().handler("kvm");
         Map<String, Long> vms = kvm.runningVms();
         assertThat(vms).hasSize(1);
@@ -114,5 +112,72 @@ class KvmPodTest {
         assertThat(Files.exists(Path.of("/proc/" + qemuPid))).as("QEMU reaped").isFalse();
         assertThat(KvmVm.mountsUnder(t.engine.root.resolve("kvm"))).isEmpty();
         assertThat(t.engine.cgroups.exists(p.sandbox().cgroupParent())).isFalse();
+    }
+
+    @Test
+    void aGuestKernelPanicFailsThePodWithEveryContainerSandboxCrashed() throws Exception {
+        HostRequirements.requireRoot();
+        HostRequirements.requireCommand("qemu-system-x86_64");
+        t = TestPods.open(PodManager.Listener.NONE, Duration.ofMillis(200));
+        PodRecord p = t.pods.play("crash.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: crash}
+                spec:
+                  runtimeClassName: kvm
+                  restartPolicy: Never
+                  containers:
+                  - name: bystander
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sleep", "600"]
+                  - name: crasher
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sleep", "600"]
+                    securityContext: {privileged: true}
+                """, new PodManager.PlayOptions(false, false, null)).pods().get(0);
+        PodStatus s = t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
+                .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
+        KvmRuntime kvm = (KvmRuntime) t.engine.engine.runtimes().handler("kvm");
+        long qemuPid = kvm.runningVms().values().iterator().next();
+
+        // The metrics sampler reads a kvm container's counters from its guest cgroup.
+        String bystander = s.containerStatuses().stream().filter(c -> c.name().equals("bystander")).findFirst()
+                .orElseThrow().containerId();
+        ContainerRecord rec = t.engine.engine.inspect(bystander);
+        var target = new MetricsSampler.Target(bystander, t.engine.cgroups.open(rec.cgroupPath()),
+                t.engine.engine.statsSource(rec).orElseThrow());
+        try (MetricsSampler sampler = new MetricsSampler(() -> List.of(target), cg -> {
+            throw new AssertionError("the host cgroup of a kvm container is not read");
+        }, Duration.ofSeconds(1), Duration.ofMinutes(1), java.time.Clock.systemUTC())) {
+            MetricsSample sample = sampler.sampleOnce(java.time.Instant.now()).get(bystander);
+            assertThat(sample).as("a sample of the guest cgroup").isNotNull();
+            assertThat(sample.memoryUsageBytes()).isPositive();
+            assertThat(sample.pidsCurrent()).isPositive();
+            assertThat(sample.cpuUsageNanos()).isPositive();
+        }
+
+        // A privileged container crashes the guest kernel: QEMU exits (panic=-1, -no-reboot).
+        String crasher = s.containerStatuses().stream().filter(c -> c.name().equals("crasher")).findFirst()
+                .orElseThrow().containerId();
+        t.engine.engine.exec(crasher, ExecRequest.of(List.of("sh", "-c", "echo c > /proc/sysrq-trigger")),
+                Duration.ofSeconds(120));
+        PodStatus failed = t.await(p, st -> st.phase().equals("Failed"), Duration.ofMinutes(4));
+        assertThat(failed.containerStatuses()).hasSize(2).allSatisfy(c -> {
+            assertThat(c.state().kind()).isEqualTo("terminated");
+            assertThat(c.state().reason()).isEqualTo(ExitRecord.SANDBOX_CRASHED);
+            assertThat(c.state().exitCode()).isEqualTo(255);
+            assertThat(c.state().message()).contains("sysrq triggered crash");
+        });
+        assertThat(failed.events()).anySatisfy(e -> assertThat(e.reason()).isEqualTo(ExitRecord.SANDBOX_CRASHED));
+        assertThat(Files.exists(Path.of("/proc/" + qemuPid))).as("QEMU exited").isFalse();
+
+        t.pods.down(p.id(), Duration.ofSeconds(1));
+        assertThat(kvm.runningVms()).isEmpty();
+        assertThat(KvmVm.mountsUnder(t.engine.root.resolve("kvm"))).isEmpty();
+        try (var vms = Files.list(t.engine.root.resolve("kvm/vms"))) {
+            assertThat(vms.toList()).isEmpty();
+        }
     }
 }

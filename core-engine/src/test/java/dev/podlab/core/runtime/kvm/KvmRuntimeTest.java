@@ -155,4 +155,34 @@ class KvmRuntimeTest {
         assertThat(ProcessHandle.of(qemuPid).map(ProcessHandle::isAlive)).as("QEMU %d", qemuPid).isNotEqualTo(
                 java.util.Optional.of(true));
     }
+
+    @Test
+    void aNewEngineReapsTheVmOfAContainerWhoseRecordIsGone() throws Exception {
+        ContainerRecord r = engine.run(busybox("sleep", "300").name("vm-orphan").runtime("kvm").build());
+        long qemuPid = kvm().runningVms().values().iterator().next();
+        Path dir = engine.containerDir(r.id());
+        // The engine goes away (its channels close, as a kill -9 closes them; the VM runs on) and the
+        // container's record is removed before the next engine starts.
+        engine.runtimes().detach();
+        assertThat(ProcessHandle.of(qemuPid).map(ProcessHandle::isAlive)).contains(true);
+        Files.delete(dir.resolve("state.json"));
+
+        ContainerEngine.ReconcileReport report = new ContainerEngine(new EngineConfig(t.root, t.cgroups,
+                t.cgroupParent)).reconcile();
+        assertThat(report.repaired()).anySatisfy(line -> assertThat(line).startsWith("reaped VM c-"
+                + r.id().substring(0, 12) + ": killed QEMU pid " + qemuPid));
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (Files.exists(Path.of("/proc/" + qemuPid)) && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        assertThat(Files.exists(Path.of("/proc/" + qemuPid))).as("QEMU %d reaped", qemuPid).isFalse();
+        try (var vms = Files.list(t.root.resolve("kvm/vms"))) {
+            assertThat(vms.toList()).isEmpty();
+        }
+        assertThat(t.cgroups.exists(t.cgroupParent + "/kvm-c-" + r.id().substring(0, 12))).isFalse();
+        assertThat(Files.exists(dir)).as("the container directory, released").isFalse();
+        // Nothing left to reap on the next start.
+        assertThat(new ContainerEngine(new EngineConfig(t.root, t.cgroups, t.cgroupParent)).reconcile().repaired())
+                .isEmpty();
+    }
 }

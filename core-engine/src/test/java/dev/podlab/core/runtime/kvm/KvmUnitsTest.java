@@ -131,4 +131,63 @@ class KvmUnitsTest {
         assertThat(KvmRuntime.vmKey("/podlab/0123456789abcdef", "0123456789abcdef")).isEqualTo("c-0123456789ab");
         assertThat(KvmRuntime.qemuCgroup("/podlab/pod-1/c1", "pod-1")).isEqualTo("podlab/pod-1/kvm-pod-1");
     }
+
+    @Test
+    void guestCgroupValuesBecomeTheSamplersStats() {
+        var st = KvmRuntime.toCgroupStats(Map.ofEntries(Map.entry("memory.current", 5_000_000L),
+                Map.entry("memory.max", -1L), Map.entry("memory.inactive_file", 1_000_000L),
+                Map.entry("memory.anon", 3_000_000L), Map.entry("cpu.usage_usec", 1500L),
+                Map.entry("cpu.user_usec", -1L), Map.entry("pids.current", 2L), Map.entry("pids.max", 30L),
+                Map.entry("memory.oom_kill", 0L), Map.entry("future.key", 7L)));
+        assertThat(st.memoryUsageBytes()).isEqualTo(5_000_000L);
+        assertThat(st.memoryWorkingSetBytes()).isEqualTo(4_000_000L);
+        assertThat(st.memoryRssBytes()).isEqualTo(3_000_000L);
+        assertThat(st.memoryLimitBytes()).isEqualTo(-1);
+        assertThat(st.cpuUsageNanos()).isEqualTo(1_500_000L);
+        assertThat(st.pidsCurrent()).isEqualTo(2);
+        assertThat(st.pidsLimit()).isEqualTo(30);
+        // -1 from the agent (file unreadable) and keys it did not send are unavailable, not 0.
+        assertThat(st.isAvailable("cpuUserNanos")).isFalse();
+        assertThat(st.isAvailable("memoryCacheBytes")).isFalse();
+        assertThat(st.isAvailable("oomKills")).isTrue();
+    }
+
+    @Test
+    void aCrashedSandboxIsItsOwnExitReason() throws Exception {
+        var json = dev.podlab.core.state.ContainerStore.JSON;
+        // The shim's records have no such field.
+        var shim = json.readValue("{\"pid\":9,\"exitCode\":1,\"signal\":0,\"oomKilled\":false}",
+                dev.podlab.core.container.ExitRecord.class);
+        assertThat(shim.sandboxCrashed()).isFalse();
+        assertThat(shim.reason()).isEqualTo("Error");
+        var lost = new dev.podlab.core.container.ExitRecord(0, 255, 0, false, 0, 1, "VM gone", true);
+        var back = json.readValue(json.writeValueAsBytes(lost), dev.podlab.core.container.ExitRecord.class);
+        assertThat(back.reason()).isEqualTo("SandboxCrashed");
+        assertThat(back.exitCode()).isEqualTo(255);
+    }
+
+    @Test
+    void reapingRemovesVmsWhoseContainersHaveNoRecordAndKillsOnlyQemu(@TempDir Path root) throws Exception {
+        Path vms = Files.createDirectories(root.resolve("kvm/vms"));
+        // An orphan: its one container has no record; vm.json names a live pid that is not a QEMU (this JVM).
+        Path orphan = Files.createDirectories(vms.resolve("pod-orphan/share/c/gone1"));
+        Files.writeString(vms.resolve("pod-orphan/vm.json"), "{\"key\":\"pod-orphan\",\"pid\":"
+                + ProcessHandle.current().pid() + "}");
+        // A pod with one live and one vanished container: only the vanished one is unshared.
+        Files.createDirectories(vms.resolve("pod-live/share/c/live1"));
+        Files.createDirectories(vms.resolve("pod-live/share/c/gone2"));
+        Files.createDirectories(vms.resolve("pod-live/share/m/gone2/0"));
+        KvmRuntime kvm = new KvmRuntime("kvm", root.resolve("shim"), root, null, KvmOptions.parse("kvm", Map.of()));
+
+        List<String> repaired = kvm.reapOrphans(java.util.Set.of("live1"));
+        assertThat(repaired).containsExactlyInAnyOrder(
+                "removed the files of stopped VM pod-orphan (the records of its 1 container(s) are gone)",
+                "VM pod-live: unshared 1 container(s) without a record");
+        assertThat(ProcessHandle.current().isAlive()).isTrue();
+        assertThat(orphan.getParent().getParent().getParent()).doesNotExist();
+        assertThat(vms.resolve("pod-live/share/c/live1")).isDirectory();
+        assertThat(vms.resolve("pod-live/share/c/gone2")).doesNotExist();
+        assertThat(vms.resolve("pod-live/share/m/gone2")).doesNotExist();
+        assertThat(kvm.reapOrphans(java.util.Set.of("live1"))).isEmpty();
+    }
 }

@@ -1,0 +1,220 @@
+package dev.podlab.bench;
+
+import dev.podlab.core.cgroup.CgroupManagers;
+import dev.podlab.core.container.ContainerConfig;
+import dev.podlab.core.container.ContainerEngine;
+import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.container.EngineConfig;
+import dev.podlab.core.container.ExecRequest;
+import dev.podlab.core.container.ExecResult;
+import dev.podlab.core.events.TraceEvent;
+import dev.podlab.core.rootfs.BusyboxRootfs;
+import dev.podlab.core.runtime.RuntimeHandler;
+import dev.podlab.core.runtime.kvm.CpioWriter;
+import dev.podlab.core.runtime.kvm.GuestKernel;
+import dev.podlab.core.runtime.kvm.KvmRuntime;
+import dev.podlab.core.runtime.kvm.VmConfig;
+import dev.podlab.core.state.ContainerStore;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./scripts/bench kvm [RUNS]}: the {@code kvm} runtime against a plain QEMU boot
+ * (docs/benchmarks.md, "KVM sandbox runtime").
+ * <ol>
+ *   <li>Boot to container-running: {@code engine.run} of a busybox {@code sleep} on runtime kvm
+ *       (initramfs reused, QEMU start, kernel boot, agent hello, container create and start),
+ *       against the same QEMU command line (same kernel, memory, devices, accelerator) with a
+ *       minimal initramfs whose static {@code /init}, built here with gcc, writes a marker to the
+ *       serial console as soon as it runs; timed from QEMU's start to the marker. Interleaved, so
+ *       both see the same machine load.</li>
+ *   <li>Memory per sandbox on the host: QEMU's RSS and PSS and the host cgroup of the VM, against
+ *       the workload's own memory in the guest cgroup.</li>
+ * </ol>
+ */
+public final class KvmBench {
+    private static final String MARKER = "podlab-bench-init-ran";
+
+    private KvmBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Path work = Files.createTempDirectory(Path.of("/tmp"), "plkvmbench");
+        String parent = "podlab-kvmbench-" + ProcessHandle.current().pid();
+        try {
+            Path rootfs = BusyboxRootfs.ensure(work.resolve("busybox"));
+            var engine = new ContainerEngine(new EngineConfig(work.resolve("state"), CgroupManagers.host(), parent));
+            KvmRuntime kvm = (KvmRuntime) engine.runtimes().require(KvmRuntime.NAME);
+            GuestKernel kernel = kvm.kernel().orElseThrow();
+            KvmRuntime.Verdict verdict = kvm.verdict();
+            System.out.println("kvm runtime: " + verdict.reason());
+            Path plainInitrd = plainInitramfs(work);
+            // One unmeasured run builds podlab's initramfs and warms the JIT.
+            engine.remove(bootPodlab(engine, rootfs).id(), true);
+
+            long[] podlab = new long[runs];
+            long[] plain = new long[runs];
+            Map<String, long[]> steps = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < runs; i++) {
+                plain[i] = bootPlain(work, kernel, plainInitrd, verdict.accel(), i);
+                long t0 = System.nanoTime();
+                ContainerRecord r = bootPodlab(engine, rootfs);
+                podlab[i] = System.nanoTime() - t0;
+                for (TraceEvent e : trace(engine, r)) {
+                    if (e.durationNanos() > 0 && STEPS.contains(e.step())) {
+                        steps.computeIfAbsent(e.step(), k -> new long[runs])[i] += e.durationNanos();
+                    }
+                }
+                if (i == runs - 1) {
+                    memory(engine, kvm, r);
+                }
+                engine.remove(r.id(), true);
+            }
+            Bench.report("plain QEMU boot to /init (" + verdict.accel() + ")", plain);
+            Bench.report("podlab kvm run to container running", podlab);
+            steps.forEach((step, nanos) -> Bench.report("  of which " + step, nanos));
+            double over = Bench.median(podlab) / Bench.median(plain) - 1;
+            System.out.printf("overhead of podlab over the plain boot (medians): %.0f%% (%.0f ms)%n", over * 100,
+                    (Bench.median(podlab) - Bench.median(plain)) / 1e6);
+        } finally {
+            Bench.cleanup(work, parent);
+        }
+    }
+
+    /** The trace steps the boot-to-running time is made of (docs/kvm.md, "Trace steps"). */
+    private static final List<String> STEPS = List.of("reuse initramfs", "qemu start", "kernel boot",
+            "container create", "container start");
+
+    private static List<TraceEvent> trace(ContainerEngine engine, ContainerRecord r) throws IOException {
+        List<TraceEvent> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(engine.containerDir(r.id()).resolve("events.jsonl"))) {
+            out.add(ContainerStore.JSON.readValue(line, TraceEvent.class));
+        }
+        return out;
+    }
+
+    private static ContainerRecord bootPodlab(ContainerEngine engine, Path rootfs) {
+        return engine.run(ContainerConfig.builder(rootfs, List.of("sleep", "600")).runtime(KvmRuntime.NAME).build());
+    }
+
+    /** A newc initramfs with /dev/console and a static /init that prints the marker and waits. */
+    private static Path plainInitramfs(Path work) throws IOException, InterruptedException {
+        Path src = work.resolve("init.c");
+        Files.writeString(src, """
+                #include <fcntl.h>
+                #include <unistd.h>
+                int main (void)
+                {
+                  int fd = open ("/dev/console", O_WRONLY);
+                  write (fd, "\\n%s\\n", sizeof "\\n%s\\n" - 1);
+                  for (;;)
+                    pause ();
+                }
+                """.formatted(MARKER, MARKER));
+        Path bin = work.resolve("init");
+        Process cc = new ProcessBuilder("gcc", "-static", "-Os", "-o", bin.toString(), src.toString()).inheritIO()
+                .start();
+        if (cc.waitFor() != 0) {
+            throw new IOException("failed to build the plain /init: gcc exited with " + cc.exitValue()
+                    + " (apt-get install gcc libc6-dev)");
+        }
+        Path cpio = work.resolve("plain.cpio");
+        try (OutputStream out = Files.newOutputStream(cpio); CpioWriter w = new CpioWriter(out)) {
+            w.directory("dev", 0755);
+            w.charDevice("dev/console", 0600, 5, 1);
+            w.file("init", 0755, Files.readAllBytes(bin));
+            w.finish();
+        }
+        return cpio;
+    }
+
+    /** Milliseconds (as nanos) from QEMU's start until the plain /init's marker is on the console. */
+    private static long bootPlain(Path work, GuestKernel kernel, Path initrd, String accel, int i) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("plain-" + i));
+        Path console = dir.resolve("console.log");
+        // The runtime's own command line (memory: its default 256 MiB + 96 MiB overhead), another initrd.
+        VmConfig cfg = new VmConfig(Path.of(KvmRuntime.findQemu().orElseThrow().toString()), kernel, initrd, accel,
+                352, 1, Files.createDirectories(dir.resolve("share")), dir.resolve("ctl.sock"), console, "plain",
+                accel.equals("tcg") ? tscKhz() : 0, null);
+        long t0 = System.nanoTime();
+        Process qemu = new ProcessBuilder(cfg.command()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("qemu.log").toFile()).start();
+        try {
+            long deadline = t0 + Duration.ofMinutes(3).toNanos();
+            while (System.nanoTime() < deadline && qemu.isAlive()) {
+                if (Files.exists(console) && Files.readString(console, StandardCharsets.ISO_8859_1).contains(MARKER)) {
+                    return System.nanoTime() - t0;
+                }
+                Thread.sleep(5);
+            }
+            throw new IOException("failed to boot the plain VM: no marker; console: " + Files.readString(console));
+        } finally {
+            qemu.destroyForcibly(); // by its pid: this harness started it
+            qemu.waitFor();
+        }
+    }
+
+    private static long tscKhz() throws IOException {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("cpu MHz")).findFirst()
+                .map(l -> Math.round(Double.parseDouble(l.substring(l.indexOf(':') + 1).strip()) * 1000)).orElse(0L);
+    }
+
+    /** QEMU's resident memory and its host cgroup against the workload's guest cgroup. */
+    private static void memory(ContainerEngine engine, KvmRuntime kvm, ContainerRecord r) throws Exception {
+        long pid = kvm.runningVms().values().iterator().next();
+        for (int s : new int[] {3, 10}) {
+            Thread.sleep(s == 3 ? 3000 : 7000);
+            System.out.printf("QEMU RSS %d s after the container started: %d KiB%n", s,
+                    kib(Files.readString(Path.of("/proc/" + pid + "/smaps_rollup")), "Rss"));
+        }
+        String rollup = Files.readString(Path.of("/proc/" + pid + "/smaps_rollup"));
+        long rss = kib(rollup, "Rss");
+        long pss = kib(rollup, "Pss");
+        Map<String, Long> guest = kvm.guestStats(new RuntimeHandler.Target(r.id(), r.id().substring(0, 12),
+                engine.containerDir(r.id())));
+        long workload = guest.get("memory.current") / 1024;
+        String cgroup = Files.readString(Path.of("/proc/" + pid + "/cgroup")).lines()
+                .filter(l -> l.contains(":memory:")).findFirst().map(l -> l.substring(l.lastIndexOf(':') + 1))
+                .orElse("");
+        Path usage = Path.of("/sys/fs/cgroup/memory" + cgroup, "memory.usage_in_bytes");
+        long cgroupKib = Files.exists(usage) ? Long.parseLong(Files.readString(usage).strip()) / 1024 : -1;
+        System.out.printf("QEMU pid %d: RSS %d KiB, PSS %d KiB; host cgroup %s: %d KiB; workload in the guest "
+                + "cgroup: %d KiB%n", pid, rss, pss, cgroup, cgroupKib, workload);
+        System.out.printf("memory overhead per sandbox (QEMU PSS - workload): %.1f MiB%n", (pss - workload) / 1024.0);
+        ExecResult meminfo = engine.exec(r.id(), ExecRequest.of(List.of("cat", "/proc/meminfo")),
+                Duration.ofSeconds(60));
+        System.out.println("  guest: " + meminfo.stdoutText().lines().filter(l -> l.matches("(MemTotal|MemFree|"
+                + "Cached|Shmem|Slab|KernelStack|PageTables|AnonPages|Percpu|VmallocUsed):.*"))
+                .map(l -> l.replaceAll("\\s+", " ")).collect(java.util.stream.Collectors.joining(", ")));
+        // Where QEMU's resident memory is: the guest's RAM, TCG's translation cache, QEMU itself.
+        List<String> smaps = Files.readAllLines(Path.of("/proc/" + pid + "/smaps"));
+        List<long[]> maps = new java.util.ArrayList<>(); // size KiB, rss KiB, header index
+        for (int i = 0; i < smaps.size(); i++) {
+            if (smaps.get(i).startsWith("Size:")) {
+                long size = Long.parseLong(smaps.get(i).replaceAll("[^0-9]", ""));
+                int at = i;
+                while (!smaps.get(at).startsWith("Rss:")) {
+                    at++;
+                }
+                long rssKib = Long.parseLong(smaps.get(at).replaceAll("[^0-9]", ""));
+                maps.add(new long[] {size, rssKib, i - 1});
+            }
+        }
+        maps.sort((a, b) -> Long.compare(b[1], a[1]));
+        for (long[] m : maps.subList(0, Math.min(5, maps.size()))) {
+            System.out.printf("  mapping of %d KiB: %d KiB resident  %s%n", m[0], m[1], smaps.get((int) m[2])
+                    .replaceAll("\\s+", " "));
+        }
+    }
+
+    private static long kib(String procFile, String name) {
+        return Long.parseLong(Bench.field(procFile, name).replaceAll("[^0-9]", ""));
+    }
+}
