@@ -87,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
             return 0;
         }
         System.out.println("Opening the terminal workbench (q quits, ? lists the keys) ...");
-        return dev.podlab.tui.PodlabTui.run(client);
+        return dev.podlab.tui.PodlabTui.run(client, engine.engineStarter());
     }
 
     private int containerDemo() throws Exception {

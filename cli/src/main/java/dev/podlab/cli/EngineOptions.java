@@ -92,6 +92,15 @@ public final class EngineOptions {
         return client;
     }
 
+    /**
+     * How a long-lived client (the workbench) starts the engine again when it lost it and finds none answering:
+     * the same start-on-demand as {@link #client()}; null when not root (starting one needs root).
+     */
+    Runnable engineStarter() {
+        PodlabClient c = client();
+        return isRoot() ? () -> c.startIfAbsent(settings(), config) : null;
+    }
+
     /** The image store and snapshots of the same state root (for the image verbs not yet in the API). */
     ImageService images() {
         requireRoot();

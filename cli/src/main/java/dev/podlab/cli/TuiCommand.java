@@ -27,9 +27,7 @@ final class TuiCommand implements Callable<Integer> {
             FrameBench.run(200, 300, System.out);
             return 0;
         }
-        var client = engine.client();
         // As every command, the workbench starts an engine on demand; it does again when the engine goes away.
-        Runnable starter = EngineOptions.isRoot() ? () -> client.startIfAbsent(engine.settings(), engine.config) : null;
-        return PodlabTui.run(client, starter);
+        return PodlabTui.run(engine.client(), engine.engineStarter());
     }
 }

@@ -41,7 +41,8 @@ final class Keys {
             new String[] {"pod", "Enter / l / s", "container details / logs / shell of the chosen container"},
             new String[] {"pod", "r", "restart the chosen container (stop it; the pod starts it again), after confirmation"},
             new String[] {"pod", "Ctrl-D / w", "delete / swap this pod, after confirmation"},
-            new String[] {"pod", "PgUp/PgDn, Tab", "scroll the page; Tab jumps to the next section"},
+            new String[] {"pod", "1 2 3, PgUp/PgDn, Tab", "panes: overview, cgroups (raw controller values, live; f one controller), "
+                    + "config.json (Left/Right container); scroll, Tab next section"},
             new String[] {"file picker", "Enter", "open a directory or choose a manifest"},
             new String[] {"file picker", "Backspace, Left", "up to the parent directory"},
             new String[] {"file picker", "a letter", "jump to the next entry starting with it (not j, k, q)"},

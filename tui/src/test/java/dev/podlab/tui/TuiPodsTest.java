@@ -226,6 +226,86 @@ class TuiPodsTest {
         await("back on the pod page", t -> t.contains("Manifest report (") && !t.contains("details " + POD));
     }
 
+    /** The first line showing {@code what}, or "" (a value line of the cgroups pane). */
+    private static String lineWith(String screen, String what) {
+        return body(screen).stream().filter(l -> l.contains(what)).findFirst().orElse("");
+    }
+
+    @Test
+    void theCgroupsPaneShowsRawValuesLiveAndTheConfigPaneOneJsonPerContainer() throws Exception {
+        String name = "tuicg-" + SUFFIX;
+        play(PlayRequest.newBuilder().setSource("cg.yaml").setWait(true).setManifest("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                spec:
+                  containers:
+                    - name: app
+                      image: localhost/podlab/busybox:latest
+                      command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+                      resources:
+                        limits: {memory: 48Mi, cpu: 500m}
+                    - name: side
+                      image: localhost/podlab/busybox:latest
+                      command: ["sleep", "600"]
+                """.formatted(name)).build());
+        await("the new pod", t -> rowShows(t, name, "Running", "2/2"));
+        type("/" + name);
+        key(KeyType.Enter);
+        key(KeyType.Enter);
+        await("the pod page", t -> t.contains("pod default/" + name) && t.contains("Manifest report ("));
+
+        type("2");
+        boolean v2 = te.cgroups.layout().version() == dev.podlab.core.cgroup.CgroupVersion.V2;
+        String limitFile = v2 ? "memory.max" : "memory.limit_in_bytes";
+        String s = await("the cgroups pane", t -> t.contains("container app")
+                && t.contains("pod cgroup " + pod(name).getCgroupParent().replaceAll("^/+", "")));
+        assertThat(s).contains(v2 ? "cpu.max" : "cpu.cfs_quota_us").contains("pids.current").contains("memory.stat")
+                .contains(v2 ? "memory.events" : "memory.failcnt").contains("cgroup v").contains(" 2 cgroups ");
+        // Refreshed on the metrics rounds: the pod's CPU usage counter moves while its loop runs.
+        String usage = v2 ? "cpu.stat usage_usec" : "cpuacct.usage";
+        String before = lineWith(s, usage);
+        assertThat(before).isNotEmpty();
+        await("the usage to move", t -> !lineWith(t, usage).isEmpty() && !lineWith(t, usage).equals(before));
+
+        // One controller at a time: the memory hierarchy (v2: the unified one) of the pod and both containers.
+        String controller = v2 ? "unified" : "memory";
+        for (int i = 0; i < 12 && !screen().contains("showing " + controller + " only"); i++) {
+            String shown = lineWith(screen(), "showing ");
+            type("f");
+            await("the next controller", t -> !lineWith(t, "showing ").equals(shown));
+        }
+        s = await("memory alone", t -> t.contains("showing " + controller + " only") && t.contains("container side"));
+        if (!v2) {
+            assertThat(s).doesNotContain("cpu.cfs_quota_us").doesNotContain("pids.current");
+        }
+        // The container's memory limit as the kernel's file holds it: 48 MiB in bytes ("side" has none, so the
+        // pod is Burstable and its own cgroup is not limited to that).
+        List<String> lines = body(s);
+        int app = lines.indexOf(lines.stream().filter(l -> l.contains("container app")).findFirst().orElseThrow());
+        int side = lines.indexOf(lines.stream().filter(l -> l.contains("container side")).findFirst().orElseThrow());
+        assertThat(app).isLessThan(side);
+        assertThat(lines.subList(app, side)).anyMatch(l -> l.contains(limitFile) && l.contains(" " + (48L << 20)));
+        assertThat(lines.subList(side, lines.size())).anyMatch(l -> l.contains(limitFile))
+                .noneMatch(l -> l.contains(limitFile) && l.contains(" " + (48L << 20)));
+
+        type("3");
+        s = await("app's config.json", t -> t.contains("config.json of app") && t.contains("\"ociVersion\""));
+        assertThat(s).contains("while true");
+        key(KeyType.ArrowRight);
+        await("side's config.json", t -> t.contains("config.json of side") && t.contains("\"ociVersion\"")
+                && t.contains("\"sleep\""));
+        key(KeyType.PageDown);
+        await("side's scrolled", t -> !t.contains("config.json of side") && !t.contains("\"ociVersion\""));
+        key(KeyType.ArrowLeft);
+        await("app's from its top", t -> t.contains("config.json of app") && t.contains("\"ociVersion\""));
+        key(KeyType.ArrowRight);
+        await("side's where it was left", t -> !t.contains("config.json of") && t.contains(" 3 config.json "));
+        type("1");
+        await("the overview again", t -> t.contains("Manifest report (") && t.contains("Pod cgroup usage"));
+    }
+
     @Test
     void restartAsksThenThePodStartsTheContainerAgain() throws Exception {
         String name = "tuirst-" + SUFFIX;

@@ -1,6 +1,10 @@
 package dev.podlab.api.server;
 
+import dev.podlab.api.v1.CgroupNode;
+import dev.podlab.api.v1.CgroupValue;
 import dev.podlab.api.v1.CompareRequest;
+import dev.podlab.api.v1.PodCgroupsResponse;
+import dev.podlab.core.cgroup.CgroupVersion;
 import dev.podlab.api.v1.CompareResponse;
 import dev.podlab.api.v1.DownRequest;
 import dev.podlab.api.v1.RuntimeColumn;
@@ -182,6 +186,28 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
                     + " pods match; use namespace/name or the id)");
         }
         return matches.stream().findFirst().map(m -> m.getKey().detail(m.getValue()));
+    }
+
+    @Override
+    public void cgroups(GetPodRequest req, StreamObserver<PodCgroupsResponse> out) {
+        Errors.unary(out, () -> {
+            var layout = service.engine().cgroups().layout();
+            var b = PodCgroupsResponse.newBuilder().setVersion(layout.version() == CgroupVersion.V2 ? "v2"
+                    : layout.hybrid() ? "v1 hybrid" : "v1");
+            for (PodManager.CgroupNode n : pods.cgroups(req.getPod())) {
+                // One node per hierarchy that has values, in the reader's order.
+                n.cgroup().directories().forEach((controller, dir) -> {
+                    var node = CgroupNode.newBuilder().setPath(n.cgroup().relativePath()).setContainer(n.container())
+                            .setController(controller).setDirectory(dir.toString());
+                    n.values().stream().filter(v -> v.controller().equals(controller)).forEach(v -> node.addValues(
+                            CgroupValue.newBuilder().setFile(v.file()).setKey(v.key()).setValue(v.value())));
+                    if (node.getValuesCount() > 0) {
+                        b.addNodes(node); // devices: nothing read there
+                    }
+                });
+            }
+            return b.build();
+        });
     }
 
     @Override

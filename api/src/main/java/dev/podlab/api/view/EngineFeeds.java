@@ -225,6 +225,54 @@ public final class EngineFeeds implements AutoCloseable {
     }
 
     /**
+     * A pod's raw cgroup values (Pods.Cgroups) now and again on each metrics round that {@code series} receives
+     * (the engine's sampling tick, so there is no second poll loop); a round that arrives while a call is still
+     * out is skipped, and a pod that is gone (NOT_FOUND) ends the refreshes. The handle stops them.
+     */
+    public AutoCloseable watchCgroups(CgroupTreeModel model, MetricsSeriesModel series) {
+        boolean[] inFlight = {false};   // these three are touched on the UI thread only
+        boolean[] stopped = {false};
+        long[] lastRound = {-1};
+        Runnable refresh = () -> {
+            if (inFlight[0] || stopped[0] || closed) {
+                return;
+            }
+            inFlight[0] = true;
+            lastRound[0] = series.rounds();
+            execute(() -> {
+                try {
+                    var r = client.pods().cgroups(GetPodRequest.newBuilder().setPod(model.podRef()).build());
+                    ui.dispatch(() -> {
+                        inFlight[0] = false;
+                        model.update(r);
+                    });
+                } catch (RuntimeException e) {
+                    String m = describe(e);
+                    // A deleted pod: its page says so (watchPod); asking again each round would only repeat it.
+                    boolean gone = e instanceof StatusRuntimeException se && se.getStatus().getCode() == Status.Code.NOT_FOUND;
+                    ui.dispatch(() -> {
+                        inFlight[0] = false;
+                        stopped[0] |= gone;
+                        if (!gone && !closed) {
+                            errors.accept(m);
+                        }
+                    });
+                }
+            });
+        };
+        AutoCloseable listener = series.addListener(() -> {
+            if (series.rounds() != lastRound[0]) {
+                refresh.run();
+            }
+        });
+        ui.dispatch(refresh);
+        return () -> {
+            stopped[0] = true;
+            listener.close();
+        };
+    }
+
+    /**
      * Pulls an image (Images.Pull) on a worker; its progress messages go to the model in UI-thread batches, the
      * end or the failure too. Returns a handle that stops listening (the engine finishes the pull anyway).
      */

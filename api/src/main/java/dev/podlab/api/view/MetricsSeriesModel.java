@@ -19,6 +19,7 @@ public final class MetricsSeriesModel extends ViewModel {
     private final int capacity;
     private final Map<String, ArrayDeque<Sample>> rings = new HashMap<>();
     private long intervalMillis;
+    private long rounds;
 
     /** @param capacity samples kept per container (older ones fall off) */
     public MetricsSeriesModel(Dispatcher ui, int capacity) {
@@ -41,7 +42,16 @@ public final class MetricsSeriesModel extends ViewModel {
     public void applyRound(MetricsRound round) {
         checkUiThread();
         round.getSamplesMap().forEach(this::add);
+        rounds++;
         changed();
+    }
+
+    /**
+     * How many live rounds arrived: the engine's sampling tick, which views that show other per-tick data
+     * (the raw cgroup values) follow instead of polling on their own.
+     */
+    public long rounds() {
+        return rounds;
     }
 
     public void forget(String id) {

@@ -516,11 +516,16 @@ public final class ContainerEngine {
     }
 
     public Map<String, Path> cgroupDirectories(String ref) {
+        return cgroup(ref).map(Cgroup::directories).orElse(Map.of());
+    }
+
+    /** The container's cgroup as it is now, empty once it is gone (removed, or never created). */
+    public Optional<Cgroup> cgroup(String ref) {
         ContainerRecord r = resolve(ref);
-        if (!cgroups.exists(r.cgroupPath())) {
-            return Map.of();
+        if (r.cgroupPath() == null || !cgroups.exists(r.cgroupPath())) {
+            return Optional.empty();
         }
-        return cgroups.open(r.cgroupPath()).directories();
+        return Optional.of(cgroups.open(r.cgroupPath()));
     }
 
     // ---- reconcile --------------------------------------------------------------------------

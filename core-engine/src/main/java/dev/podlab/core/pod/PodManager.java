@@ -1,6 +1,8 @@
 package dev.podlab.core.pod;
 
 import dev.podlab.core.PodlabException;
+import dev.podlab.core.cgroup.Cgroup;
+import dev.podlab.core.cgroup.CgroupValues;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.events.EventLog;
@@ -427,6 +429,44 @@ public final class PodManager implements AutoCloseable {
     public PodRecord get(String ref) {
         PodWorker w = worker(ref);
         return w.record().with(w.status());
+    }
+
+    /**
+     * One cgroup of a pod with the raw values of its control files.
+     *
+     * @param container the container's name, or empty for the pod's own cgroup
+     */
+    public record CgroupNode(String container, Cgroup cgroup, List<CgroupValues.Value> values) {}
+
+    /**
+     * The pod's cgroup, then each current container's (init containers first), with the raw values of every
+     * controller's main files (see {@link CgroupValues}). Containers not created yet or already removed, whose
+     * cgroup does not exist, are left out.
+     */
+    public List<CgroupNode> cgroups(String ref) {
+        PodRecord r = get(ref);
+        List<CgroupNode> out = new ArrayList<>();
+        String parent = r.sandbox() == null ? null : r.sandbox().cgroupParent();
+        if (parent != null && engine.cgroups().exists(parent)) {
+            Cgroup pod = engine.cgroups().open(parent);
+            out.add(new CgroupNode("", pod, CgroupValues.read(pod)));
+        }
+        if (r.status() == null) {
+            return out;
+        }
+        List<PodStatus.ContainerState> containers = new ArrayList<>(r.status().initContainerStatuses());
+        containers.addAll(r.status().containerStatuses());
+        for (PodStatus.ContainerState c : containers) {
+            if (c.containerId() == null || c.containerId().isEmpty()) {
+                continue;
+            }
+            try {
+                engine.cgroup(c.containerId()).ifPresent(cg -> out.add(new CgroupNode(c.name(), cg, CgroupValues.read(cg))));
+            } catch (dev.podlab.core.container.NotFoundException e) {
+                // Removed between the status and this read (a restart replaced it): nothing to show for it.
+            }
+        }
+        return out;
     }
 
     private PodWorker worker(String ref) {

@@ -95,6 +95,12 @@ public final class TestEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             problems.add(e);
         }
+        try {
+            // Pods played on this root pinned their namespaces under private directory mounts: those go with it.
+            dev.podlab.core.net.PodNamespaces.open(root.resolve("run")).releaseDirectories();
+        } catch (RuntimeException e) {
+            problems.add(e);
+        }
         try (var walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
