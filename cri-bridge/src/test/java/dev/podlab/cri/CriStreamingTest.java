@@ -269,16 +269,23 @@ class CriStreamingTest {
                 md5 + "  -");
     }
 
-    /** kubectl -t needs a terminal of its own: script(1) gives it one. Both transports. */
+    /**
+     * kubectl -t needs a terminal of its own: script(1) gives it one, sized 33x101; kubectl sends that size
+     * as its first resize message, which must reach the exec's pty in the container. Both transports.
+     */
     @Test
-    void kubectlExecWithATerminal() throws Exception {
+    void kubectlExecWithATerminalTakesItsSize() throws Exception {
         HostRequirements.requireCommand("script");
+        // The size message follows the stream's set-up, so the command waits until its pty has a size.
+        // (busybox's stty fails on a 0x0 terminal, hence the empty check.)
+        String probe = "tty; for i in $(seq 100); do s=$(stty size 2>/dev/null); [ -n \"$s\" ] && [ \"$s\" != \"0 0\" ]"
+                + " && break; sleep 0.1; done; echo size $s; echo done";
         for (boolean websockets : new boolean[] {false, true}) {
-            String inner = "kubectl --kubeconfig " + kubeconfig + " --cache-dir " + fx.te.root.resolve("kube-cache")
-                    + " exec -ti stream -- sh -c 'tty; echo done'";
+            String inner = "stty rows 33 cols 101; kubectl --kubeconfig " + kubeconfig + " --cache-dir "
+                    + fx.te.root.resolve("kube-cache") + " exec -ti stream -- sh -c '" + probe + "'";
             Result r = run(websockets, null, "script", "-qec", inner, "/dev/null");
             assertThat(r.code()).as(r.stdout() + r.stderr()).isZero();
-            assertThat(r.stdout()).contains("/dev/pts/").contains("done");
+            assertThat(r.stdout()).contains("/dev/pts/").contains("size 33 101").contains("done");
         }
     }
 

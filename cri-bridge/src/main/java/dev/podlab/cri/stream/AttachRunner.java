@@ -71,7 +71,7 @@ final class AttachRunner {
             Thread.ofVirtual().name("podlab-cri-attach-stdin").start(() -> copyStdin(a, stdin, session, end));
         }
         if (resize != null) {
-            Thread.ofVirtual().start(() -> ExecRunner.drainResize(resize));
+            Thread.ofVirtual().start(() -> ExecRunner.applyResizes(resize, session::resize));
         }
         try {
             Optional<ExitRecord> exit = end.get();

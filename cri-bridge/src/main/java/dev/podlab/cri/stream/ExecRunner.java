@@ -3,6 +3,7 @@ package dev.podlab.cri.stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ExecRequest;
+import dev.podlab.core.container.ExecSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,9 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 /**
- * Runs one streamed exec through {@link ContainerEngine#execProcess} whatever the transport: the client's stdin
+ * Runs one streamed exec through {@link ContainerEngine#startExec} whatever the transport: the client's stdin
  * into the process, its stdout and stderr out, and the outcome as the metav1.Status the remotecommand v4
  * protocols put on their error stream. An attach goes to {@link AttachRunner} through {@link #run}.
  */
@@ -43,16 +45,18 @@ final class ExecRunner {
      */
     private static byte[] exec(ContainerEngine engine, StreamRequest.Exec x, InputStream stdin, OutputStream stdout,
                                OutputStream stderr, InputStream resize, CompletableFuture<Void> clientGone) {
-        Process p;
+        ExecSession session;
         try {
             // A terminal exec gets its pty from the exec shim inside the container (stdout and stderr are one
-            // stream then); the shim's own stdio stays pipes here, so a resize cannot reach that pty yet.
-            p = engine.execProcess(x.containerId(), new ExecRequest(x.command(), List.of(), null, null, null, x.tty()),
+            // stream then); sizes reach that pty through the session, the first one as the client's first resize.
+            session = engine.startExec(x.containerId(), new ExecRequest(x.command(), List.of(), null, null, null,
+                            x.tty()), 0, 0,
                     stdin != null ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")),
                     ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
         } catch (RuntimeException e) {
             return status(failure("InternalError", "error executing command in container: " + e.getMessage(), null));
         }
+        Process p = session.process();
         clientGone.thenRun(() -> {
             if (p.isAlive()) {
                 LOG.info("exec client of container {} went away: killing {}", x.containerId(), x.command());
@@ -73,7 +77,7 @@ final class ExecRunner {
             });
         }
         if (resize != null) {
-            Thread.ofVirtual().start(() -> drainResize(resize));
+            Thread.ofVirtual().start(() -> applyResizes(resize, session::resize));
         }
         Thread out = Thread.ofVirtual().start(() -> pump(p.getInputStream(), stdout));
         // With a terminal the command's output all comes on stdout; what still arrives on stderr is the exec shim's
@@ -129,11 +133,19 @@ final class ExecRunner {
         }
     }
 
-    static void drainResize(InputStream resize) {
+    /**
+     * Applies the client's resize messages (remotecommand's JSON {@code {"Width":W,"Height":H}}, one after
+     * another) as (rows, columns) until the stream ends.
+     */
+    static void applyResizes(InputStream resize, BiConsumer<Integer, Integer> apply) {
         try (resize) {
-            var it = JSON.readerFor(Map.class).readValues(resize);
+            var it = JSON.readerFor(Map.class).<Map<String, Object>>readValues(resize);
             while (it.hasNextValue()) {
-                LOG.debug("terminal resize to {} (not applied: the exec's pty is inside the exec shim)", it.nextValue());
+                Map<String, Object> size = it.nextValue();
+                if (size.get("Width") instanceof Number w && size.get("Height") instanceof Number h
+                        && w.intValue() > 0 && h.intValue() > 0) {
+                    apply.accept(h.intValue(), w.intValue());
+                }
             }
         } catch (IOException | RuntimeException e) {
             // A malformed resize message ends resizing, not the exec (kubelet does the same).
