@@ -91,6 +91,16 @@ final class ContainersView implements View {
     }
 
     @Override
+    public boolean onClick(int row, int column, boolean twice) {
+        nav.selected = table.selectedIndex();
+        if (!nav.click(row, table.rows().size())) {
+            return false;
+        }
+        table.select(nav.selected);
+        return !twice || onKey(new KeyStroke(KeyType.Enter, false, false));
+    }
+
+    @Override
     public boolean onKey(KeyStroke k) {
         nav.selected = table.selectedIndex();
         if (nav.onKey(k, table.rows().size())) {

@@ -1,6 +1,7 @@
 package dev.podlab.tui;
 
 import com.googlecode.lanterna.input.KeyStroke;
+import com.googlecode.lanterna.input.KeyType;
 import dev.podlab.api.v1.Event;
 import dev.podlab.api.v1.EventFilter;
 import dev.podlab.api.view.EventsModel;
@@ -84,6 +85,15 @@ final class EventsView implements View {
             }
         }
         return id.substring(0, Math.min(12, id.length()));
+    }
+
+    @Override
+    public boolean onClick(int row, int column, boolean twice) {
+        if (!nav.click(row, model.visible().size())) {
+            return false;
+        }
+        follow = false;
+        return !twice || onKey(new KeyStroke(KeyType.Enter, false, false));
     }
 
     @Override

@@ -72,6 +72,14 @@ final class ImagesView implements View {
     }
 
     @Override
+    public boolean onClick(int row, int column, boolean twice) {
+        if (!nav.click(row, images.size())) {
+            return false;
+        }
+        return !twice || onKey(new KeyStroke(KeyType.Enter, false, false));
+    }
+
+    @Override
     public boolean onKey(KeyStroke k) {
         if (nav.onKey(k, images.size())) {
             return true;

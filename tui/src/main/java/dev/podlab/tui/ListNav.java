@@ -30,6 +30,19 @@ final class ListNav {
         return true;
     }
 
+    /**
+     * Selects the row under a click at body row {@code row} of a list drawn below one heading row from
+     * {@link #top}; false when the click is on the heading or below the last row.
+     */
+    boolean click(int row, int size) {
+        int index = top + row - 1;
+        if (row < 1 || index >= size) {
+            return false;
+        }
+        selected = index;
+        return true;
+    }
+
     void clamp(int size) {
         selected = Math.max(0, Math.min(size - 1, selected));
     }

@@ -1,13 +1,17 @@
 package dev.podlab.tui;
 
+import com.googlecode.lanterna.TerminalPosition;
 import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.TextCharacter;
 import com.googlecode.lanterna.graphics.TextGraphics;
 import com.googlecode.lanterna.input.KeyStroke;
 import com.googlecode.lanterna.input.KeyType;
+import com.googlecode.lanterna.input.MouseAction;
 import com.googlecode.lanterna.screen.Screen;
 import com.googlecode.lanterna.screen.TerminalScreen;
 import com.googlecode.lanterna.terminal.DefaultTerminalFactory;
+import com.googlecode.lanterna.terminal.ExtendedTerminal;
+import com.googlecode.lanterna.terminal.MouseCaptureMode;
 import com.googlecode.lanterna.terminal.Terminal;
 import com.googlecode.lanterna.terminal.ansi.UnixLikeTerminal;
 import dev.podlab.api.Bytes;
@@ -165,6 +169,7 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
         try {
             screen.startScreen();
             screen.setCursorPosition(null);
+            mouse(true);
             subscriptions.add(feeds.watchInfo(info));
             subscriptions.add(feeds.watchContainers(table));
             subscriptions.add(feeds.watchPods(pods));
@@ -215,6 +220,7 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
                 feeds.close();
             }
             try {
+                mouse(false);
                 screen.stopScreen();
             } catch (IOException e) {
                 // The terminal is gone already.
@@ -351,16 +357,20 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
             return;
         }
         try {
+            // The shell gets the terminal as it was: no mouse reports in its input.
+            mouse(false);
             screen.stopScreen();
             int code = ExecSession.run(feeds.client(), id, name);
             screen.startScreen();
             screen.setCursorPosition(null);
+            mouse(true);
             fullRefresh = true;
             info("shell in " + name + " exited with status " + code);
         } catch (IOException | RuntimeException e) {
             fullRefresh = true;
             try {
                 screen.startScreen();
+                mouse(true);
             } catch (IOException again) {
                 // Nothing more can be shown.
             }
@@ -399,8 +409,50 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
 
     // ---- keys -------------------------------------------------------------------------------------
 
+    /**
+     * Mouse reports on or off, where the terminal takes the request (xterm's protocol; a terminal
+     * without it ignores the escape): clicks select rows, a double click opens, the wheel scrolls.
+     */
+    private void mouse(boolean on) {
+        if (screen instanceof TerminalScreen ts && ts.getTerminal() instanceof ExtendedTerminal x) {
+            try {
+                x.setMouseCaptureMode(on ? MouseCaptureMode.CLICK_RELEASE : null);
+            } catch (IOException e) {
+                // No mouse then: every action has its key.
+            }
+        }
+    }
+
+    private void onMouse(MouseAction m) {
+        View top = stack.peek();
+        if (top == null || prompt != null) {
+            return;
+        }
+        switch (m.getActionType()) {
+            case SCROLL_UP -> top.onKey(new KeyStroke(KeyType.ArrowUp, false, false));
+            case SCROLL_DOWN -> top.onKey(new KeyStroke(KeyType.ArrowDown, false, false));
+            case CLICK_DOWN -> {
+                long now = System.nanoTime();
+                boolean twice = m.getPosition().equals(lastClick) && now - lastClickNanos < DOUBLE_CLICK_NANOS;
+                lastClick = twice ? null : m.getPosition();
+                lastClickNanos = now;
+                // The body starts below the header (2 rows) and the title row.
+                top.onClick(m.getPosition().getRow() - 3, m.getPosition().getColumn(), twice);
+            }
+            default -> { }
+        }
+    }
+
+    private static final long DOUBLE_CLICK_NANOS = 400_000_000L;
+    private TerminalPosition lastClick;
+    private long lastClickNanos;
+
     private void onKey(KeyStroke k) {
         dirty = true;
+        if (k instanceof MouseAction m) {
+            onMouse(m);
+            return;
+        }
         if (k.getKeyType() == KeyType.EOF) {
             quit();
             return;

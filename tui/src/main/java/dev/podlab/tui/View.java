@@ -15,6 +15,14 @@ interface View {
     /** Whether the key was this view's; unhandled keys fall through to the global ones. */
     boolean onKey(KeyStroke key);
 
+    /**
+     * A mouse click at {@code row} (0 = the body's first row) and {@code column}; {@code twice} for a
+     * double click. Whether the click was this view's.
+     */
+    default boolean onClick(int row, int column, boolean twice) {
+        return false;
+    }
+
     /** Shown (pushed, or uncovered): a view opens its streams here. */
     default void shown() {}
 

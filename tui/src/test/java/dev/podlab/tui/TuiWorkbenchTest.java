@@ -1,7 +1,10 @@
 package dev.podlab.tui;
 
+import com.googlecode.lanterna.TerminalPosition;
 import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.input.KeyStroke;
+import com.googlecode.lanterna.input.MouseAction;
+import com.googlecode.lanterna.input.MouseActionType;
 import com.googlecode.lanterna.input.KeyType;
 import com.googlecode.lanterna.screen.TerminalScreen;
 import com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal;
@@ -170,6 +173,44 @@ class TuiWorkbenchTest {
         key(KeyType.Escape);
         key(KeyType.Escape);
         await("back at the table", t -> t.contains(" containers ") && !t.contains("details tui-web"));
+    }
+
+    @Test
+    void theMouseSelectsARowScrollsAndADoubleClickOpensIt() throws Exception {
+        String s = await("both containers", t -> t.contains("tui-web") && t.contains("tui-db"));
+        List<String> rows = body(s);
+        int web = indexOf(rows, "tui-web");
+        int db = indexOf(rows, "tui-db");
+        // One click selects tui-db; the wheel moves the selection row by row to tui-web; Enter opens it.
+        click(4 + db);
+        for (int i = 0; i < Math.abs(web - db); i++) {
+            terminal.addInput(new MouseAction(web > db ? MouseActionType.SCROLL_DOWN : MouseActionType.SCROLL_UP, 0,
+                    new TerminalPosition(10, 4 + db)));
+        }
+        key(KeyType.Enter);
+        await("the details of tui-web", t -> t.contains("details tui-web"));
+        key(KeyType.Escape);
+        s = await("the table again", t -> t.contains(" containers ") && !t.contains("details tui-web"));
+        int dbNow = indexOf(body(s), "tui-db");
+        // A double click opens the row under it.
+        click(4 + dbNow);
+        click(4 + dbNow);
+        await("the details of tui-db", t -> t.contains("details tui-db"));
+    }
+
+    private static int indexOf(List<String> rows, String text) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).contains(text)) {
+                return i;
+            }
+        }
+        throw new AssertionError(text + " is not in the table: " + rows);
+    }
+
+    private void click(int screenRow) {
+        var at = new TerminalPosition(10, screenRow);
+        terminal.addInput(new MouseAction(MouseActionType.CLICK_DOWN, 1, at));
+        terminal.addInput(new MouseAction(MouseActionType.CLICK_RELEASE, 1, at));
     }
 
     @Test
