@@ -428,6 +428,13 @@ public final class CgroupV1Manager implements CgroupManager {
 
     @Override
     public void destroy(Cgroup cgroup) {
-        CgroupSupport.destroy(cgroup.directories().values(), files, "cgroup " + cgroup.relativePath());
+        List<Path> dirs = new ArrayList<>(cgroup.directories().values());
+        // An OCI runtime (runc) joins every mounted hierarchy, the named systemd one too, and makes the
+        // path there; podlab never uses that hierarchy, so without this its copy would stay behind.
+        Path named = layout.root().resolve("systemd").resolve(cgroup.relativePath());
+        if (!cgroup.relativePath().isEmpty() && Files.isDirectory(named)) {
+            dirs.add(named);
+        }
+        CgroupSupport.destroy(dirs, files, "cgroup " + cgroup.relativePath());
     }
 }

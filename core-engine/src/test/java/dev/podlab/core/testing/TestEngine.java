@@ -92,6 +92,11 @@ public final class TestEngine implements AutoCloseable {
             if (cgroups.exists(cgroupParent)) {
                 cgroups.destroy(cgroups.open(cgroupParent));
             }
+            // runc also makes the path in the named systemd hierarchy (v1): destroy must take it along.
+            Path named = cgroups.layout().root().resolve("systemd").resolve(cgroupParent);
+            if (Files.isDirectory(named)) {
+                problems.add(new IllegalStateException("the cgroup stayed in the systemd hierarchy: " + named));
+            }
         } catch (RuntimeException e) {
             problems.add(e);
         }
