@@ -152,7 +152,11 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
     public void get(GetPodRequest req, StreamObserver<GetPodResponse> out) {
         Errors.unary(out, () -> {
             PodRecord r = pods.get(req.getPod());
-            return GetPodResponse.newBuilder().setPod(network(pod(r).toBuilder(), r)).build();
+            Pod p = network(pod(r).toBuilder(), r);
+            if (req.getManifest()) {
+                p = p.toBuilder().setManifest(Wire.nz(r.manifest())).build();
+            }
+            return GetPodResponse.newBuilder().setPod(p).build();
         });
     }
 
@@ -173,7 +177,7 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
         Errors.unary(out, () -> {
             var b = CompareResponse.newBuilder();
             for (RuntimeComparison.Column c : RuntimeComparison.run(pods, req.getSource().isEmpty() ? "<request>"
-                    : req.getSource(), req.getManifest(), req.getRuntimesList(), req.getRounds() == 0 ? 3 : req.getRounds())) {
+                    : req.getSource(), req.getManifest(), req.getPod(), req.getRuntimesList(), req.getRounds() == 0 ? 3 : req.getRounds())) {
                 b.addColumns(RuntimeColumn.newBuilder().setRuntime(c.runtime())
                         .setStartMillisMedian(Double.isNaN(c.startMillisMedian()) ? 0 : c.startMillisMedian())
                         .addAllStartMillis(c.startMillis()).setPodMemoryBytes(c.podMemoryBytes())
