@@ -23,8 +23,8 @@ final class GuiCommand implements Callable<Integer> {
             + "(1280x800) and exit.")
     Path screenshot;
 
-    @Option(names = "--view", paramLabel = "VIEW", defaultValue = "containers",
-            description = "The view to render: pods, containers, images, runtimes, events or editor (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--view", paramLabel = "VIEW", defaultValue = "pods",
+            description = "The view to render: pods, containers, images, runtimes, events, host or editor (default: ${DEFAULT-VALUE}).")
     String view;
 
     @Option(names = "--tab", paramLabel = "TAB", defaultValue = "overview",

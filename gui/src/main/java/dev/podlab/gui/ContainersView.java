@@ -49,7 +49,7 @@ final class ContainersView extends SplitPane {
     final ExecPane exec;
     final DiffPane diff;
     final DiagramPane diagram;
-    private final ModelTable<WorkloadRow> binding;
+    private final ModelTable<WorkloadRow, ContainersTableModel.SortKey> binding;
     private String inspectedId = "";
     private String inspectedState = "";
 
@@ -64,13 +64,13 @@ final class ContainersView extends SplitPane {
         table.getColumns().addAll(List.of(
                 Columns.<WorkloadRow>text("NAME", 160, WorkloadRow::name),
                 Columns.<WorkloadRow>text("IMAGE", 180, r -> r.image().isEmpty() ? "-" : r.image()),
-                Columns.<WorkloadRow>text("RUNTIME", 80, WorkloadRow::runtime),
+                Columns.<WorkloadRow>text("RUNTIME", 85, WorkloadRow::runtime),
                 Columns.<WorkloadRow>text("STATE", 80, WorkloadRow::state),
                 Columns.<WorkloadRow>text("AGE", 55, r -> Fmt.age(r.createdAtNanos(), System.currentTimeMillis())),
                 Columns.<WorkloadRow>spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
                 Columns.<WorkloadRow>spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
                         r -> Columns.toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
-        binding = new ModelTable<>(table, model, WorkloadRow::id);
+        binding = new ModelTable<>(table, model, WorkloadRow::id, ContainersTableModel.SortKey.class);
         table.setPlaceholder(new Label("no containers (podlab run ... starts one)"));
         VBox left = new VBox(6, filter, table);
         VBox.setVgrow(table, Priority.ALWAYS);
@@ -80,6 +80,7 @@ final class ContainersView extends SplitPane {
         config.getStyleClass().add("config-json");
         config.setPrefRowCount(18);
         header.getStyleClass().add("details-header");
+        header.setWrapText(true);
         TitledPane tracePane = new TitledPane("step trace", trace);
         TitledPane configPane = new TitledPane("config.json (what the runtime received)", config);
         VBox details = new VBox(8, header, charts, tracePane, configPane);

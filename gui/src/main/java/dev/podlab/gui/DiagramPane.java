@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * A drawing of the selected container's pod ({@link PodDiagram}) on a Canvas: one lane per namespace type
  * with a box per namespace instance (inode, the containers in it; a box spanning every container is shared),
- * the cgroup tree, and the network from the pod's interface to the host bridge and its published ports.
+ * the cgroup tree, the network from the pod's interface to the host bridge and its published ports, and for a
+ * kvm pod its micro-VM: QEMU on the host beside the guest kernel, the agent and the containers inside.
  * Pods.Get and Containers.Inspect run on a worker; the drawing happens on the FX thread.
  */
 final class DiagramPane extends ScrollPane {
@@ -52,6 +53,13 @@ final class DiagramPane extends ScrollPane {
 
     PodDiagram diagram() {
         return diagram;
+    }
+
+    /** Draws {@code d} as it is (a diagram built elsewhere, e.g. from a fixture). */
+    void show(PodDiagram d) {
+        loadedFor = "";
+        diagram = d;
+        draw();
     }
 
     void setDark(boolean on) {
@@ -112,7 +120,9 @@ final class DiagramPane extends ScrollPane {
     }
 
     void draw() {
-        double width = Math.max(420, getViewportBounds().getWidth() - 2);
+        // Before the first layout (a pane not shown yet) the viewport is empty: draw at the canvas's first width.
+        double viewport = getViewportBounds().getWidth();
+        double width = viewport <= 0 ? 900 : Math.max(420, viewport - 2);
         GraphicsContext g = canvas.getGraphicsContext2D();
         if (diagram == null) {
             canvas.setWidth(width);
@@ -127,7 +137,7 @@ final class DiagramPane extends ScrollPane {
         PodDiagram d = diagram;
         long hostFacts = d.network().stream().filter(DiagramPane::hostSide).count();
         double boxH = Math.max(60, 28 + 14 * Math.max(hostFacts, d.network().size() - hostFacts));
-        double height = PAD + 26 + 20 + d.namespaces().size() * LANE + 30 + d.cgroups().size() * 22 + 30 + boxH + PAD;
+        double height = PAD + 26 + vmHeight(d) + 20 + Math.max(18, d.namespaces().size() * LANE) + 30 + d.cgroups().size() * 22 + 30 + boxH + PAD;
         canvas.setWidth(width);
         canvas.setHeight(height);
         g.clearRect(0, 0, width, height);
@@ -138,11 +148,19 @@ final class DiagramPane extends ScrollPane {
         g.setFont(TITLE);
         g.fillText(d.title() + "  —  " + d.containers().size() + " container" + (d.containers().size() == 1 ? "" : "s"), PAD, y);
         y += 26;
+        y = drawVm(g, d, width, y);
 
         // Namespaces: one lane per type; boxes are spread over the container columns they cover.
         g.setFont(HEAD);
         g.fillText("namespaces (inode; green: shared by all containers)", PAD, y);
         y += 20;
+        if (d.namespaces().isEmpty()) {
+            g.setFill(muted());
+            g.setFont(BODY);
+            g.fillText(d.vm() != null ? "none seen from the host: the containers' namespaces are inside the VM's kernel"
+                    : "none: the containers are not running", PAD, y);
+            y += 18;
+        }
         List<String> cs = d.containers();
         double colW = (width - 2 * PAD - LABEL_W) / Math.max(1, cs.size());
         for (PodDiagram.NamespaceRow row : d.namespaces()) {
@@ -212,23 +230,11 @@ final class DiagramPane extends ScrollPane {
         y += 20;
         // Without host-side facts (a container outside a pod network) the namespace box takes the whole width.
         double boxW = hostFacts == 0 ? width - 2 * PAD : Math.min(360, (width - 2 * PAD - 60) / 2);
-        g.setFill(Color.web("#8e44ad", dark ? 0.3 : 0.12));
-        g.fillRoundRect(PAD, y, boxW, boxH, 8, 8);
-        g.setStroke(Color.web("#8e44ad"));
-        g.strokeRoundRect(PAD, y, boxW, boxH, 8, 8);
+        box(g, PAD, y, boxW, boxH, "#8e44ad");
         double hostX = PAD + boxW + 60;
         if (hostFacts > 0) {
-            g.setFill(Color.web("#7f8c8d", dark ? 0.3 : 0.12));
-            g.fillRoundRect(hostX, y, boxW, boxH, 8, 8);
-            g.setStroke(Color.web("#7f8c8d"));
-            g.strokeRoundRect(hostX, y, boxW, boxH, 8, 8);
-            g.setStroke(fg());
-            g.setLineWidth(2);
-            g.strokeLine(PAD + boxW, y + boxH / 2, hostX, y + boxH / 2);
-            g.setFont(BODY);
-            g.setFill(muted());
-            g.fillText("veth", PAD + boxW + 18, y + boxH / 2 - 16);
-            g.setLineWidth(1);
+            box(g, hostX, y, boxW, boxH, "#7f8c8d");
+            link(g, PAD + boxW, hostX, y + boxH / 2, "veth");
         }
         g.setFont(HEAD);
         g.setFill(fg());
@@ -250,6 +256,80 @@ final class DiagramPane extends ScrollPane {
                 py += 14;
             }
         }
+    }
+
+    /** The height of the micro-VM section: 0 for containers on the host's kernel. */
+    private static double vmHeight(PodDiagram d) {
+        if (d.vm() == null) {
+            return 0;
+        }
+        int lines = Math.max(d.vm().host().size(), d.vm().guest().size() + 1 + d.vm().containers().size());
+        return 20 + 28 + lines * 15 + 16;
+    }
+
+    /**
+     * A kvm pod's VM: the host box (QEMU's pid, accelerator, cgroup, memory) linked to the guest box (kernel,
+     * agent, and the containers inside); returns where the next section starts.
+     */
+    private double drawVm(GraphicsContext g, PodDiagram d, double width, double y) {
+        PodDiagram.VmSides vm = d.vm();
+        if (vm == null) {
+            return y;
+        }
+        g.setFill(fg());
+        g.setFont(HEAD);
+        g.fillText("micro-VM (host side | guest side)", PAD, y);
+        y += 20;
+        double boxH = vmHeight(d) - 20 - 16;
+        double boxW = Math.min(420, (width - 2 * PAD - 80) / 2);
+        double guestX = PAD + boxW + 80;
+        box(g, PAD, y, boxW, boxH, "#7f8c8d");
+        box(g, guestX, y, boxW, boxH, "#d35400");
+        link(g, PAD + boxW, guestX, y + boxH / 2, "virtio");
+        g.setFont(HEAD);
+        g.setFill(fg());
+        g.fillText("host: QEMU", PAD + 8, y + 4);
+        g.fillText("guest", guestX + 8, y + 4);
+        g.setFont(BODY);
+        double hy = y + 24;
+        for (PodDiagram.Fact f : vm.host()) {
+            g.fillText(clip(f.label() + ": " + f.value(), boxW - 16, BODY), PAD + 8, hy);
+            hy += 15;
+        }
+        double gy = y + 24;
+        for (PodDiagram.Fact f : vm.guest()) {
+            g.fillText(clip(f.label() + ": " + f.value(), boxW - 16, BODY), guestX + 8, gy);
+            gy += 15;
+        }
+        g.setFill(muted());
+        g.fillText("containers inside:", guestX + 8, gy);
+        gy += 15;
+        g.setFill(fg());
+        for (String c : vm.containers()) {
+            g.fillText(clip("  " + c, boxW - 16, BODY), guestX + 8, gy);
+            gy += 15;
+        }
+        return y + boxH + 16;
+    }
+
+    /** A rounded box tinted with {@code colour}, outlined in it. */
+    private void box(GraphicsContext g, double x, double y, double w, double h, String colour) {
+        g.setFill(Color.web(colour, dark ? 0.3 : 0.12));
+        g.fillRoundRect(x, y, w, h, 8, 8);
+        g.setStroke(Color.web(colour));
+        g.setLineWidth(1.2);
+        g.strokeRoundRect(x, y, w, h, 8, 8);
+    }
+
+    /** A thick line from {@code x0} to {@code x1} at {@code y} with {@code label} above it. */
+    private void link(GraphicsContext g, double x0, double x1, double y, String label) {
+        g.setStroke(fg());
+        g.setLineWidth(2);
+        g.strokeLine(x0, y, x1, y);
+        g.setLineWidth(1);
+        g.setFont(BODY);
+        g.setFill(muted());
+        g.fillText(label, x0 + 18, y - 16);
     }
 
     private static boolean hostSide(PodDiagram.Fact f) {

@@ -125,6 +125,7 @@ public final class PodlabGui {
                 case IMAGES -> !h.wb.images.images.getItems().isEmpty() && h.wb.images.layersModel.loaded();
                 case RUNTIMES -> !h.wb.info.runtimes().isEmpty();
                 case EVENTS -> h.wb.events.total() > 0;
+                case HOST -> !h.wb.info.hostFacts(System.currentTimeMillis()).isEmpty();
                 case EDITOR -> h.wb.editor.model.upToDate();
             });
             long deadline = System.nanoTime() + settleMillis * 1_000_000;

@@ -43,7 +43,7 @@ final class PodsView extends SplitPane {
     final TraceBars trace = new TraceBars();
     private PodDetailModel detail;
     private AutoCloseable detailFeed;
-    private final ModelTable<PodRow> binding;
+    private final ModelTable<PodRow, PodsTableModel.SortKey> binding;
 
     /** @param openContainer shows a container (by id) in the containers view */
     PodsView(EngineFeeds feeds, PodsTableModel model, MetricsSeriesModel metrics, Consumer<String> openContainer) {
@@ -56,24 +56,25 @@ final class PodsView extends SplitPane {
         filter.setPromptText("filter: words in name, namespace, status, runtime, IP");
         filter.textProperty().addListener((o, a, b) -> model.setFilter(b));
         table.getColumns().addAll(List.of(
-                Columns.<PodRow>text("NAME", 150, PodRow::name),
+                Columns.<PodRow>text("NAME", 130, PodRow::name),
                 Columns.<PodRow>text("NAMESPACE", 90, PodRow::namespace),
-                Columns.<PodRow>text("RUNTIME", 70, PodRow::runtime),
-                Columns.<PodRow>text("STATUS", 110, PodRow::status),
-                Columns.<PodRow>text("READY", 55, PodRow::ready),
-                Columns.<PodRow>text("RESTARTS", 70, r -> Integer.toString(r.restarts())),
-                Columns.<PodRow>text("AGE", 55, r -> Fmt.age(r.createdAtNanos(), System.currentTimeMillis())),
+                Columns.<PodRow>text("RUNTIME", 75, PodRow::runtime),
+                Columns.<PodRow>text("STATUS", 80, PodRow::status),
+                Columns.<PodRow>text("READY", 60, PodRow::ready),
+                Columns.<PodRow>text("RESTARTS", 85, r -> Integer.toString(r.restarts())),
+                Columns.<PodRow>text("AGE", 50, r -> Fmt.age(r.createdAtNanos(), System.currentTimeMillis())),
                 Columns.<PodRow>text("IP", 95, r -> r.ip().isEmpty() ? "-" : r.ip()),
                 Columns.<PodRow>spark("CPU", r -> Fmt.percent(r.cpuPercent()), r -> metrics.series(r.id(), 30).cpuPercent(), 100),
                 Columns.<PodRow>spark("MEMORY", r -> r.memoryBytes() < 0 ? "-" : Bytes.human(r.memoryBytes()),
                         r -> Columns.toDouble(metrics.series(r.id(), 30).memoryBytes()), 0)));
-        binding = new ModelTable<>(table, model, PodRow::id);
+        binding = new ModelTable<>(table, model, PodRow::id, PodsTableModel.SortKey.class);
         table.setPlaceholder(new Label("no pods (Play manifest, or podlab play FILE, runs one)"));
         VBox left = new VBox(6, filter, table);
         VBox.setVgrow(table, Priority.ALWAYS);
         left.setPadding(new Insets(6));
 
         header.getStyleClass().add("details-header");
+        header.setWrapText(true);
         containers.setPrefHeight(110);
         containers.setOnMouseClicked(e -> {
             if (e.getClickCount() == 2) {
@@ -90,7 +91,7 @@ final class PodsView extends SplitPane {
         ScrollPane scroll = new ScrollPane(details);
         scroll.setFitToWidth(true);
         getItems().addAll(left, scroll);
-        setDividerPositions(0.58);
+        setDividerPositions(0.66);
 
         model.addListener(this::sync);
         metrics.addListener(this::redrawCharts);

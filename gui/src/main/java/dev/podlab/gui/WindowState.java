@@ -19,7 +19,7 @@ import java.nio.file.StandardCopyOption;
  */
 public record WindowState(double x, double y, double width, double height, boolean maximized, String view, boolean dark) {
     public static final WindowState DEFAULTS = new WindowState(Double.NaN, Double.NaN, PodlabGui.WIDTH, PodlabGui.HEIGHT,
-            false, "containers", false);
+            false, "pods", false);
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
@@ -32,7 +32,7 @@ public record WindowState(double x, double y, double width, double height, boole
         // Sizes too small to find the window again (a corrupt file, a vanished monitor) fall back to the default.
         width = width >= 400 ? width : PodlabGui.WIDTH;
         height = height >= 300 ? height : PodlabGui.HEIGHT;
-        view = view == null || view.isBlank() ? "containers" : view;
+        view = view == null || view.isBlank() ? "pods" : view;
     }
 
     /** {@code $XDG_CONFIG_HOME/podlab/gui.json}, else {@code ~/.config/podlab/gui.json}. */

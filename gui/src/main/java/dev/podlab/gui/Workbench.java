@@ -8,6 +8,7 @@ import dev.podlab.api.view.EngineFeeds;
 import dev.podlab.api.view.EngineInfoModel;
 import dev.podlab.api.view.EventsModel;
 import dev.podlab.api.view.MetricsSeriesModel;
+import javafx.application.Platform;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.Parent;
@@ -31,13 +32,14 @@ import java.util.Map;
 
 /**
  * The main window's content: a header with the engine and host, an actions toolbar, a navigation rail
- * (Pods, Containers, Images, Runtimes, Events, Editor), the current view and a status line; keyboard shortcuts. It owns the view models and the {@link EngineFeeds}
+ * (Pods, Containers, Images, Runtimes, Events, Host, Editor; it opens on Pods), the current view and a status
+ * line; keyboard shortcuts. It owns the view models and the {@link EngineFeeds}
  * that fill them: engine calls run on the feeds' workers, results arrive on the FX thread through
  * {@link FxDispatcher}. Create, use and close it on the FX thread.
  */
 public final class Workbench implements AutoCloseable {
     /** The views of the navigation rail. */
-    public enum View { PODS, CONTAINERS, IMAGES, RUNTIMES, EVENTS, EDITOR;
+    public enum View { PODS, CONTAINERS, IMAGES, RUNTIMES, EVENTS, HOST, EDITOR;
 
         /** The view named {@code name} (case-insensitive), as the CLI's --view takes it. */
         public static View parse(String name) {
@@ -45,7 +47,7 @@ public final class Workbench implements AutoCloseable {
                 return valueOf(name.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new GuiException("failed to show view " + name
-                        + ": not one of pods, containers, images, runtimes, events, editor");
+                        + ": not one of pods, containers, images, runtimes, events, host, editor");
             }
         }
     }
@@ -76,6 +78,7 @@ public final class Workbench implements AutoCloseable {
     final ImagesView images;
     final RuntimesView runtimes;
     final EventsView eventsView;
+    final HostView host;
     final EditorView editor;
     final Actions actions;
     private final BorderPane root = new BorderPane();
@@ -100,8 +103,9 @@ public final class Workbench implements AutoCloseable {
             table.selectId(id);
         });
         images = new ImagesView(feeds);
-        runtimes = new RuntimesView(info);
+        runtimes = new RuntimesView(feeds, info, pods, this::info);
         eventsView = new EventsView(events);
+        host = new HostView(info);
         editor = new EditorView(feeds, this::info);
         actions = new Actions(this, feeds);
 
@@ -145,11 +149,12 @@ public final class Workbench implements AutoCloseable {
         subscriptions.add(feeds.watchMetrics(metrics, table, pods));
         subscriptions.add(feeds.watchEvents(events, EventFilter.getDefaultInstance()));
         root.addEventFilter(KeyEvent.KEY_PRESSED, this::shortcut);
-        show(View.CONTAINERS);
+        // Pods first: the pod is what people play and look at; a remembered view (apply) wins over this.
+        show(View.PODS);
     }
 
     /**
-     * Ctrl+1..6 views, Ctrl+F the filter, Ctrl+L the selected container's logs, F5 reads everything again,
+     * Ctrl+1..7 views, Ctrl+F the filter, Ctrl+L the selected container's logs, F5 reads everything again,
      * Delete removes the selected container (with confirmation; not while typing in a text field).
      */
     private void shortcut(KeyEvent e) {
@@ -161,6 +166,7 @@ public final class Workbench implements AutoCloseable {
                 case DIGIT4 -> 4;
                 case DIGIT5 -> 5;
                 case DIGIT6 -> 6;
+                case DIGIT7 -> 7;
                 default -> 0;
             };
             if (n > 0) {
@@ -168,8 +174,11 @@ public final class Workbench implements AutoCloseable {
                 e.consume();
             } else if (e.getCode() == KeyCode.F) {
                 show(View.CONTAINERS);
-                containers.filter.requestFocus();
-                containers.filter.selectAll();
+                // After the view's first layout: a control skinned only now would otherwise take the focus back.
+                Platform.runLater(() -> {
+                    containers.filter.requestFocus();
+                    containers.filter.selectAll();
+                });
                 e.consume();
             } else if (e.getCode() == KeyCode.L) {
                 show(View.CONTAINERS);
@@ -220,7 +229,7 @@ public final class Workbench implements AutoCloseable {
         try {
             show(View.parse(s.view()));
         } catch (GuiException unknownView) {
-            show(View.CONTAINERS); // a view of a newer or older version: start where everybody starts
+            show(View.PODS); // a view of a newer or older version: start where everybody starts
         }
     }
 
@@ -243,6 +252,7 @@ public final class Workbench implements AutoCloseable {
             case IMAGES -> images;
             case RUNTIMES -> runtimes;
             case EVENTS -> eventsView;
+            case HOST -> host;
             case EDITOR -> editor;
         };
         if (view == View.IMAGES && !imagesLoaded) {
@@ -250,6 +260,9 @@ public final class Workbench implements AutoCloseable {
             images.reload();
         }
         root.setCenter(n);
+        // Skins now, not at the next pulse: a SplitPane or TabPane puts its children in the scene only through its
+        // skin, and a shortcut (or a test) may reach for one of them right away.
+        n.applyCss();
     }
 
     /** Switches between the light and the dark stylesheet. */

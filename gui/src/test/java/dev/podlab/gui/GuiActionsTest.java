@@ -195,7 +195,10 @@ class GuiActionsTest {
 
     private void select(Container c) throws Exception {
         await("the row of " + c.getName(), () -> wb.table.rows().stream().anyMatch(r -> r.id().equals(c.getId())));
-        fx(() -> wb.table.selectId(c.getId()));
+        fx(() -> {
+            wb.show(Workbench.View.CONTAINERS);
+            return wb.table.selectId(c.getId());
+        });
         await("the selection of " + c.getName(), () -> wb.table.selected().map(r -> r.id().equals(c.getId())).orElse(false));
     }
 
@@ -419,7 +422,7 @@ class GuiActionsTest {
 
     @Test
     void editorMarksTheBrokenLineAsYouTypeAndClearsItWhenFixed() throws Exception {
-        robot.press(KeyCode.CONTROL).press(KeyCode.DIGIT6).release(KeyCode.DIGIT6).release(KeyCode.CONTROL);
+        robot.press(KeyCode.CONTROL).press(KeyCode.DIGIT7).release(KeyCode.DIGIT7).release(KeyCode.CONTROL);
         assertThat(fx(() -> wb.current())).isEqualTo(Workbench.View.EDITOR);
         await("the sample is valid", () -> wb.editor.model.upToDate() && wb.editor.model.valid());
         String good = EditorView.SAMPLE;
@@ -480,14 +483,19 @@ class GuiActionsTest {
         assertThat(fx(() -> stage.getWidth())).isEqualTo(1100);
         robot.press(KeyCode.CONTROL).press(KeyCode.F).release(KeyCode.F).release(KeyCode.CONTROL);
         assertThat(fx(() -> wb.current())).isEqualTo(Workbench.View.CONTAINERS);
-        assertThat(fx(() -> wb.containers.filter.isFocused())).isTrue();
+        await("the filter's focus", () -> wb.containers.filter.isFocused());
     }
 
     @Test
     void screenshotsOfTheNewViewsArePngsWithContent(@TempDir Path dir) throws Exception {
         Path keep = Path.of(System.getProperty("podlab.screenshots", dir.toString()));
         record Shot(String name, Workbench.View view, Workbench.Tab tab, boolean dark) {}
-        for (Shot s : List.of(new Shot("logs", Workbench.View.CONTAINERS, Workbench.Tab.LOGS, false),
+        for (Shot s : List.of(new Shot("pods", Workbench.View.PODS, Workbench.Tab.OVERVIEW, false),
+                new Shot("containers", Workbench.View.CONTAINERS, Workbench.Tab.OVERVIEW, false),
+                new Shot("images", Workbench.View.IMAGES, Workbench.Tab.OVERVIEW, false),
+                new Shot("events", Workbench.View.EVENTS, Workbench.Tab.OVERVIEW, false),
+                new Shot("host", Workbench.View.HOST, Workbench.Tab.OVERVIEW, false),
+                new Shot("logs", Workbench.View.CONTAINERS, Workbench.Tab.LOGS, false),
                 new Shot("exec", Workbench.View.CONTAINERS, Workbench.Tab.EXEC, true),
                 new Shot("diff", Workbench.View.CONTAINERS, Workbench.Tab.DIFF, false),
                 new Shot("diagram", Workbench.View.CONTAINERS, Workbench.Tab.DIAGRAM, true),
@@ -505,5 +513,188 @@ class GuiActionsTest {
             }
             assertThat(colours.size()).as("distinct colours in " + s.name()).isGreaterThan(20);
         }
+    }
+
+    /** Writes {@code img} as docs/screenshots/gui-NAME.png when the screenshots are being refreshed. */
+    private static void keepScreenshot(String name, javafx.scene.image.WritableImage img) {
+        String dir = System.getProperty("podlab.screenshots");
+        if (dir != null) {
+            PodlabGui.writePng(img, Path.of(dir, "gui-" + name + ".png"));
+        }
+    }
+
+    /** Clicks the header of {@code table}'s column titled {@code title} (the sorted one carries an arrow). */
+    private void clickHeader(javafx.scene.control.TableView<?> table, String title) {
+        javafx.scene.Node header = fx(() -> table.lookupAll(".column-header").stream()
+                .filter(n -> n instanceof javafx.scene.control.skin.TableColumnHeader h && h.getTableColumn() != null
+                        && (h.getTableColumn().getText().equals(title) || h.getTableColumn().getText().startsWith(title + " ")))
+                .findFirst().orElseThrow(() -> new AssertionError("no header " + title)));
+        robot.clickOn(header);
+    }
+
+    @Test
+    void startsOnPodsAndHeaderClicksSortByValueAcrossLiveUpdates() throws Exception {
+        assertThat(fx(() -> wb.current())).isEqualTo(Workbench.View.PODS);
+        await("the pod row", () -> wb.podsView.table.getItems().stream().anyMatch(r -> r.name().equals("gui-pod")));
+        clickHeader(wb.podsView.table, "RESTARTS");
+        assertThat(fx(() -> wb.pods.sortKey())).isEqualTo(dev.podlab.api.view.PodsTableModel.SortKey.RESTARTS);
+        assertThat(fx(() -> wb.pods.descending())).isTrue();
+        assertThat(fx(() -> wb.podsView.table.getColumns().get(5).getText())).isEqualTo("RESTARTS ▼");
+        clickHeader(wb.podsView.table, "RESTARTS");
+        assertThat(fx(() -> wb.pods.descending())).isFalse();
+        assertThat(fx(() -> wb.podsView.table.getColumns().get(5).getText())).isEqualTo("RESTARTS ▲");
+
+        robot.clickOn("Containers");
+        await("every container with usage", () -> wb.containers.table.getItems().size() >= 3
+                && wb.containers.table.getItems().stream().filter(r -> r.state().equals("running")).allMatch(r -> r.memoryBytes() > 0));
+        clickHeader(wb.containers.table, "MEMORY");
+        assertThat(fx(() -> wb.table.sortKey())).isEqualTo(dev.podlab.api.view.ContainersTableModel.SortKey.MEMORY);
+        assertThat(fx(() -> wb.table.descending())).isTrue();
+        // Metrics arrive every 200 ms: after several rounds the table is still in memory order, biggest first.
+        Thread.sleep(1500);
+        List<Long> memory = fx(() -> wb.containers.table.getItems().stream().map(dev.podlab.api.view.WorkloadRow::memoryBytes).toList());
+        assertThat(memory).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(fx(() -> wb.table.sortKey())).isEqualTo(dev.podlab.api.view.ContainersTableModel.SortKey.MEMORY);
+        // The host page has the engine's facts.
+        robot.clickOn("Host");
+        String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        await("the host facts", () -> wb.host.facts.getChildren().stream()
+                .anyMatch(n -> n instanceof javafx.scene.control.Label l && l.getText().equals(kernel)));
+        // A remembered view still wins over Pods.
+        fx(() -> {
+            wb.apply(new WindowState(0, 0, 900, 700, false, "images", false));
+            return null;
+        });
+        assertThat(fx(() -> wb.current())).isEqualTo(Workbench.View.IMAGES);
+    }
+
+    @Test
+    void runtimesPlayAManifestOnRuncThenCompareThatPodOnBuiltinAndRunc(@TempDir Path dir) throws Exception {
+        HostRequirements.requireCommand("runc");
+        Path manifest = dir.resolve("twin.yaml");
+        Files.writeString(manifest, """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: gui-twin}
+                spec:
+                  containers:
+                  - {name: s, image: %s, imagePullPolicy: Never, command: ["sleep", "600"]}
+                """.formatted(SampleImages.reference("busybox")));
+        robot.clickOn("Runtimes");
+        await("working runtimes to choose", () -> wb.runtimes.runtime.getItems().containsAll(List.of("builtin", "runc")));
+        try {
+            fx(() -> {
+                wb.runtimes.addManifest(manifest);
+                wb.runtimes.runtime.setValue("runc");
+                return null;
+            });
+            robot.clickOn(wb.runtimes.play);
+            await("the played pod on runc", () -> wb.pods.rows().stream().anyMatch(r -> r.name().equals("gui-twin")
+                    && r.runtime().equals("runc") && r.phase().equals("Running")));
+            await("Play's answer", () -> wb.status.getText().startsWith("played twin.yaml on runc: default/gui-twin Running"));
+
+            // Compare that pod (its stored manifest) on builtin and runc, one start each.
+            fx(() -> {
+                wb.runtimes.source.setValue(wb.runtimes.source.getItems().stream()
+                        .filter(x -> "default/gui-twin".equals(x.podRef())).findFirst().orElseThrow());
+                wb.runtimes.runtime.setValue("builtin");
+                wb.runtimes.versus.setValue("runc");
+                wb.runtimes.rounds.getValueFactory().setValue(1);
+                return null;
+            });
+            robot.clickOn(wb.runtimes.compare);
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while (fx(() -> wb.runtimes.model.state()) == dev.podlab.api.view.CompareModel.State.RUNNING
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(fx(() -> wb.runtimes.model.summary())).isEqualTo("pod default/gui-twin (runc) on builtin and runc");
+            // Two value columns (after the labels) headed by the runtimes, filled from the real engine.
+            assertThat(fx(() -> wb.runtimes.columns.getColumns().stream().map(c -> c.getText()).toList()))
+                    .containsExactly("", "builtin", "runc");
+            String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+            var rows = fx(() -> List.copyOf(wb.runtimes.columns.getItems()));
+            assertThat(rows).anySatisfy(r -> {
+                assertThat(r.label()).isEqualTo("kernel inside (uname -r)");
+                assertThat(r.cells()).containsExactly(kernel, kernel);
+            });
+            assertThat(rows).anySatisfy(r -> {
+                assertThat(r.label()).isEqualTo("start to running (median of 1)");
+                assertThat(r.cells()).allSatisfy(c -> assertThat(c).matches("[1-9][0-9]* ms"));
+            });
+            assertThat(rows).anySatisfy(r -> {
+                assertThat(r.label()).isEqualTo("ns net");
+                // The copies run one after the other, so the kernel may hand the second the first one's inode.
+                assertThat(r.cells()).allSatisfy(c -> assertThat(c).matches("net:\\[[0-9]+]"));
+            });
+            assertThat(rows).noneSatisfy(r -> assertThat(r.label()).isEqualTo("error"));
+            if (System.getProperty("podlab.screenshots") != null) {
+                fx(() -> {
+                    stage.setWidth(PodlabGui.WIDTH);
+                    stage.setHeight(PodlabGui.HEIGHT);
+                    return null;
+                });
+                Thread.sleep(500);
+                keepScreenshot("runtimes", fx(() -> wb.root().getScene().snapshot(null)));
+            }
+            // The visible cells show the values, and the config.json diff has both runtimes' documents.
+            Set<String> texts = new HashSet<>();
+            fx(() -> {
+                robot.from(wb.runtimes.columns).lookup(".table-cell").queryAll()
+                        .forEach(n -> texts.add(((javafx.scene.control.TableCell<?, ?>) n).getText()));
+                return null;
+            });
+            assertThat(texts).contains(kernel, "sleep 600");
+            assertThat(fx(() -> wb.runtimes.diff.leftTitle())).isEqualTo("config.json on builtin");
+            assertThat(fx(() -> wb.runtimes.diff.rightTitle())).isEqualTo("config.json on runc");
+            assertThat(fx(() -> wb.runtimes.diff.rows().size())).isGreaterThan(20);
+            // The copies are gone; the played pod still runs.
+            assertThat(client.pods().list(dev.podlab.api.v1.ListPodsRequest.getDefaultInstance()).getPodsList())
+                    .extracting(Pod::getName).contains("gui-twin").doesNotContain("gui-twin-builtin", "gui-twin-runc");
+        } finally {
+            try {
+                client.pods().down(DownRequest.newBuilder().addPods("default/gui-twin").setHasGrace(true).build());
+            } catch (RuntimeException notPlayed) {
+                // The play failed: nothing to delete.
+            }
+        }
+    }
+
+    @Test
+    void kvmPodDiagramDrawsTheHostAndGuestSides() throws Exception {
+        // A diagram built from a fixture (no VM boot): QEMU on the host, the guest kernel and agent inside.
+        var vm = dev.podlab.api.v1.VirtualMachine.newBuilder().setKey("pod-7").setQemuPid(4242).setAccelerator("tcg")
+                .setQemuCgroup("podlab/pod-7/kvm-pod-7").setQemuRssBytes(180L << 20).setGuestKernel("6.1.0-9-amd64")
+                .setAgent("podlab-shim (/init) protocol 1 on virtio-serial").setBootMillis(950).build();
+        Map<String, dev.podlab.api.v1.InspectContainerResponse> in = new java.util.LinkedHashMap<>();
+        in.put("app", dev.podlab.api.v1.InspectContainerResponse.newBuilder().setContainer(Container.newBuilder()
+                .setCgroupPath("/podlab/pod-7/c1")).setVm(vm).build());
+        PodDiagram withVm = PodDiagram.of(Pod.newBuilder().setName("vm").setNamespace("default").setRuntime("kvm").build(), in);
+        PodDiagram noVm = new PodDiagram(withVm.title(), withVm.containers(), withVm.namespaces(), withVm.cgroups(),
+                withVm.cgroupController(), withVm.network());
+        // Drawn off the visible tab: no selection feeds the pane a real pod meanwhile.
+        fx(() -> {
+            wb.containers.diagram.show(noVm);
+            return null;
+        });
+        double without = fx(() -> wb.containers.diagram.canvas.getHeight());
+        fx(() -> {
+            wb.containers.diagram.show(withVm);
+            return null;
+        });
+        assertThat(fx(() -> wb.containers.diagram.canvas.getHeight())).isGreaterThan(without + 80);
+        assertThat(fx(() -> wb.containers.diagram.diagram().vm())).isNotNull();
+        // The guest box is drawn in its own colour beside the grey host box.
+        javafx.scene.image.WritableImage img = fx(() -> wb.containers.diagram.canvas.snapshot(null, null));
+        double w = img.getWidth();
+        int guestish = 0;
+        for (int x = (int) (w / 2); x < w - 20; x += 5) {
+            javafx.scene.paint.Color c = img.getPixelReader().getColor(x, 14 + 26 + 20 + 30);
+            if (c.getRed() > c.getBlue() + 0.03) {
+                guestish++;
+            }
+        }
+        assertThat(guestish).as("orange-tinted pixels in the guest box").isGreaterThan(5);
+        keepScreenshot("kvm-diagram", img);
     }
 }

@@ -83,6 +83,11 @@ class GuiWorkbenchTest {
             s.setHeight(PodlabGui.HEIGHT);
         });
         FxToolkit.showStage();
+        // The window opens on Pods; these tests are about the containers view.
+        PodlabGui.onFx(() -> {
+            wb.show(Workbench.View.CONTAINERS);
+            return null;
+        });
     }
 
     @AfterEach

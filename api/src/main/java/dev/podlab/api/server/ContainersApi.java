@@ -24,11 +24,13 @@ import dev.podlab.api.v1.LogsRequest;
 import dev.podlab.api.v1.RemoveContainerRequest;
 import dev.podlab.api.v1.RemoveContainerResponse;
 import dev.podlab.api.v1.StopContainerRequest;
+import dev.podlab.api.v1.VirtualMachine;
 import dev.podlab.api.v1.WaitContainerRequest;
 import dev.podlab.api.v1.WaitContainerResponse;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.container.HostInfo;
 import dev.podlab.core.runtime.AttachSession;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.ContainerStatus;
@@ -282,6 +284,10 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             if (r.status() == ContainerStatus.CREATED || r.status() == ContainerStatus.RUNNING) {
                 b.putAllNamespaces(engine.namespaces(r.id()));
                 engine.cgroupDirectories(r.id()).forEach((k, v) -> b.putCgroupPaths(k, v.toString()));
+                engine.vm(r.id()).ifPresent(vm -> b.setVm(VirtualMachine.newBuilder().setKey(vm.key())
+                        .setQemuPid(vm.qemuPid()).setAccelerator(vm.accelerator()).setQemuCgroup(vm.qemuCgroup())
+                        .setQemuRssBytes(Math.max(0, HostInfo.rssBytes(vm.qemuPid()))).setGuestKernel(vm.guestKernel())
+                        .setAgent(vm.agent()).setBootMillis(vm.bootMillis())));
             }
             return b.build();
         });

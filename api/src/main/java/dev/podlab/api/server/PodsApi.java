@@ -165,7 +165,11 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
             } catch (PodException.NotFound e) {
                 return GetPodResponse.newBuilder().setPod(fromSources(req.getPod()).orElseThrow(() -> e)).build();
             }
-            return GetPodResponse.newBuilder().setPod(network(pod(r).toBuilder(), r)).build();
+            Pod p = network(pod(r).toBuilder(), r);
+            if (req.getManifest()) {
+                p = p.toBuilder().setManifest(Wire.nz(r.manifest())).build();
+            }
+            return GetPodResponse.newBuilder().setPod(p).build();
         });
     }
 
@@ -227,7 +231,7 @@ final class PodsApi extends PodsGrpc.PodsImplBase {
         Errors.unary(out, () -> {
             var b = CompareResponse.newBuilder();
             for (RuntimeComparison.Column c : RuntimeComparison.run(pods, req.getSource().isEmpty() ? "<request>"
-                    : req.getSource(), req.getManifest(), req.getRuntimesList(), req.getRounds() == 0 ? 3 : req.getRounds())) {
+                    : req.getSource(), req.getManifest(), req.getPod(), req.getRuntimesList(), req.getRounds() == 0 ? 3 : req.getRounds())) {
                 b.addColumns(RuntimeColumn.newBuilder().setRuntime(c.runtime())
                         .setStartMillisMedian(Double.isNaN(c.startMillisMedian()) ? 0 : c.startMillisMedian())
                         .addAllStartMillis(c.startMillis()).setPodMemoryBytes(c.podMemoryBytes())

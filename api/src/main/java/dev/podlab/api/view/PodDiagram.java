@@ -1,7 +1,9 @@
 package dev.podlab.api.view;
 
+import dev.podlab.api.Bytes;
 import dev.podlab.api.v1.InspectContainerResponse;
 import dev.podlab.api.v1.Pod;
+import dev.podlab.api.v1.VirtualMachine;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +16,8 @@ import java.util.regex.Pattern;
 /**
  * What a pod diagram draws, computed from Pods.Get and each container's Containers.Inspect: which namespaces
  * the containers share (grouped by inode), the cgroup path tree with the containers at its leaves, and the
- * network (namespace file, interface, IP, bridge, CNI network, published ports). A container outside any pod
+ * network (namespace file, interface, IP, bridge, CNI network, published ports), and for a kvm pod its micro-VM
+ * (QEMU on the host, the guest kernel and agent inside). A container outside any pod
  * is a pod of one. Plain data: the GUI draws it on a Canvas, a test reads it.
  *
  * @param title      "pod default/web (builtin)" or "container NAME"
@@ -22,9 +25,10 @@ import java.util.regex.Pattern;
  * @param namespaces one row per namespace type (net, ipc, uts, pid, mnt, ...), in a fixed order
  * @param cgroups    the cgroup tree (one controller's paths), depth-first
  * @param network    facts, one per line, as label and value
+ * @param vm         the micro-VM of a kvm pod (host and guest side), or null when the containers run on the host's kernel
  */
 public record PodDiagram(String title, List<String> containers, List<NamespaceRow> namespaces, List<CgroupNode> cgroups,
-                         String cgroupController, List<Fact> network) {
+                         String cgroupController, List<Fact> network, VmSides vm) {
     private static final List<String> ORDER = List.of("net", "ipc", "uts", "pid", "mnt", "cgroup", "user", "time");
     private static final Pattern INODE = Pattern.compile("\\[(\\d+)]");
 
@@ -42,6 +46,27 @@ public record PodDiagram(String title, List<String> containers, List<NamespaceRo
     public record CgroupNode(int depth, String name, String path, List<String> containers) {}
 
     public record Fact(String label, String value) {}
+
+    /**
+     * A kvm pod's micro-VM: what runs it on the host and what runs inside it.
+     *
+     * @param host       QEMU's pid, accelerator, cgroup and memory on the host
+     * @param guest      the guest kernel and the agent
+     * @param containers the containers inside the VM
+     */
+    public record VmSides(List<Fact> host, List<Fact> guest, List<String> containers) {
+        public VmSides {
+            host = List.copyOf(host);
+            guest = List.copyOf(guest);
+            containers = List.copyOf(containers);
+        }
+    }
+
+    /** A diagram of containers on the host's kernel (no VM). */
+    public PodDiagram(String title, List<String> containers, List<NamespaceRow> namespaces, List<CgroupNode> cgroups,
+                      String cgroupController, List<Fact> network) {
+        this(title, containers, namespaces, cgroups, cgroupController, network, null);
+    }
 
     public PodDiagram {
         containers = List.copyOf(containers);
@@ -108,7 +133,33 @@ public record PodDiagram(String title, List<String> containers, List<NamespaceRo
                 net.add(new Fact("network", n.isEmpty() ? "unknown" : "its own namespace " + n + ", no pod network"));
             });
         }
-        return new PodDiagram(title, names, rows, tree, controller, net);
+        return new PodDiagram(title, names, rows, tree, controller, net, vm(inspected));
+    }
+
+    /** The VM sides from the first container that runs in one; null when none does. */
+    private static VmSides vm(Map<String, InspectContainerResponse> inspected) {
+        VirtualMachine vm = inspected.values().stream().filter(InspectContainerResponse::hasVm)
+                .map(InspectContainerResponse::getVm).findFirst().orElse(null);
+        if (vm == null) {
+            return null;
+        }
+        List<Fact> host = new ArrayList<>();
+        host.add(new Fact("QEMU pid", Long.toString(vm.getQemuPid())));
+        host.add(new Fact("accelerator", vm.getAccelerator()));
+        host.add(new Fact("cgroup", vm.getQemuCgroup().isEmpty() ? "(the engine's)" : "/" + vm.getQemuCgroup()));
+        if (vm.getQemuRssBytes() > 0) {
+            host.add(new Fact("memory (RSS)", Bytes.human(vm.getQemuRssBytes())));
+        }
+        host.add(new Fact("VM", vm.getKey()));
+        List<Fact> guest = List.of(new Fact("kernel", vm.getGuestKernel()), new Fact("agent", vm.getAgent()),
+                new Fact("booted in", vm.getBootMillis() + " ms"));
+        List<String> inside = new ArrayList<>();
+        inspected.forEach((name, r) -> {
+            if (r.hasVm() && r.getVm().getKey().equals(vm.getKey())) {
+                inside.add(name);
+            }
+        });
+        return new VmSides(host, guest, inside);
     }
 
     private static String pickController(Map<String, InspectContainerResponse> inspected) {

@@ -104,4 +104,21 @@ class ContainersTableModelTest {
         var off = CompletableFuture.runAsync(() -> ui.setAll(List.of()));
         assertThat(off).failsWithin(java.time.Duration.ofSeconds(5));
     }
+
+    @Test
+    void memoryAndCpuSortByValueAcrossMetricsRounds() {
+        model.setAll(List.of(c("a1", "alpha", "running", 1), c("b1", "beta", "running", 2), c("c1", "gamma", "running", 3)));
+        model.sortBy(SortKey.MEMORY);
+        model.updateUsage(Map.of("a1", Sample.newBuilder().setMemoryWorkingSetBytes(9 << 20).build(),
+                "b1", Sample.newBuilder().setMemoryWorkingSetBytes(10L << 30).build(),
+                "c1", Sample.newBuilder().setMemoryWorkingSetBytes(100 << 10).build()));
+        // 10 GiB > 9 MiB > 100 KiB: by bytes, not by the shown text.
+        assertThat(names()).containsExactly("beta", "alpha", "gamma");
+        model.sortBy(SortKey.MEMORY);
+        assertThat(names()).containsExactly("gamma", "alpha", "beta");
+        model.updateUsage(Map.of("c1", Sample.newBuilder().setMemoryWorkingSetBytes(20L << 30).build()));
+        assertThat(model.sortKey()).isEqualTo(SortKey.MEMORY);
+        assertThat(model.descending()).isFalse();
+        assertThat(names()).containsExactly("alpha", "beta", "gamma");
+    }
 }

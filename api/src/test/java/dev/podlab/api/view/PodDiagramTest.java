@@ -3,6 +3,7 @@ package dev.podlab.api.view;
 import dev.podlab.api.v1.Container;
 import dev.podlab.api.v1.InspectContainerResponse;
 import dev.podlab.api.v1.Pod;
+import dev.podlab.api.v1.VirtualMachine;
 import dev.podlab.api.view.PodDiagram.CgroupNode;
 import dev.podlab.api.view.PodDiagram.Fact;
 import dev.podlab.api.view.PodDiagram.NamespaceRow;
@@ -73,5 +74,39 @@ class PodDiagramTest {
         assertThat(PodDiagram.relative("/sys/fs/cgroup/podlab.slice/x", "unified")).isEqualTo("/podlab.slice/x");
         assertThat(PodDiagram.inode("net:[4026531840]")).isEqualTo("4026531840");
         assertThat(List.of(PodDiagram.inode("host"))).containsExactly("host");
+    }
+
+    @Test
+    void aKvmPodShowsQemuOnTheHostAndTheGuestKernelAgentAndContainersInside() {
+        VirtualMachine vm = VirtualMachine.newBuilder().setKey("pod-7").setQemuPid(4242).setAccelerator("tcg")
+                .setQemuCgroup("podlab/pod-7/kvm-pod-7").setQemuRssBytes(180L << 20).setGuestKernel("6.1.0-9-amd64")
+                .setAgent("podlab-shim (/init) protocol 1 on virtio-serial").setBootMillis(950).build();
+        Pod pod = Pod.newBuilder().setName("vm").setNamespace("default").setRuntime("kvm").setCgroupParent("podlab/pod-7")
+                .build();
+        Map<String, InspectContainerResponse> in = new LinkedHashMap<>();
+        // kvm containers have no host pid, so no namespaces on the host: only the VM tells where they are.
+        in.put("app", InspectContainerResponse.newBuilder().setContainer(Container.newBuilder()
+                .setCgroupPath("/podlab/pod-7/c1")).setVm(vm).build());
+        in.put("side", InspectContainerResponse.newBuilder().setContainer(Container.newBuilder()
+                .setCgroupPath("/podlab/pod-7/c2")).setVm(vm).build());
+        PodDiagram d = PodDiagram.of(pod, in);
+
+        assertThat(d.title()).isEqualTo("pod default/vm (kvm)");
+        assertThat(d.vm()).isNotNull();
+        assertThat(d.vm().host()).containsExactly(new Fact("QEMU pid", "4242"), new Fact("accelerator", "tcg"),
+                new Fact("cgroup", "/podlab/pod-7/kvm-pod-7"), new Fact("memory (RSS)", "180.0 MiB"), new Fact("VM", "pod-7"));
+        assertThat(d.vm().guest()).containsExactly(new Fact("kernel", "6.1.0-9-amd64"),
+                new Fact("agent", "podlab-shim (/init) protocol 1 on virtio-serial"), new Fact("booted in", "950 ms"));
+        assertThat(d.vm().containers()).containsExactly("app", "side");
+        assertThat(d.namespaces()).isEmpty();
+        assertThat(d.cgroups()).extracting(CgroupNode::path).contains("/podlab/pod-7", "/podlab/pod-7/c1");
+    }
+
+    @Test
+    void containersOnTheHostKernelHaveNoVm() {
+        Map<String, InspectContainerResponse> in = new LinkedHashMap<>();
+        in.put("solo", inspect("/podlab/c9", "1", "2", "3"));
+        assertThat(PodDiagram.of(null, in).vm()).isNull();
+        assertThat(new PodDiagram("t", List.of(), List.of(), List.of(), "", List.of()).vm()).isNull();
     }
 }

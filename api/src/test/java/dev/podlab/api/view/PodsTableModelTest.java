@@ -158,4 +158,25 @@ class PodsTableModelTest {
         assertThatThrownBy(failure::join).hasCauseInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not the UI thread");
     }
+
+    @Test
+    void aHeaderSortIsNumericAndSurvivesLiveUpdates() {
+        model.setAll(List.of(pod("a1", "alpha", "default", "Running", "1/1", 9, 1, "10.0.0.2"),
+                pod("b1", "beta", "default", "Running", "1/1", 10, 2, "10.0.0.3"),
+                pod("c1", "gamma", "default", "Running", "1/1", 2, 3, "10.0.0.4")));
+        model.sortBy(SortKey.RESTARTS);
+        // 10 restarts before 9 (as text "9" would sort first).
+        assertThat(names()).containsExactly("beta", "alpha", "gamma");
+        model.sortBy(SortKey.MEMORY);
+        model.updateUsage(Map.of("a1", Sample.newBuilder().setMemoryWorkingSetBytes(900).build(),
+                "b1", Sample.newBuilder().setMemoryWorkingSetBytes(10_000).build(),
+                "c1", Sample.newBuilder().setMemoryWorkingSetBytes(2_000).build()));
+        assertThat(names()).containsExactly("beta", "gamma", "alpha");
+        // A metrics round and a pod update later the key and direction hold and the rows re-sort by value.
+        model.updateUsage(Map.of("a1", Sample.newBuilder().setMemoryWorkingSetBytes(50_000).build()));
+        model.upsert(pod("d1", "delta", "default", "Pending", "0/1", 0, 4, ""));
+        assertThat(model.sortKey()).isEqualTo(SortKey.MEMORY);
+        assertThat(model.descending()).isTrue();
+        assertThat(names()).containsExactly("alpha", "beta", "gamma", "delta");
+    }
 }

@@ -20,6 +20,7 @@ import dev.podlab.core.rootfs.WritableLayer;
 import dev.podlab.core.runtime.ResizeFifo;
 import dev.podlab.core.runtime.RuntimeCatalog;
 import dev.podlab.core.runtime.RuntimeHandler;
+import dev.podlab.core.runtime.SandboxVm;
 import dev.podlab.core.runtime.RuntimeUnavailableException;
 import dev.podlab.core.runtime.builtin.SeccompCache;
 import dev.podlab.core.runtime.builtin.ShimBinary;
@@ -507,6 +508,12 @@ public final class ContainerEngine {
             }
         }
         return out;
+    }
+
+    /** The micro-VM the container runs in (kvm runtime); empty on the host's kernel or once it stopped. */
+    public Optional<SandboxVm> vm(String ref) {
+        ContainerRecord r = resolve(ref);
+        return handler(r).vm(target(r));
     }
 
     /** What the container wrote, added and deleted on top of its layers (as {@code docker diff}). */

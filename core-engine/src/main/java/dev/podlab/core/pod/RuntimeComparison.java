@@ -34,6 +34,12 @@ public final class RuntimeComparison {
      * deletes every copy.
      */
     public static List<Column> run(PodManager pods, String source, String text, List<String> runtimes, int rounds) {
+        return run(pods, source, text, "", runtimes, rounds);
+    }
+
+    /** As {@link #run(PodManager, String, String, List, int)} with the manifest's pod named {@code podName} ("" = the first). */
+    public static List<Column> run(PodManager pods, String source, String text, String podName, List<String> runtimes,
+                                   int rounds) {
         if (runtimes.isEmpty() || rounds < 1) {
             throw new PodException("failed to compare runtimes: give at least one runtime and one round");
         }
@@ -41,7 +47,9 @@ public final class RuntimeComparison {
         if (set.pods().isEmpty()) {
             throw new PodException("failed to compare runtimes: " + source + " holds no pod");
         }
-        PodManifest pod = set.pods().get(0);
+        PodManifest pod = podName == null || podName.isEmpty() ? set.pods().get(0) : set.pods().stream()
+                .filter(p -> p.name().equals(podName)).findFirst().orElseThrow(() -> new PodException(
+                        "failed to compare runtimes: " + source + " holds no pod named " + podName));
         List<Column> out = new ArrayList<>();
         String baseline = null;
         for (String runtime : runtimes) {

@@ -82,6 +82,11 @@ public interface RuntimeHandler {
         return HostInfo.isProcess(shimPid, "podlab-shim");
     }
 
+    /** The micro-VM the container runs in; empty for runtimes that run containers on the host's kernel. */
+    default Optional<SandboxVm> vm(Target target) {
+        return Optional.empty();
+    }
+
     /**
      * Forgets the container in the runtime's own state (nothing for the built-in runtime);
      * idempotent, also after a failed create.

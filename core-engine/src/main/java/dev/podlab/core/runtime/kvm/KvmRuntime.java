@@ -13,6 +13,7 @@ import dev.podlab.core.metrics.StatsSource;
 import dev.podlab.core.oci.RuntimeSpec;
 import dev.podlab.core.runtime.RuntimeHandler;
 import dev.podlab.core.runtime.RuntimeInfo;
+import dev.podlab.core.runtime.SandboxVm;
 import dev.podlab.core.runtime.builtin.LaunchPlan;
 import dev.podlab.core.runtime.builtin.PlanCompiler;
 import dev.podlab.core.runtime.builtin.ShimClient;
@@ -772,11 +773,22 @@ public final class KvmRuntime implements RuntimeHandler {
         return out;
     }
 
-    /** The accelerator and guest kernel of the VM a container runs in, for the trace and the UIs. */
-    public Optional<String> describeVm(Target t) {
+    /** The VM a container runs in: QEMU's pid and cgroup on the host, the guest's kernel and agent. */
+    @Override
+    public Optional<SandboxVm> vm(Target t) {
         KvmVm vm = vmOf(t);
-        return vm == null ? Optional.empty() : Optional.of("VM " + vm.key + ": QEMU pid " + vm.qemu.pid() + ", "
-                + vm.accel + ", guest kernel " + vm.hello.kernelRelease());
+        if (vm == null || !vm.alive()) {
+            return Optional.empty();
+        }
+        String cgroup;
+        try {
+            Path f = vm.dir.resolve("qemu.cgroup");
+            cgroup = Files.exists(f) ? Files.readString(f).strip() : "";
+        } catch (IOException e) {
+            cgroup = ""; // the VM is being deleted right now
+        }
+        return Optional.of(new SandboxVm(vm.key, vm.qemu.pid(), vm.accel, cgroup, vm.hello.kernelRelease(),
+                "podlab-shim (/init) protocol " + vm.hello.protocol() + " on virtio-serial", vm.hello.bootMillis()));
     }
 
     // ---- delete -------------------------------------------------------------------------------

@@ -101,6 +101,13 @@ class KvmRuntimeTest {
         assertThat(Files.exists(Path.of("/proc/" + qemuPid))).isTrue();
         // QEMU runs in its own host cgroup beside the container's.
         assertThat(Files.readString(Path.of("/proc/" + qemuPid + "/cgroup"))).contains(t.cgroupParent + "/kvm-c-");
+        // The VM as Containers.Inspect (and the pod diagram) shows it: QEMU on the host, the guest kernel inside.
+        var vm = engine.vm(r.id()).orElseThrow();
+        assertThat(vm.qemuPid()).isEqualTo(qemuPid);
+        assertThat(vm.qemuCgroup()).contains(t.cgroupParent + "/kvm-c-");
+        assertThat(vm.guestKernel()).isEqualTo(guestRelease);
+        assertThat(vm.accelerator()).isIn("tcg", "kvm");
+        assertThat(vm.agent()).startsWith("podlab-shim");
 
         ContainerRecord failing = engine.run(busybox("sh", "-c", "echo oops >&2; exit 3").runtime("kvm").build());
         ExitRecord three = engine.await(failing.id(), Duration.ofSeconds(120)).orElseThrow();
