@@ -2,6 +2,7 @@ package dev.podlab.gui;
 
 import dev.podlab.api.Bytes;
 import dev.podlab.api.v1.PodEventEntry;
+import dev.podlab.api.view.CgroupTreeModel;
 import dev.podlab.api.view.EngineFeeds;
 import dev.podlab.api.view.MetricsSeriesModel;
 import dev.podlab.api.view.PodDetailModel;
@@ -41,8 +42,14 @@ final class PodsView extends SplitPane {
     final ListView<String> report = new ListView<>();
     final UsageCharts charts = new UsageCharts("pod ");
     final TraceBars trace = new TraceBars();
+    /** The pod's cgroup and its containers' with every controller's raw values, while the pane is open. */
+    final ListView<CgroupTreeModel.Row> cgroupValues = new ListView<>();
+    final TitledPane cgroupPane = new TitledPane("cgroups: raw controller values (refreshed every metrics round)",
+            cgroupValues);
     private PodDetailModel detail;
     private AutoCloseable detailFeed;
+    private CgroupTreeModel cgroups;
+    private AutoCloseable cgroupFeed;
     private final ModelTable<PodRow, PodsTableModel.SortKey> binding;
 
     /** @param openContainer shows a container (by id) in the containers view */
@@ -84,9 +91,15 @@ final class PodsView extends SplitPane {
         conditions.setPrefHeight(110);
         events.setPrefHeight(140);
         report.setPrefHeight(80);
+        cgroupValues.setPrefHeight(320);
+        cgroupValues.setCellFactory(list -> new CgroupCell());
+        // Read only while someone looks: a closed pane asks the engine for nothing.
+        cgroupPane.setExpanded(false);
+        cgroupPane.expandedProperty().addListener((o, was, open) -> followCgroups());
         VBox details = new VBox(8, header, new TitledPane("containers (double-click opens one)", containers), charts,
                 new TitledPane("conditions", conditions), new TitledPane("events", events),
-                new TitledPane("manifest report: fields not honoured", report), new TitledPane("sandbox step trace", trace));
+                new TitledPane("manifest report: fields not honoured", report), new TitledPane("sandbox step trace", trace),
+                cgroupPane);
         details.setPadding(new Insets(6));
         ScrollPane scroll = new ScrollPane(details);
         scroll.setFitToWidth(true);
@@ -130,12 +143,59 @@ final class PodsView extends SplitPane {
         if (podId == null) {
             header.setText("select a pod");
             showDetail();
+            followCgroups();
             return;
         }
         detail = new PodDetailModel(FxDispatcher.INSTANCE, podId);
         detail.addListener(this::showDetail);
         detailFeed = feeds.watchPod(detail);
         showDetail();
+        followCgroups();
+    }
+
+    /** The cgroup values of the shown pod while the pane is open; nothing otherwise. */
+    private void followCgroups() {
+        if (cgroupFeed != null) {
+            close(cgroupFeed);
+            cgroupFeed = null;
+        }
+        String podId = detail == null ? null : detail.podRef();
+        if (podId == null || !cgroupPane.isExpanded()) {
+            cgroups = null;
+            cgroupValues.getItems().clear();
+            return;
+        }
+        CgroupTreeModel m = new CgroupTreeModel(FxDispatcher.INSTANCE, podId);
+        m.addListener(() -> {
+            if (m == cgroups) {
+                cgroupValues.getItems().setAll(m.rows());
+            }
+        });
+        cgroups = m;
+        cgroupFeed = feeds.watchCgroups(m, metrics);
+    }
+
+    /** A tree row as an indented line; values that changed since the last round stand out. */
+    private static final class CgroupCell extends javafx.scene.control.ListCell<CgroupTreeModel.Row> {
+        @Override
+        protected void updateItem(CgroupTreeModel.Row row, boolean empty) {
+            super.updateItem(row, empty);
+            getStyleClass().removeAll("cgroup-node", "cgroup-controller", "cgroup-changed");
+            if (empty || row == null) {
+                setText(null);
+                return;
+            }
+            setText("    ".repeat(row.depth()) + row.label() + (row.value().isEmpty() ? "" : "   " + row.value()));
+            switch (row.kind()) {
+                case CGROUP -> getStyleClass().add("cgroup-node");
+                case CONTROLLER -> getStyleClass().add("cgroup-controller");
+                case VALUE -> {
+                    if (row.changed()) {
+                        getStyleClass().add("cgroup-changed");
+                    }
+                }
+            }
+        }
     }
 
     private void showDetail() {

@@ -225,6 +225,21 @@ class GuiActionsTest {
                 .startsWith("app  running").contains("80/TCP"));
         await("its conditions", () -> wb.podsView.conditions.getItems().stream().anyMatch(c -> c.startsWith("Ready  True")));
         await("its events", () -> wb.podsView.events.getItems().stream().anyMatch(e -> e.contains("Started")));
+        // The cgroup pane reads the raw values only once opened: the pod's cgroup, then each container's.
+        assertThat(fx(() -> wb.podsView.cgroupValues.getItems().isEmpty())).isTrue();
+        fx(() -> {
+            wb.podsView.cgroupPane.setExpanded(true);
+            return null;
+        });
+        await("the raw cgroup values", () -> wb.podsView.cgroupValues.getItems().stream().anyMatch(r -> r.label()
+                .equals("container app")) && wb.podsView.cgroupValues.getItems().stream().anyMatch(r -> r.label()
+                .startsWith("memory.limit_in_bytes") || r.label().startsWith("memory.max")));
+        assertThat(fx(() -> wb.podsView.cgroupValues.getItems().get(0).label())).isEqualTo("pod cgroup");
+        fx(() -> {
+            wb.podsView.cgroupPane.setExpanded(false);
+            return null;
+        });
+        assertThat(fx(() -> wb.podsView.cgroupValues.getItems().isEmpty())).isTrue();
         // Opening a container goes to the containers view with it selected.
         fx(() -> {
             wb.podsView.containers.getSelectionModel().select(0);
