@@ -45,6 +45,10 @@ final class SeriesChart extends Region {
         return values.length;
     }
 
+    String title() {
+        return title;
+    }
+
     @Override
     protected void layoutChildren() {
         canvas.setWidth(getWidth());

@@ -160,6 +160,11 @@ class GuiWorkbenchTest {
         assertThat(fx(() -> wb.containers.header.getText())).contains("gui-web").contains("running");
         // Metrics every 200 ms in the test engine: the charts fill from the live stream.
         await("CPU and memory points", () -> wb.containers.charts.cpuChart.points() >= 3 && wb.containers.charts.memChart.points() >= 3);
+        // Tasks, throttling and OOM kills come from the same samples.
+        await("the tasks chart", () -> wb.containers.charts.pidsChart.points() >= 3
+                && fx(() -> wb.containers.charts.pidsChart.title()).matches("tasks [1-9]\\d*.*"));
+        assertThat(fx(() -> wb.containers.charts.throttleChart.points())).isGreaterThanOrEqualTo(3);
+        assertThat(fx(() -> wb.containers.charts.oomChart.title())).isEqualTo("OOM kills 0");
     }
 
     @Test
