@@ -61,7 +61,7 @@ final class UsageCharts extends VBox {
         for (long p : s.throttledPeriods()) {
             throttled += p;
         }
-        throttleChart.set(prefix + "throttled periods: " + throttled + " in view", Columns.toDouble(s.throttledPeriods()), 0);
+        throttleChart.set(prefix + "throttled " + throttled + " periods", Columns.toDouble(s.throttledPeriods()), 0);
         oomChart.set(prefix + "OOM kills " + s.lastOomKills(), Columns.toDouble(s.oomKills()), 0);
     }
 }
