@@ -60,7 +60,8 @@ class HostDoctorTest {
                 "kernel/net/9p/9pnet" + ext + ":",
                 "kernel/net/9p/9pnet_virtio" + ext + ": kernel/net/9p/9pnet" + ext + " " + virtio,
                 "kernel/fs/9p/9p" + ext + ": kernel/net/9p/9pnet" + ext,
-                "kernel/drivers/net/virtio_net" + ext + ": " + virtio)) {
+                "kernel/drivers/net/virtio_net" + ext + ": " + virtio,
+                "kernel/drivers/virtio/virtio_balloon" + ext + ": " + virtio)) {
             dep.append(line).append('\n');
             Path ko = dir.resolve(line.substring(0, line.indexOf(':')));
             Files.createDirectories(ko.getParent());
@@ -318,7 +319,7 @@ class HostDoctorTest {
         Check c = check("guest-kernel");
         assertThat(c.status()).isEqualTo(Status.OK);
         assertThat(c.detail()).startsWith(boot.resolve("vmlinuz-" + RELEASE) + " (" + RELEASE + ")")
-                .contains(String.join(", ", InitramfsBuilder.DEFAULT_MODULES), "(8 files with dependencies)",
+                .contains(String.join(", ", InitramfsBuilder.DEFAULT_MODULES), "(9 files with dependencies)",
                         modules.resolve(RELEASE).toString());
     }
 
