@@ -25,6 +25,9 @@ final class LogsCommand implements Callable<Integer> {
     @Option(names = {"-t", "--timestamps"}, description = "Show each line's timestamp.")
     boolean timestamps;
 
+    @Option(names = {"-p", "--previous"}, description = "The previous instance of a pod container (after a restart).")
+    boolean previous;
+
     @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines (without --follow).")
     int tail;
 
@@ -33,8 +36,8 @@ final class LogsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        print(engine.client(), LogsRequest.newBuilder().setId(container).setFollow(follow).setTail(tail).build(),
-                timestamps);
+        print(engine.client(), LogsRequest.newBuilder().setId(container).setFollow(follow).setTail(tail)
+                .setPrevious(previous).build(), timestamps);
         return 0;
     }
 

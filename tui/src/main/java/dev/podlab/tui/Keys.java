@@ -60,6 +60,7 @@ final class Keys {
             new String[] {"logs", "p or Space", "pause/resume the view (lines keep arriving)"},
             new String[] {"logs", "/  n  N", "search, next match, previous match"},
             new String[] {"logs", "w / T", "wrap long lines / show timestamps"},
+            new String[] {"logs", "P / c", "previous instance's log (after a restart) / the pod's next container"},
             new String[] {"events", "/", "filter the live events"},
             new String[] {"events", "f", "follow the newest on/off"},
             new String[] {"images", "Enter", "layers of the image: sizes, created-by, efficiency, wasted bytes"},

@@ -12,32 +12,48 @@ final class LogsView implements View {
     private final PodlabTui app;
     private final String id;
     private final String name;
+    private final boolean previous;
+    private final List<Target> siblings;
     private final LogsModel model;
     private AutoCloseable stream;
     private int height = 10;
 
+    /** A container whose log the view can switch to (the other containers of the same pod). */
+    record Target(String id, String name) {}
+
     LogsView(PodlabTui app, String id, String name) {
+        this(app, id, name, false, List.of());
+    }
+
+    /**
+     * @param previous the log of the pod container's previous instance (kept after a restart)
+     * @param siblings the pod's containers, in order, for switching with {@code c}; empty outside a pod
+     */
+    LogsView(PodlabTui app, String id, String name, boolean previous, List<Target> siblings) {
         this.app = app;
         this.id = id;
         this.name = name;
+        this.previous = previous;
+        this.siblings = List.copyOf(siblings);
         this.model = new LogsModel(app, 10_000);
         model.addListener(app::invalidate);
     }
 
     @Override
     public String title() {
-        return "logs " + name;
+        return "logs " + name + (previous ? " (previous instance)" : "");
     }
 
     @Override
     public String hints() {
-        return "f follow  p pause  / search  n/N next/prev  w wrap  T timestamps  Up/Down PgUp/PgDn  Esc back";
+        return "f follow  p pause  / search  n/N next/prev  w wrap  T timestamps  P previous instance"
+                + (siblings.size() > 1 ? "  c next container" : "") + "  Esc back";
     }
 
     @Override
     public void shown() {
         if (stream == null) {
-            stream = app.feeds().followLogs(model, id, 1000);
+            stream = app.feeds().followLogs(model, id, 1000, previous);
         }
     }
 
@@ -82,6 +98,31 @@ final class LogsView implements View {
 
     @Override
     public boolean onKey(KeyStroke k) {
+        if (Keys.is(k, 'P')) {
+            // The previous instance's log on top of this one; P again (or Esc) comes back.
+            if (previous) {
+                app.pop();
+            } else {
+                app.push(new LogsView(app, id, name, true, siblings));
+            }
+            return true;
+        }
+        if (Keys.is(k, 'c') && siblings.size() > 1) {
+            int at = 0;
+            while (at < siblings.size() && !siblings.get(at).id().equals(id)) {
+                at++;
+            }
+            for (int step = 1; step < siblings.size(); step++) {
+                Target next = siblings.get((at + step) % siblings.size());
+                if (!next.id().isEmpty()) {
+                    app.pop();
+                    app.push(new LogsView(app, next.id(), next.name(), previous, siblings));
+                    return true;
+                }
+            }
+            app.error("failed to switch containers: no other container of this pod has been created yet");
+            return true;
+        }
         if (Keys.is(k, 'f')) {
             model.setFollow(!model.following());
         } else if (Keys.is(k, 'p') || Keys.is(k, ' ')) {

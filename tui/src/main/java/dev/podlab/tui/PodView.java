@@ -337,7 +337,9 @@ final class PodView implements View {
             } else if (Keys.type(k, KeyType.Enter)) {
                 app.push(new DetailsView(app, cl.containerId(), name));
             } else if (Keys.is(k, 'l')) {
-                app.push(new LogsView(app, cl.containerId(), name));
+                String pod = model.pod().map(Pod::getName).orElse(ref);
+                app.push(new LogsView(app, cl.containerId(), name, false, model.containers().stream()
+                        .map(c -> new LogsView.Target(c.containerId(), pod + "/" + c.name())).toList()));
             } else {
                 app.shell(cl.containerId(), name, cl.state());
             }

@@ -304,6 +304,21 @@ class TuiPodsTest {
         await("side's where it was left", t -> !t.contains("config.json of") && t.contains(" 3 config.json "));
         type("1");
         await("the overview again", t -> t.contains("Manifest report (") && t.contains("Pod cgroup usage"));
+
+        // Logs: c switches to the pod's next container; P asks for the previous instance, which a container
+        // that never restarted does not have (the engine says so on the status row).
+        type("l");
+        s = await("a container's log", t -> t.contains("logs " + name + "/"));
+        String first = s.contains("logs " + name + "/app") ? "app" : "side";
+        String other = first.equals("app") ? "side" : "app";
+        type("c");
+        await("the other container's log", t -> t.contains("logs " + name + "/" + other)
+                && !t.contains("logs " + name + "/" + first));
+        type("P");
+        await("no previous instance", t -> t.contains("logs " + name + "/" + other + " (previous instance)")
+                && t.contains("none is kept"));
+        type("P");
+        await("back to the log", t -> t.contains("logs " + name + "/" + other) && !t.contains("(previous instance)"));
     }
 
     @Test

@@ -38,6 +38,7 @@ import dev.podlab.core.container.ExecRequest;
 import dev.podlab.core.container.ExecResult;
 import dev.podlab.core.container.InvalidConfigException;
 import dev.podlab.core.container.VolumeMount;
+import dev.podlab.core.pod.PodException;
 import dev.podlab.core.image.ImageRecord;
 import dev.podlab.core.image.ImageService;
 import dev.podlab.core.image.run.ImageDefaults;
@@ -308,7 +309,11 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     public void logs(LogsRequest req, StreamObserver<LogEntry> plain) {
         var out = (ServerCallStreamObserver<LogEntry>) plain;
         try {
-            ContainerRecord r = engine.inspect(ref(req.getId()));
+            ContainerRecord named = engine.inspect(ref(req.getId()));
+            ContainerRecord r = req.getPrevious() ? engine.inspect(service.pods().previousInstance(named.id())
+                    .orElseThrow(() -> new PodException.NotFound("failed to read the logs of the previous instance of "
+                            + "container " + named.id().substring(0, 12) + ": none is kept (it has not restarted since "
+                            + "the engine started, or it is not a pod's)"))) : named;
             Path log = engine.logPath(r.id());
             long since = req.getSince();
             Function<CriLogLine, LogEntry> entry = l -> LogEntry.newBuilder()

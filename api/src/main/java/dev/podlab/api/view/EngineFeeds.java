@@ -452,6 +452,11 @@ public final class EngineFeeds implements AutoCloseable {
      * container's log ends or the engine refuses the stream.
      */
     public AutoCloseable followLogs(LogsModel model, String id, int tail) {
+        return followLogs(model, id, tail, false);
+    }
+
+    /** As {@link #followLogs(LogsModel, String, int)}; {@code previous} reads the pod container's previous instance. */
+    public AutoCloseable followLogs(LogsModel model, String id, int tail, boolean previous) {
         Batcher<LogEntry> batch = new Batcher<>(model::appendAll);
         AtomicLong lastTime = new AtomicLong();
         return resilient(lost -> {
@@ -459,7 +464,7 @@ public final class EngineFeeds implements AutoCloseable {
                 lastTime.accumulateAndGet(entry.getTime(), Math::max);
                 batch.add(entry);
             }, why -> ui.dispatch(() -> model.end(why)), lost);
-            var req = LogsRequest.newBuilder().setId(id).setFollow(true);
+            var req = LogsRequest.newBuilder().setId(id).setFollow(true).setPrevious(previous);
             if (lastTime.get() == 0) {
                 req.setTail(tail);
             } else {

@@ -425,6 +425,17 @@ public final class PodManager implements AutoCloseable {
         return out;
     }
 
+    /** The kept previous instance of a pod container whose current instance is {@code containerId}, if any. */
+    public Optional<String> previousInstance(String containerId) {
+        for (PodWorker w : workers.values()) {
+            Optional<String> p = w.previousInstance(containerId);
+            if (p.isPresent()) {
+                return p;
+            }
+        }
+        return Optional.empty();
+    }
+
     /** A pod by name (in any namespace when unique), namespace/name, id or unique id prefix. */
     public PodRecord get(String ref) {
         PodWorker w = worker(ref);

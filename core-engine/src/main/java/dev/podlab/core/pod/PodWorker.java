@@ -72,8 +72,9 @@ final class PodWorker implements Runnable {
     private static final class Slot {
         final Container spec;
         final boolean init;
-        String id;
-        String previousId;
+        // Read by other threads (logs --previous): the worker thread writes them.
+        volatile String id;
+        volatile String previousId;
         int restarts;
         State state = State.waiting("ContainerCreating", "");
         State last;
@@ -145,6 +146,20 @@ final class PodWorker implements Runnable {
 
     PodRecord record() {
         return record;
+    }
+
+    /**
+     * The instance before {@code containerId} of the same container, while it is kept (kubelet keeps one, for
+     * {@code logs --previous}); empty when {@code containerId} is not this pod's current instance or it has not
+     * restarted since the worker began.
+     */
+    Optional<String> previousInstance(String containerId) {
+        for (Slot s : all()) {
+            if (containerId.equals(s.id)) {
+                return Optional.ofNullable(s.previousId);
+            }
+        }
+        return Optional.empty();
     }
 
     PodStatus status() {
