@@ -2,7 +2,10 @@ package dev.podlab.tui;
 
 import com.googlecode.lanterna.input.KeyStroke;
 import dev.podlab.api.Bytes;
+import dev.podlab.api.v1.Change;
+import dev.podlab.api.v1.ChangesResponse;
 import dev.podlab.api.v1.Container;
+import dev.podlab.api.v1.ContainerRef;
 import dev.podlab.api.v1.InspectContainerRequest;
 import dev.podlab.api.v1.InspectContainerResponse;
 import dev.podlab.api.view.MetricsSeriesModel.SeriesView;
@@ -24,6 +27,9 @@ final class DetailsView implements View {
     private final String name;
     private final Doc doc = new Doc();
     private InspectContainerResponse inspect;
+    /** The writable layer's changes, read on demand (d): walking a busy container's upper dir is not free. */
+    private ChangesResponse changes;
+    private boolean jumpToChanges;
     private String inspectedState = "";
     private boolean loading;
     private AutoCloseable listener;
@@ -41,7 +47,7 @@ final class DetailsView implements View {
 
     @Override
     public String hints() {
-        return "Up/Down PgUp/PgDn scroll  Tab next section  l logs  s shell  t stop  Esc back";
+        return "Up/Down PgUp/PgDn scroll  Tab next section  l logs  s shell  t stop  d writable layer  Esc back";
     }
 
     @Override
@@ -162,6 +168,21 @@ final class DetailsView implements View {
         for (String l : inspect.getConfigJson().split("\n")) {
             doc.line(l, Style.NORMAL);
         }
+        if (changes == null) {
+            doc.heading("Writable layer (d reads it)");
+        } else {
+            doc.heading("Writable layer (" + changes.getChangesCount() + " changes: A added, C changed, D deleted)");
+            for (Change ch : changes.getChangesList()) {
+                doc.line(ch.getKind() + " " + ch.getPath() + (ch.getKind().equals("D") ? "" : "  "
+                        + Bytes.human(ch.getSize())), ch.getKind().equals("D") ? Style.BAD
+                        : ch.getKind().equals("A") ? Style.GOOD : Style.WARN);
+            }
+            if (jumpToChanges) {
+                // Just read on request: show it (the last section).
+                doc.toLastHeading();
+                jumpToChanges = false;
+            }
+        }
         doc.draw(c);
     }
 
@@ -175,6 +196,13 @@ final class DetailsView implements View {
             app.push(new LogsView(app, id, name));
         } else if (Keys.is(k, 's')) {
             app.shell(id, name, r != null ? r.state() : inspect == null ? "unknown" : inspect.getContainer().getState());
+        } else if (Keys.is(k, 'd')) {
+            app.feeds().call(() -> app.feeds().client().containers().changes(ContainerRef.newBuilder().setId(id).build()),
+                    r2 -> {
+                        changes = r2;
+                        jumpToChanges = true;
+                        app.invalidate();
+                    }, app::error);
         } else if (Keys.is(k, 't') && r != null) {
             ContainersView.stop(app, r);
         } else {

@@ -35,6 +35,16 @@ final class Doc {
         return line(text, Style.NORMAL);
     }
 
+    /** Scrolls so the last section's heading is the top line. */
+    void toLastHeading() {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).heading()) {
+                top = i;
+                return;
+            }
+        }
+    }
+
     int size() {
         return lines.size();
     }

@@ -646,8 +646,17 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
                 + " memory  │ engine rss " + Bytes.human(i.getEngineRssBytes()) + "  │ runtimes:");
         col = all.text(0, 1, line1.toString(), Style.HEADER);
         for (Runtime r : i.getRuntimesList()) {
-            col = all.text(col, 1, " " + r.getName() + (r.getWorks() ? " ✓" : " ✗"), r.getWorks() ? Style.GOOD : Style.BAD);
+            col = all.text(col, 1, " " + r.getName() + (r.getWorks() ? " ✓" : " ✗") + accelerator(r),
+                    r.getWorks() ? Style.GOOD : Style.BAD);
         }
+    }
+
+    private static final java.util.regex.Pattern ACCELERATOR = java.util.regex.Pattern.compile("accelerator (\\w+)");
+
+    /** " (TCG)" or " (KVM)" for a VM runtime: its verdict names the accelerator its guests run on. */
+    static String accelerator(Runtime r) {
+        var m = ACCELERATOR.matcher(r.getReason());
+        return r.getWorks() && m.find() ? " (" + m.group(1) + ")" : "";
     }
 
     /** The text being typed at the bottom line. */

@@ -132,6 +132,10 @@ class TuiWorkbenchTest {
         String s = await("both containers and the host", t -> t.contains("tui-web") && t.contains("tui-db") && t.contains(kernel));
         assertThat(s).contains(web.getId().substring(0, 12)).contains("running");
         assertThat(s.split("\n")[0]).contains(kernel).contains("engine pid " + ProcessHandle.current().pid());
+        // The VM runtime says which accelerator its guests get (TCG on these machines: no /dev/kvm).
+        assertThat(s.split("\n")[1]).containsPattern("kvm (✓ \\((TCG|KVM)\\)|✗)");
+        assertThat(PodlabTui.accelerator(dev.podlab.api.v1.Runtime.newBuilder().setWorks(true)
+                .setReason("QEMU 7.2, guest kernel 6.1; accelerator TCG: /dev/kvm does not exist").build())).isEqualTo(" (TCG)");
         type("/");
         type("web");
         key(KeyType.Enter);
@@ -164,6 +168,11 @@ class TuiWorkbenchTest {
             key(KeyType.Tab);
         }
         await("config.json", t -> t.contains("\"ociVersion\""));
+        // The writable layer: a file the container got since it started shows as added, with its size.
+        client.containers().execSync(dev.podlab.api.v1.ExecSyncRequest.newBuilder().setId(web.getId())
+                .addAllCommand(List.of("sh", "-c", "printf 12345 > /tmp/tui-added")).build());
+        type("d");
+        await("the writable layer", t -> t.contains("Writable layer (") && t.contains("A /tmp/tui-added  5 B"));
 
         type("l");
         s = await("the log line", t -> t.contains("logs tui-web") && t.contains("hello-from-web"));
