@@ -1,19 +1,14 @@
 package dev.podlab.api;
 
 import dev.podlab.api.client.PodlabClient;
-import dev.podlab.api.server.EngineService;
 import dev.podlab.api.v1.CgroupNode;
 import dev.podlab.api.v1.CgroupValue;
-import dev.podlab.api.v1.DownRequest;
 import dev.podlab.api.v1.GetPodRequest;
 import dev.podlab.api.v1.PlayRequest;
 import dev.podlab.api.v1.Pod;
 import dev.podlab.api.v1.PodCgroupsResponse;
 import dev.podlab.core.cgroup.CgroupVersion;
-import dev.podlab.core.image.build.SampleImages;
-import dev.podlab.core.testing.HostRequirements;
 import dev.podlab.core.testing.TestEngine;
-import dev.podlab.core.testing.TestPods;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
@@ -40,17 +35,15 @@ class PodCgroupsApiTest {
     private static final String POD = "cgv-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
     private static final long LIMIT = 48L << 20;
 
+    private static TestService ts;
     private static TestEngine te;
-    private static EngineService service;
     private static PodlabClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        HostRequirements.requireRoot();
-        te = TestEngine.open();
-        service = EngineService.start(te.serviceSettings(), te.cgroups);
-        SampleImages.ensure(service.images().store(), TestPods.samples());
-        client = PodlabClient.connect(service.socket());
+        ts = TestService.start();
+        te = ts.te();
+        client = ts.client();
         // The host's network: this test is about cgroups, not CNI.
         client.pods().withDeadlineAfter(120, TimeUnit.SECONDS).play(PlayRequest.newBuilder().setSource("cg.yaml").setWait(true)
                 .setManifest("""
@@ -71,12 +64,7 @@ class PodCgroupsApiTest {
 
     @AfterAll
     static void stop() throws Exception {
-        // Down through the engine (sandbox and cgroups go), then the engine's root with its namespace mounts.
-        try (TestEngine t = te; EngineService s = service; PodlabClient c = client) {
-            if (c != null) {
-                c.pods().down(DownRequest.newBuilder().addPods(POD).setGraceSeconds(0).setHasGrace(true).build());
-            }
-        }
+        TestService.stop(ts, POD);
     }
 
     private static Optional<String> value(PodCgroupsResponse r, String container, String controller, String file, String key) {

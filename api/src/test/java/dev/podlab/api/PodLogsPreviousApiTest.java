@@ -1,17 +1,11 @@
 package dev.podlab.api;
 
 import dev.podlab.api.client.PodlabClient;
-import dev.podlab.api.server.EngineService;
-import dev.podlab.api.v1.DownRequest;
 import dev.podlab.api.v1.GetPodRequest;
 import dev.podlab.api.v1.LogEntry;
 import dev.podlab.api.v1.LogsRequest;
 import dev.podlab.api.v1.PlayRequest;
 import dev.podlab.api.v1.PodContainer;
-import dev.podlab.core.image.build.SampleImages;
-import dev.podlab.core.testing.HostRequirements;
-import dev.podlab.core.testing.TestEngine;
-import dev.podlab.core.testing.TestPods;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
@@ -34,17 +28,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PodLogsPreviousApiTest {
     private static final String POD = "prev-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
 
-    private static TestEngine te;
-    private static EngineService service;
+    private static TestService ts;
     private static PodlabClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        HostRequirements.requireRoot();
-        te = TestEngine.open();
-        service = EngineService.start(te.serviceSettings(), te.cgroups);
-        SampleImages.ensure(service.images().store(), TestPods.samples());
-        client = PodlabClient.connect(service.socket());
+        ts = TestService.start();
+        client = ts.client();
         // The first instance leaves a mark in the emptyDir and fails; the second finds it and stays.
         client.pods().withDeadlineAfter(120, TimeUnit.SECONDS).play(PlayRequest.newBuilder().setSource("prev.yaml")
                 .setManifest("""
@@ -69,11 +59,7 @@ class PodLogsPreviousApiTest {
 
     @AfterAll
     static void stop() throws Exception {
-        try (TestEngine t = te; EngineService s = service; PodlabClient c = client) {
-            if (c != null) {
-                c.pods().down(DownRequest.newBuilder().addPods(POD).setGraceSeconds(0).setHasGrace(true).build());
-            }
-        }
+        TestService.stop(ts, POD);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.podlab.tui;
 
 import com.googlecode.lanterna.input.KeyStroke;
 import com.googlecode.lanterna.input.KeyType;
+import dev.podlab.api.view.KeyedTableModel;
 
 /** Cursor keys over a list: which row is selected and which is at the top of the visible window. */
 final class ListNav {
@@ -41,6 +42,19 @@ final class ListNav {
         }
         selected = index;
         return true;
+    }
+
+    /**
+     * A click on a table view backed by a {@link KeyedTableModel}: selects the row under it in the model; a
+     * double click then acts as Enter on {@code view}. False when the click is not on a row.
+     */
+    boolean click(KeyedTableModel<?, ?, ?> table, int row, boolean twice, View view) {
+        selected = table.selectedIndex();
+        if (!click(row, table.rows().size())) {
+            return false;
+        }
+        table.select(selected);
+        return !twice || view.onKey(new KeyStroke(KeyType.Enter, false, false));
     }
 
     void clamp(int size) {

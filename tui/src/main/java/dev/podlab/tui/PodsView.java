@@ -91,12 +91,7 @@ final class PodsView implements View {
 
     @Override
     public boolean onClick(int row, int column, boolean twice) {
-        nav.selected = table.selectedIndex();
-        if (!nav.click(row, table.rows().size())) {
-            return false;
-        }
-        table.select(nav.selected);
-        return !twice || onKey(new KeyStroke(KeyType.Enter, false, false));
+        return nav.click(table, row, twice, this);
     }
 
     @Override
