@@ -7,6 +7,7 @@ import dev.podlab.api.v1.Container;
 import dev.podlab.api.v1.MetricsRound;
 import dev.podlab.api.v1.Pod;
 import dev.podlab.api.v1.Sample;
+import dev.podlab.api.view.KeyedTableModel;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,8 +24,7 @@ public final class FrameBench {
 
     /** Draws {@code frames} frames of {@code rows} containers and prints the median; returns it in ms. */
     public static double run(int rows, int frames, PrintStream out) throws IOException {
-        var terminal = new DefaultVirtualTerminal(new TerminalSize(200, 60));
-        var screen = new TerminalScreen(terminal);
+        var screen = new TerminalScreen(new DefaultVirtualTerminal(new TerminalSize(200, 60)));
         screen.startScreen();
         PodlabTui tui = PodlabTui.offline(screen, Palette.color());
         List<Container> containers = new ArrayList<>();
@@ -35,36 +35,12 @@ public final class FrameBench {
                     .setState(i % 4 == 0 ? "exited" : "running").setCreatedAt((now - i * 1000L) * 1_000_000L).build());
         }
         tui.table.setAll(containers);
-        for (int s = 0; s < 60; s++) {
-            tui.metrics.applyRound(round(containers, now - (60 - s) * 1000L, s));
-        }
-        tui.push(new ContainersView(tui));
-        double[] times = new double[frames];
-        // The first frames run interpreted; a workbench left open runs compiled code. Warm up, then measure.
-        for (int f = -Math.min(100, frames); f < frames; f++) {
-            // Each frame brings a metrics round and a moved selection, as a live table would.
-            var round = round(containers, now + (f + 100) * 1000L, f + 100);
-            tui.metrics.applyRound(round);
-            tui.table.updateUsage(round.getSamplesMap());
-            tui.table.moveSelection(f % 2 == 0 ? 1 : -1);
-            long t0 = System.nanoTime();
-            tui.render();
-            if (f >= 0) {
-                times[f] = (System.nanoTime() - t0) / 1e6;
-            }
-        }
-        screen.stopScreen();
-        Arrays.sort(times);
-        double median = times[frames / 2];
-        out.printf("tui frame: %d rows, %d frames on 200x60: median %.2f ms, p90 %.2f ms, max %.2f ms (budget 16 ms)%n",
-                rows, frames, median, times[frames * 9 / 10], times[frames - 1]);
-        return median;
+        return measure("tui frame", screen, tui, new ContainersView(tui), tui.table, containers, now, frames, out);
     }
 
     /** The same for the pods view: {@code rows} pods with their pod cgroup series; prints and returns the median. */
     public static double runPods(int rows, int frames, PrintStream out) throws IOException {
-        var terminal = new DefaultVirtualTerminal(new TerminalSize(200, 60));
-        var screen = new TerminalScreen(terminal);
+        var screen = new TerminalScreen(new DefaultVirtualTerminal(new TerminalSize(200, 60)));
         screen.startScreen();
         PodlabTui tui = PodlabTui.offline(screen, Palette.color());
         List<Pod> pods = new ArrayList<>();
@@ -79,16 +55,28 @@ public final class FrameBench {
             ids.add(Container.newBuilder().setId(id).build());
         }
         tui.pods.setAll(pods);
+        return measure("tui frame (pods)", screen, tui, new PodsView(tui), tui.pods, ids, now, frames, out);
+    }
+
+    /**
+     * Draws {@code frames} frames of {@code view} over {@code table} (its rows' series keyed by {@code ids}) after a
+     * minute of history and a warm-up; prints and returns the median frame time in milliseconds.
+     */
+    private static double measure(String label, TerminalScreen screen, PodlabTui tui, View view,
+                                  KeyedTableModel<?, ?, ?> table, List<Container> ids, long now, int frames,
+                                  PrintStream out) throws IOException {
         for (int s = 0; s < 60; s++) {
             tui.metrics.applyRound(round(ids, now - (60 - s) * 1000L, s));
         }
-        tui.push(new PodsView(tui));
+        tui.push(view);
         double[] times = new double[frames];
+        // The first frames run interpreted; a workbench left open runs compiled code. Warm up, then measure.
         for (int f = -Math.min(100, frames); f < frames; f++) {
+            // Each frame brings a metrics round and a moved selection, as a live table would.
             var round = round(ids, now + (f + 100) * 1000L, f + 100);
             tui.metrics.applyRound(round);
-            tui.pods.updateUsage(round.getSamplesMap());
-            tui.pods.moveSelection(f % 2 == 0 ? 1 : -1);
+            table.updateUsage(round.getSamplesMap());
+            table.moveSelection(f % 2 == 0 ? 1 : -1);
             long t0 = System.nanoTime();
             tui.render();
             if (f >= 0) {
@@ -98,8 +86,8 @@ public final class FrameBench {
         screen.stopScreen();
         Arrays.sort(times);
         double median = times[frames / 2];
-        out.printf("tui frame (pods): %d rows, %d frames on 200x60: median %.2f ms, p90 %.2f ms, max %.2f ms (budget 16 ms)%n",
-                rows, frames, median, times[frames * 9 / 10], times[frames - 1]);
+        out.printf("%s: %d rows, %d frames on 200x60: median %.2f ms, p90 %.2f ms, max %.2f ms (budget 16 ms)%n",
+                label, ids.size(), frames, median, times[frames * 9 / 10], times[frames - 1]);
         return median;
     }
 

@@ -32,6 +32,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -651,12 +652,10 @@ public final class PodlabTui implements Dispatcher, AutoCloseable {
         }
     }
 
-    private static final java.util.regex.Pattern ACCELERATOR = java.util.regex.Pattern.compile("accelerator (\\w+)");
-
-    /** " (TCG)" or " (KVM)" for a VM runtime: its verdict names the accelerator its guests run on. */
+    /** " (TCG)" or " (KVM)" for a VM runtime that works: the accelerator its guests run on. */
     static String accelerator(Runtime r) {
-        var m = ACCELERATOR.matcher(r.getReason());
-        return r.getWorks() && m.find() ? " (" + m.group(1) + ")" : "";
+        return r.getWorks() && !r.getAccelerator().isEmpty() ? " (" + r.getAccelerator().toUpperCase(Locale.ROOT) + ")"
+                : "";
     }
 
     /** The text being typed at the bottom line. */

@@ -409,7 +409,6 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     private static final class ExecSession implements StreamObserver<ExecInput> {
         private final ContainerEngine engine;
         private final ServerCallStreamObserver<ExecOutput> out;
-        private Process process;
         private dev.podlab.core.container.ExecSession session;
         private OutputStream stdin;
 
@@ -448,22 +447,21 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         }
 
         private void requireStarted() {
-            if (process == null) {
+            if (session == null) {
                 throw new InvalidConfigException("failed to exec: the first message must say what to run (start)");
             }
         }
 
         private void begin(ExecStart s) {
-            if (process != null) {
+            if (session != null) {
                 throw new InvalidConfigException("failed to exec: the stream already runs a command");
             }
             var req = new ExecRequest(s.getCommandList(), s.getEnvList(),
                     s.getWorkingDir().isEmpty() ? null : s.getWorkingDir(), null, null, s.getTty());
             session = engine.startExec(ref(s.getId()), req, s.getSize().getRows(), s.getSize().getColumns(),
                     ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
-            process = session.process();
-            stdin = process.getOutputStream();
-            Process p = process;
+            Process p = session.process();
+            stdin = p.getOutputStream();
             Thread err = Thread.ofVirtual().start(() -> pump(p.getErrorStream(), false));
             Thread.ofVirtual().start(() -> {
                 pump(p.getInputStream(), true);
@@ -509,8 +507,8 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         }
 
         private synchronized void abort() {
-            if (process != null) {
-                process.destroyForcibly();
+            if (session != null) {
+                session.process().destroyForcibly();
             }
         }
 

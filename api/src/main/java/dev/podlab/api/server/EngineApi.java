@@ -82,7 +82,7 @@ final class EngineApi extends EngineGrpc.EngineImplBase {
         for (RuntimeCatalog.Entry e : service.engine().runtimes().entries()) {
             sink.accept(Runtime.newBuilder().setName(e.name()).setHandler(e.handler())
                     .setPath(e.binary() == null ? "" : e.binary().toString()).setVersion(Wire.nz(e.version()))
-                    .setWorks(e.works()).setReason(Wire.nz(e.reason())).build());
+                    .setWorks(e.works()).setReason(Wire.nz(e.reason())).setAccelerator(e.accelerator()).build());
         }
     }
 

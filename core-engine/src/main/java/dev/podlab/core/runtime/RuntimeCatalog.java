@@ -50,8 +50,14 @@ public final class RuntimeCatalog {
      *
      * @param works  whether a trivial container could be created and deleted
      * @param reason why it works or not (the runtime's own words when it refused)
+     * @param accelerator what a VM runtime's guests run on ("kvm" or "tcg"); empty for the others
      */
-    public record Entry(String name, String handler, Path binary, String version, boolean works, String reason) {}
+    public record Entry(String name, String handler, Path binary, String version, boolean works, String reason,
+                        String accelerator) {
+        public Entry(String name, String handler, Path binary, String version, boolean works, String reason) {
+            this(name, handler, binary, version, works, reason, "");
+        }
+    }
 
     /** Wire form of the on-disk verdict. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -188,7 +194,8 @@ public final class RuntimeCatalog {
         RuntimeInfo info = h.info();
         if (h instanceof KvmRuntime kvm) {
             KvmRuntime.Verdict v = kvm.verdict();
-            return new Entry(info.name(), info.handler(), info.binary(), info.version(), v.works(), v.reason());
+            return new Entry(info.name(), info.handler(), info.binary(), info.version(), v.works(), v.reason(),
+                    v.accel() == null ? "" : v.accel());
         }
         if (!(h instanceof OciCliRuntime oci)) {
             boolean ok = Files.isExecutable(info.binary());
