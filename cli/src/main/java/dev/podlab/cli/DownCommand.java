@@ -28,7 +28,7 @@ final class DownCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         var req = DownRequest.newBuilder();
         for (String t : targets) {
-            Path p = Path.of(t);
+            Path p = Invocation.path(t);
             if ((t.endsWith(".yaml") || t.endsWith(".yml") || t.contains("/")) && Files.isRegularFile(p)) {
                 req.setManifest(req.getManifest() + "\n---\n" + Files.readString(p));
             } else {

@@ -40,10 +40,14 @@ public final class EngineOptions {
      * root never talks to the service of the first.
      */
     EngineSettings settings() {
+        if (settings == null && Invocation.current() != null) {
+            // Relayed by the engine: the relay declines commands that name another root, config or socket.
+            settings = Invocation.current().settings();
+        }
         if (settings == null) {
             EngineSettings file = config != null ? EngineSettingsLoader.loadRequired(config) : EngineSettingsLoader.loadDefault();
             Path stateRoot = root;
-            String env = System.getenv("PODLAB_ROOT");
+            String env = Invocation.getenv("PODLAB_ROOT");
             if (stateRoot == null && env != null && !env.isBlank()) {
                 stateRoot = Path.of(env);
             }
@@ -66,6 +70,10 @@ public final class EngineOptions {
 
     /** The engine service of this state root; started in the background when none runs (root only). */
     PodlabClient client() {
+        if (client == null && Invocation.current() != null) {
+            // The engine's own shared client: not opened per command, so not closed with them either.
+            client = Invocation.current().client();
+        }
         if (client == null) {
             EngineSettings s = settings();
             if (isRoot()) {

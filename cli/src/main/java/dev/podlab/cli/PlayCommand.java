@@ -39,7 +39,7 @@ final class PlayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String text = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                : Files.readString(Path.of(file));
+                : Files.readString(Invocation.path(file));
         var req = PlayRequest.newBuilder().setSource(file.equals("-") ? "<stdin>" : file).setManifest(text)
                 .setStrict(strict).setReplace(replace).setWait(!noWait);
         if (runtime != null) {

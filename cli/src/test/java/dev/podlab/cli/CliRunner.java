@@ -47,10 +47,18 @@ final class CliRunner implements AutoCloseable {
         bridge = "plc" + hex;
         subnetPrefix = "10.214." + java.util.concurrent.ThreadLocalRandom.current().nextInt(256) + ".";
         ipForwardBefore = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
-        service = EngineService.start(s, dev.podlab.core.cgroup.CgroupManagers.host(),
-                new DefaultNetwork("plc-" + hex, bridge, subnetPrefix + "0/24", root.resolve("ipam")));
+        // Captured before the service starts: its CLI relay routes System.out per command and falls back to the
+        // streams it found, so in-process commands and the process's own output land in these.
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            service = EngineService.start(s, dev.podlab.core.cgroup.CgroupManagers.host(),
+                    new DefaultNetwork("plc-" + hex, bridge, subnetPrefix + "0/24", root.resolve("ipam")));
+        } catch (RuntimeException e) {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+            throw e;
+        }
     }
 
     /** Exit status of {@code podlab VERB [SUB] --root ROOT ARGS...} ("image" takes a second word). */

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -112,7 +113,8 @@ class DebPackageTest {
     @Test
     void filesArePresentWithTheirModes() {
         assertThat(contents.get("./opt/podlab/bin/podlab")).isEqualTo(new Entry("-rwxr-xr-x", "root/root", null));
-        assertThat(contents.get("./usr/bin/podlab").linkTarget()).isEqualTo("/opt/podlab/bin/podlab");
+        // podlab-client, which runs the JVM launcher above for what the engine's relay does not serve.
+        assertThat(contents.get("./usr/bin/podlab")).isEqualTo(new Entry("-rwxr-xr-x", "root/root", null));
         assertThat(contents).containsKeys("./opt/podlab/lib/runtime/lib/server/libjvm.so",
                 "./opt/podlab/lib/runtime/lib/modules", "./opt/podlab/lib/app/podlab.cfg",
                 "./opt/podlab/lib/app/lib/core-engine-" + projectVersion() + ".jar",
@@ -277,7 +279,18 @@ class DebPackageTest {
         Path root = dpkgRoot(tmp);
         dpkg(root, "-i", deb.toString());
         assertThat(root.resolve("opt/podlab/bin/podlab")).isExecutable();
-        assertThat(Files.readSymbolicLink(root.resolve("usr/bin/podlab"))).isEqualTo(Path.of("/opt/podlab/bin/podlab"));
+        Path client = root.resolve("usr/bin/podlab");
+        assertThat(client).isExecutable().isRegularFile();
+        // A static ELF executable (no interpreter to find inside a container or a minimal host).
+        byte[] head = Arrays.copyOf(Files.readAllBytes(client), 4);
+        assertThat(head).isEqualTo(new byte[] {0x7f, 'E', 'L', 'F'});
+        ProcessBuilder pb = new ProcessBuilder(client.toString(), "--version").redirectErrorStream(true);
+        pb.environment().put("PODLAB_CLIENT_DEBUG", "1");
+        Process p = pb.start();
+        String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        // No relay runs "--version": the client hands it to the JVM launcher at its installed path.
+        assertThat(said).contains("/opt/podlab/bin/podlab");
         assertThat(Files.readAllLines(root.resolve("var/lib/podlab/.created-by-package")))
                 .containsExactlyInAnyOrder("/var/lib/podlab", "/etc/podlab");
         Path marker = root.resolve("var/lib/podlab/containers/marker-" + UUID.randomUUID());

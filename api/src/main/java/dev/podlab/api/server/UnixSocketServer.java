@@ -36,13 +36,7 @@ public final class UnixSocketServer {
      */
     public static Server start(Path socket, String what, EventLoopGroup boss, EventLoopGroup workers,
                                Executor executor, List<BindableService> services) {
-        Path dir = socket.toAbsolutePath().getParent();
-        Path staging = null;
-        try {
-            Files.createDirectories(dir);
-            staging = Files.createTempDirectory(dir, ".podlab-sock",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path bound = staging.resolve("s");
+        return publish(socket, what, bound -> {
             NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toString()))
                     .channelType(EpollServerDomainSocketChannel.class)
                     .bossEventLoopGroup(boss)
@@ -50,15 +44,37 @@ public final class UnixSocketServer {
                     .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                     .executor(executor);
             services.forEach(b::addService);
-            Server server = b.build().start();
+            return b.build().start();
+        }, Server::shutdownNow);
+    }
+
+    /** Binds a listener of some kind to a socket path given to it. */
+    public interface Binder<T> {
+        T bind(Path socket) throws IOException;
+    }
+
+    /**
+     * The same publication for any listener: {@code bind} binds at a path inside a private 0700 directory beside
+     * {@code socket}; the socket file is then made 0600 and renamed into place, so that no one ever sees it with a
+     * wider mode. {@code abort} undoes {@code bind} when publishing fails.
+     */
+    public static <T> T publish(Path socket, String what, Binder<T> bind, java.util.function.Consumer<T> abort) {
+        Path dir = socket.toAbsolutePath().getParent();
+        Path staging = null;
+        try {
+            Files.createDirectories(dir);
+            staging = Files.createTempDirectory(dir, ".podlab-sock",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path bound = staging.resolve("s");
+            T listener = bind.bind(bound);
             try {
                 Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
                 Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException | RuntimeException e) {
-                server.shutdownNow();
+                abort.accept(listener);
                 throw e;
             }
-            return server;
+            return listener;
         } catch (IOException e) {
             throw new PodlabException(PodlabException.failed("serve " + what + " on", socket.toString(), e), e);
         } finally {
