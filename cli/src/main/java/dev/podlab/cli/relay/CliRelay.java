@@ -13,11 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -120,10 +119,10 @@ public final class CliRelay implements EngineExtension {
                     LOG.warn("the CLI relay refuses a client of user {}", peer.user().getName());
                     return;
                 }
-                RelayReply reply = new RelayReply(output(ch));
+                RelayReply reply = new RelayReply(ch);
                 RelayRequest request;
                 try {
-                    request = RelayRequest.read(input(ch));
+                    request = RelayRequest.read(Channels.newInputStream(ch));
                 } catch (RelayException e) {
                     reply.fallback(e.getMessage());
                     return;
@@ -220,39 +219,6 @@ public final class CliRelay implements EngineExtension {
             } catch (IOException e) {
                 LOG.debug("failed to close a CLI relay channel: {}", e.toString());
             }
-        }
-
-        /** Reads without the channel's blocking lock, which a concurrent hang-up watcher would hold. */
-        private static InputStream input(SocketChannel ch) {
-            return new InputStream() {
-                @Override
-                public int read() throws IOException {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    return ch.read(ByteBuffer.wrap(b, off, len));
-                }
-            };
-        }
-
-        private static OutputStream output(SocketChannel ch) {
-            return new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-                    while (buf.hasRemaining()) {
-                        ch.write(buf);
-                    }
-                }
-            };
         }
     }
 }

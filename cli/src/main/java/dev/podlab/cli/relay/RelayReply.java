@@ -2,6 +2,8 @@ package dev.podlab.cli.relay;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -12,11 +14,11 @@ import java.nio.charset.StandardCharsets;
  */
 final class RelayReply {
     private static final int BUFFER = 16 * 1024;
-    private final OutputStream socket;
+    private final GatheringByteChannel socket;
     private final Stream out = new Stream((byte) '1');
     private final Stream err = new Stream((byte) '2');
 
-    RelayReply(OutputStream socket) {
+    RelayReply(GatheringByteChannel socket) {
         this.socket = socket;
     }
 
@@ -42,9 +44,12 @@ final class RelayReply {
     }
 
     private synchronized void frame(byte tag, byte[] payload, int length) throws IOException {
-        socket.write(new byte[] {tag, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length});
-        socket.write(payload, 0, length);
-        socket.flush();
+        ByteBuffer[] frame = {
+                ByteBuffer.wrap(new byte[] {tag, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length}),
+                ByteBuffer.wrap(payload, 0, length)};
+        while (frame[1].hasRemaining()) {
+            socket.write(frame);
+        }
     }
 
     private final class Stream extends OutputStream {
