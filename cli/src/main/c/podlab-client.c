@@ -51,20 +51,26 @@ fail (const char *fmt, ...)
   exit (125);
 }
 
-/* Hands the command to the JVM launcher; never returns. */
+/* Hands the command to the JVM launcher with PODLAB_DIRECT=mark; never returns. */
 static void __attribute__ ((noreturn))
-fallback (char **argv, const char *why)
+exec_launcher (char **argv, const char *mark, const char *why)
 {
   const char *target = getenv ("PODLAB_CLIENT_FALLBACK");
   if (target == NULL || *target == '\0')
     target = PODLAB_FALLBACK;
   if (getenv ("PODLAB_CLIENT_DEBUG") != NULL)
     fprintf (stderr, "podlab-client: running %s: %s\n", target, why);
-  if (setenv ("PODLAB_DIRECT", "1", 1) < 0)
+  if (setenv ("PODLAB_DIRECT", mark, 1) < 0)
     fail ("failed to set PODLAB_DIRECT: %s", strerror (errno));
   argv[0] = (char *) target;
   execv (target, argv);
   fail ("failed to run %s: %s", target, strerror (errno));
+}
+
+static void __attribute__ ((noreturn))
+fallback (char **argv, const char *why)
+{
+  exec_launcher (argv, "1", why);
 }
 
 static int
@@ -219,6 +225,12 @@ main (int argc, char **argv)
   struct buffer req = { 0 };
   const char *config = getenv ("PODLAB_CONFIG");
 
+  /* PODLAB_DIRECT=1 on the way in: someone wants the JVM. A launcher that leads back here marks it 2. */
+  const char *direct = getenv ("PODLAB_DIRECT");
+  if (direct != NULL && strcmp (direct, "2") == 0)
+    fail ("failed to run the JVM launcher: it leads back to podlab-client (check PODLAB_CLIENT_FALLBACK)");
+  if (direct != NULL && *direct != '\0')
+    exec_launcher (argv, "2", "PODLAB_DIRECT is set");
   if (argc < 2)
     fallback (argv, "no verb");
   if (config != NULL && *config != '\0')

@@ -147,6 +147,12 @@ class CliRelayTest {
         Result other = run(cli.root, Map.of("PODLAB_CLI_SOCKET", relay.toString(), "PODLAB_ROOT", "/var/lib/other"), "ps");
         assertThat(other.out()).isEqualTo("jvm PODLAB_DIRECT=1 ps\n");
         assertThat(other.status()).isEqualTo(3);
+        // PODLAB_DIRECT asks for the JVM; a launcher that comes back to the client is named, not looped on.
+        assertThat(run(cli.root, Map.of("PODLAB_DIRECT", "1"), "ps").out()).isEqualTo("jvm PODLAB_DIRECT=2 ps\n");
+        Result loop = run(cli.root, Map.of("PODLAB_DIRECT", "1", "PODLAB_CLIENT_FALLBACK", CLIENT.toString()), "ps");
+        assertThat(loop.status()).isEqualTo(125);
+        assertThat(loop.err()).isEqualTo("podlab: failed to run the JVM launcher: it leads back to podlab-client "
+                + "(check PODLAB_CLIENT_FALLBACK)\n");
     }
 
     @Test
