@@ -17,4 +17,12 @@ public final class Bytes {
         }
         return String.format("%.1f %s", v, units[u]);
     }
+
+    /** A rate for people: "0 B/s", "512 B/s", "1.5 MiB/s"; "-" when unknown (NaN) or negative. */
+    public static String rate(double bytesPerSecond) {
+        if (Double.isNaN(bytesPerSecond) || bytesPerSecond < 0) {
+            return "-";
+        }
+        return human(Math.round(bytesPerSecond)) + "/s";
+    }
 }

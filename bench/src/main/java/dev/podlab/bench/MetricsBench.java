@@ -121,9 +121,9 @@ public final class MetricsBench {
                     f[r] = t2 - t1;
                 }
             }
-            System.out.printf("  CgroupManager.stats (12 files, open/read/close each): median %.2f ms, min %.2f ms, "
+            System.out.printf("  CgroupManager.stats (14 files, open/read/close each): median %.2f ms, min %.2f ms, "
                     + "%.1f us per cgroup%n", median(m) / 1e6, min(m) / 1e6, median(m) / 1e3 / targets.size());
-            System.out.printf("  pread reader (8 files opened once, pread at 0):       median %.2f ms, min %.2f ms, "
+            System.out.printf("  pread reader (10 files opened once, pread at 0):      median %.2f ms, min %.2f ms, "
                     + "%.1f us per cgroup%n", median(f) / 1e6, min(f) / 1e6, median(f) / 1e3 / targets.size());
             System.out.printf("  speed-up %.1fx   (checksum %d)%n", (double) median(m) / median(f), sink % 10);
         } finally {

@@ -21,7 +21,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "stats", description = {"Live cgroup usage of running containers, refreshed in place at the "
-        + "engine's sampling interval (top-like).", "Values come straight from the cgroup files (v1 or v2)."})
+        + "engine's sampling interval (top-like).", "Values come straight from the cgroup files (v1 or v2); BLOCK I/O "
+        + "is bytes read / written since the container started (0 where the host accounts no block IO per cgroup)."})
 final class StatsCommand implements Callable<Integer> {
     private static final String CLEAR = "\033[H\033[2J";
 
@@ -77,13 +78,15 @@ final class StatsCommand implements Callable<Integer> {
     }
 
     private void print(Map<String, Sample> samples) {
-        var t = new Table("CONTAINER", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS", "THROTTLED", "OOM KILLS");
+        var t = new Table("CONTAINER", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "BLOCK I/O", "PIDS", "THROTTLED",
+                "OOM KILLS");
         samples.forEach((id, s) -> {
             boolean limited = s.getMemoryLimitBytes() > 0;
             t.row(id.substring(0, Math.min(12, id.length())), names.getOrDefault(id, ""),
                     Double.isNaN(s.getCpuCores()) ? "-" : String.format("%.1f", s.getCpuCores() * 100),
                     Bytes.human(s.getMemoryWorkingSetBytes()) + " / " + (limited ? Bytes.human(s.getMemoryLimitBytes()) : "no limit"),
                     limited ? String.format("%.1f", 100.0 * s.getMemoryWorkingSetBytes() / s.getMemoryLimitBytes()) : "-",
+                    Bytes.human(s.getIoReadBytes()) + " / " + Bytes.human(s.getIoWriteBytes()),
                     s.getPidsCurrent() + (s.getPidsLimit() > 0 ? "/" + s.getPidsLimit() : ""),
                     s.getCpuThrottledPeriods() == 0 ? "0" : s.getCpuThrottledPeriods() + " periods, "
                             + Durations.precise(s.getCpuThrottledNanos()),

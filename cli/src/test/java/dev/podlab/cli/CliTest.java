@@ -82,7 +82,7 @@ class CliTest {
     }
 
     @Test
-    void detachedLifecycleThroughTheVerbs() throws IOException {
+    void detachedLifecycleThroughTheVerbs() throws IOException, InterruptedException {
         String id = run("run", "-d", "--name", "web", "--rootfs", TestEngine.rootfs().toString(), "--memory", "32m",
                 "--", "sleep", "300").trim();
         assertThat(id).matches("[0-9a-f]{32}");
@@ -95,6 +95,14 @@ class CliTest {
         String inspect = run("inspect", "web");
         assertThat(inspect).contains("Container " + id + " (web)", "Namespaces of init", "pid ", "Trace:", "pivot_root");
         assertThat(run("inspect", "--config-json", "web")).contains("\"ociVersion\"", "\"limit\" : 33554432");
+        String stats = "";
+        for (int i = 0; i < 50 && !stats.contains(id.substring(0, 12)); i++) {
+            stats = run("stats", "--no-stream"); // empty until the sampler's first round took the new container
+            Thread.sleep(200);
+        }
+        assertThat(stats.lines().findFirst().orElse("")).contains("MEM USAGE / LIMIT").contains("BLOCK I/O");
+        assertThat(stats.lines().filter(l -> l.startsWith(id.substring(0, 12))).findFirst().orElse(""))
+                .matches(".*32\\.0 MiB.* \\d+(\\.\\d)? (B|KiB|MiB) / \\d+(\\.\\d)? (B|KiB|MiB) .*");
         assertThat(status("stop", "-t", "1", "web")).isZero();
         assertThat(run("ps", "-a")).contains("exited (137)");
         assertThat(status("rm", "web")).isZero();

@@ -9,7 +9,8 @@ import javafx.scene.paint.Color;
 
 /**
  * Live charts of one cgroup (a container's or a pod's) from the metrics history: CPU and memory against its
- * limit, then tasks against pids.max, CFS throttling per interval and the OOM-kill counter.
+ * limit; below them block IO (read and write rates on one scale), tasks against pids.max, CFS throttling per
+ * interval and the OOM-kill counter.
  */
 final class UsageCharts extends VBox {
     private static final int POINTS = 120;
@@ -19,6 +20,8 @@ final class UsageCharts extends VBox {
     final SeriesChart pidsChart = new SeriesChart(false, Color.web("#8e44ad"));
     final SeriesChart throttleChart = new SeriesChart(false, Color.web("#e67e22"));
     final SeriesChart oomChart = new SeriesChart(false, Color.web("#c0392b"));
+    /** Read in blue-green, write in amber: the title names both with their latest rates. */
+    final SeriesChart ioChart = new SeriesChart(false, Color.web("#0abde3"), Color.web("#f0932b"));
     private final String prefix;
 
     /** @param prefix put before the titles, e.g. "pod " */
@@ -26,8 +29,8 @@ final class UsageCharts extends VBox {
         super(8);
         this.prefix = prefix;
         HBox usage = new HBox(8, cpuChart, memChart);
-        HBox limits = new HBox(8, pidsChart, throttleChart, oomChart);
-        for (SeriesChart c : new SeriesChart[] {pidsChart, throttleChart, oomChart}) {
+        HBox limits = new HBox(8, ioChart, pidsChart, throttleChart, oomChart);
+        for (SeriesChart c : new SeriesChart[] {ioChart, pidsChart, throttleChart, oomChart}) {
             c.setPrefSize(220, 90);
         }
         for (HBox row : new HBox[] {usage, limits}) {
@@ -45,6 +48,7 @@ final class UsageCharts extends VBox {
             pidsChart.set("tasks", none, 0);
             throttleChart.set("throttled periods", none, 0);
             oomChart.set("OOM kills", none, 0);
+            ioChart.set("IO read / write", none, none, 0);
             return;
         }
         MetricsSeriesModel.SeriesView s = metrics.series(id, POINTS);
@@ -63,5 +67,7 @@ final class UsageCharts extends VBox {
         }
         throttleChart.set(prefix + "throttled " + throttled + " periods", Columns.toDouble(s.throttledPeriods()), 0);
         oomChart.set(prefix + "OOM kills " + s.lastOomKills(), Columns.toDouble(s.oomKills()), 0);
+        ioChart.set(prefix + "IO read " + Bytes.rate(s.lastIoReadBytesPerSecond()) + " / write "
+                + Bytes.rate(s.lastIoWriteBytesPerSecond()), s.ioReadBytesPerSecond(), s.ioWriteBytesPerSecond(), 0);
     }
 }

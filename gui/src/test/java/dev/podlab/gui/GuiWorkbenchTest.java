@@ -165,6 +165,11 @@ class GuiWorkbenchTest {
                 && fx(() -> wb.containers.charts.pidsChart.title()).matches("tasks [1-9]\\d*.*"));
         assertThat(fx(() -> wb.containers.charts.throttleChart.points())).isGreaterThanOrEqualTo(3);
         assertThat(fx(() -> wb.containers.charts.oomChart.title())).isEqualTo("OOM kills 0");
+        // Block IO: both rates drawn, the latest of each in human units in the title.
+        assertThat(fx(() -> wb.containers.charts.ioChart.points())).isGreaterThanOrEqualTo(3);
+        assertThat(fx(() -> wb.containers.charts.ioChart.secondPoints())).isGreaterThanOrEqualTo(3);
+        assertThat(fx(() -> wb.containers.charts.ioChart.title()))
+                .matches("IO read [0-9.]+ (B|KiB|MiB|GiB)/s / write [0-9.]+ (B|KiB|MiB|GiB)/s");
     }
 
     @Test

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One container: state and exit reason, live charts (CPU, memory against its limit, pids, throttling, OOM
+ * One container: state and exit reason, live charts (CPU, memory against its limit, block IO, pids, throttling, OOM
  * kills), the step trace as a timeline, cgroup paths, namespaces and the config.json, in one scrollable page.
  * Containers.Inspect is asked again when the container's state changes.
  */
@@ -137,6 +137,7 @@ final class DetailsView implements View {
         doc.line(Canvas.fit("memory", 12) + Sparkline.render(s.memoryBytes(), chart, s.memoryLimit() > 0 ? s.memoryLimit() : 0)
                 + "  " + Bytes.human(memNow) + " / " + (s.memoryLimit() > 0 ? Bytes.human(s.memoryLimit())
                 + String.format(" (%.0f%%)", 100.0 * memNow / s.memoryLimit()) : "no limit"), Style.ACCENT);
+        ioLines(doc, s, chart);
         long pidsNow = s.size() == 0 ? 0 : s.pids()[s.size() - 1];
         doc.line(Canvas.fit("pids", 12) + Sparkline.render(s.pids(), chart, s.pidsLimit() > 0 ? s.pidsLimit() : 0)
                 + "  " + pidsNow + (s.pidsLimit() > 0 ? " / " + s.pidsLimit() : ""));
@@ -209,5 +210,16 @@ final class DetailsView implements View {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Block IO as two sparklines of bytes/s (read, then write), each scaled to its own peak and labelled with its
+     * latest rate: shared by the container details and the pod page.
+     */
+    static void ioLines(Doc doc, SeriesView s, int chart) {
+        doc.line(Canvas.fit("IO read", 12) + Sparkline.render(s.ioReadBytesPerSecond(), chart, 0) + "  "
+                + Bytes.rate(s.lastIoReadBytesPerSecond()), Style.NORMAL);
+        doc.line(Canvas.fit("IO write", 12) + Sparkline.render(s.ioWriteBytesPerSecond(), chart, 0) + "  "
+                + Bytes.rate(s.lastIoWriteBytesPerSecond()), Style.NORMAL);
     }
 }

@@ -242,6 +242,7 @@ final class PodView implements View {
         long memNow = s.size() == 0 ? 0 : s.memoryBytes()[s.size() - 1];
         doc.line(Canvas.fit("memory", 12) + Sparkline.render(s.memoryBytes(), chart, s.memoryLimit() > 0 ? s.memoryLimit() : 0)
                 + "  " + Bytes.human(memNow) + " / " + (s.memoryLimit() > 0 ? Bytes.human(s.memoryLimit()) : "no limit"), Style.ACCENT);
+        DetailsView.ioLines(doc, s, chart);
         long pidsNow = s.size() == 0 ? 0 : s.pids()[s.size() - 1];
         doc.line(Canvas.fit("pids", 12) + Sparkline.render(s.pids(), chart, s.pidsLimit() > 0 ? s.pidsLimit() : 0) + "  " + pidsNow);
         long throttled = 0;

@@ -215,7 +215,8 @@ class TuiPodsTest {
         s = await("the pod page", t -> t.contains("pod default/" + POD) && t.contains("Containers")
                 && t.contains("Manifest report (") && t.contains("Trace (") && !t.contains("Trace (0 steps"));
         assertThat(s).contains("8080/TCP").contains("Conditions").contains("ContainersReady").contains("Events (")
-                .contains("Started").contains("nodeSelector").contains("Pod cgroup usage").contains("restartPolicy Always");
+                .contains("Started").contains("nodeSelector").contains("Pod cgroup usage").contains("restartPolicy Always")
+                .contains("IO read").contains("IO write");
         assertThat(s).contains(p.getCgroupParent());
 
         key(KeyType.Enter);

@@ -163,6 +163,9 @@ class TuiWorkbenchTest {
         String s = await("the details with the trace", t -> t.contains("details tui-web") && t.contains("Trace ("
                 + trace.size() + " steps"));
         assertThat(s).contains(lastStep).contains("Usage (live").contains("state running");
+        // Block IO as read and write rates (the container does none: 0 B/s once two samples exist).
+        s = await("the IO lines", t -> t.matches("(?s).*IO read [^\\n]*\\d (B|KiB|MiB)/s.*")
+                && t.matches("(?s).*IO write [^\\n]*\\d (B|KiB|MiB)/s.*"));
         // config.json is further down the same page: Tab jumps section by section.
         for (int i = 0; i < 5; i++) {
             key(KeyType.Tab);

@@ -122,6 +122,10 @@ public final class Wire {
                 .setOomKills(s.oomKills())
                 .setPidsCurrent(s.pidsCurrent())
                 .setPidsLimit(s.pidsLimit())
+                .setIoReadBytes(s.ioReadBytes())
+                .setIoWriteBytes(s.ioWriteBytes())
+                .setIoReadOps(s.ioReadOps())
+                .setIoWriteOps(s.ioWriteOps())
                 .build();
     }
 

@@ -84,6 +84,8 @@ public final class MetricsSeriesModel extends ViewModel {
         long[] throttled = new long[len];
         long[] throttledNanos = new long[len];
         long[] oom = new long[len];
+        double[] ioRead = new double[len];
+        double[] ioWrite = new double[len];
         for (int i = 0; i < len; i++) {
             Sample s = all[from + i];
             Sample prev = from + i > 0 ? all[from + i - 1] : null;
@@ -95,10 +97,21 @@ public final class MetricsSeriesModel extends ViewModel {
             throttled[i] = prev == null ? 0 : Math.max(0, s.getCpuThrottledPeriods() - prev.getCpuThrottledPeriods());
             throttledNanos[i] = prev == null ? 0 : Math.max(0, s.getCpuThrottledNanos() - prev.getCpuThrottledNanos());
             oom[i] = s.getOomKills();
+            ioRead[i] = prev == null ? Double.NaN : perSecond(prev.getIoReadBytes(), s.getIoReadBytes(), prev, s);
+            ioWrite[i] = prev == null ? Double.NaN : perSecond(prev.getIoWriteBytes(), s.getIoWriteBytes(), prev, s);
         }
         Sample last = len == 0 ? null : all[all.length - 1];
         return new SeriesView(id, times, cpu, mem, last == null ? -1 : last.getMemoryLimitBytes(), pids,
-                last == null ? -1 : last.getPidsLimit(), throttled, throttledNanos, oom);
+                last == null ? -1 : last.getPidsLimit(), throttled, throttledNanos, oom, ioRead, ioWrite);
+    }
+
+    /**
+     * A counter's rate between two samples, per second; NaN when the counter went back (a new cgroup under the same
+     * id, as the engine does for the CPU rate) or the samples share a time.
+     */
+    private static double perSecond(long before, long after, Sample prev, Sample s) {
+        long millis = s.getEpochMillis() - prev.getEpochMillis();
+        return after < before || millis <= 0 ? Double.NaN : (after - before) * 1000.0 / millis;
     }
 
     private void add(String id, Sample s) {
@@ -119,10 +132,14 @@ public final class MetricsSeriesModel extends ViewModel {
      * @param pidsLimit -1 for none (latest sample)
      * @param throttledPeriods periods throttled during each interval
      * @param oomKills the cumulative OOM-kill counter
+     * @param ioReadBytesPerSecond block IO read rate over each interval (NaN for the first sample and after a
+     *                             counter reset)
+     * @param ioWriteBytesPerSecond block IO write rate, the same way
      */
     public record SeriesView(String id, long[] epochMillis, double[] cpuPercent, long[] memoryBytes,
                              long memoryLimit, long[] pids, long pidsLimit, long[] throttledPeriods,
-                             long[] throttledNanos, long[] oomKills) {
+                             long[] throttledNanos, long[] oomKills, double[] ioReadBytesPerSecond,
+                             double[] ioWriteBytesPerSecond) {
         public int size() {
             return epochMillis.length;
         }
@@ -134,6 +151,16 @@ public final class MetricsSeriesModel extends ViewModel {
                 out[i] = memoryLimit > 0 ? 100.0 * memoryBytes[i] / memoryLimit : Double.NaN;
             }
             return out;
+        }
+
+        /** The latest IO read rate in bytes/s, NaN when unknown. */
+        public double lastIoReadBytesPerSecond() {
+            return ioReadBytesPerSecond.length == 0 ? Double.NaN : ioReadBytesPerSecond[ioReadBytesPerSecond.length - 1];
+        }
+
+        /** The latest IO write rate in bytes/s, NaN when unknown. */
+        public double lastIoWriteBytesPerSecond() {
+            return ioWriteBytesPerSecond.length == 0 ? Double.NaN : ioWriteBytesPerSecond[ioWriteBytesPerSecond.length - 1];
         }
 
         public long lastOomKills() {

@@ -41,6 +41,32 @@ class MetricsSeriesModelTest {
         assertThat(m.latest("a")).isEmpty();
     }
 
+    private static Sample io(long t, long read, long write) {
+        return Sample.newBuilder().setEpochMillis(t).setIoReadBytes(read).setIoWriteBytes(write).build();
+    }
+
+    @Test
+    void ioCountersBecomeRatesPerSecondAndAResetIsUnknown() {
+        var m = new MetricsSeriesModel(Dispatcher.direct(), 8);
+        m.loadHistory(MetricsHistory.newBuilder().setIntervalMillis(1000).addSeries(Series.newBuilder().setId("a")
+                .addSamples(io(1000, 0, 4096))
+                .addSamples(io(2000, 1024, 4096))        // 1 s: 1024 B/s read, nothing written
+                .addSamples(io(2500, 1024, 4096 + 8192))  // 0.5 s: 16 KiB/s written
+                .addSamples(io(3500, 0, 100))             // counters went back: a new cgroup under the same id
+                .addSamples(io(4500, 2048, 100))).build());
+        var v = m.series("a", 10);
+        assertThat(v.ioReadBytesPerSecond()).containsExactly(Double.NaN, 1024.0, 0.0, Double.NaN, 2048.0);
+        assertThat(v.ioWriteBytesPerSecond()).containsExactly(Double.NaN, 0.0, 16384.0, Double.NaN, 0.0);
+        assertThat(v.lastIoReadBytesPerSecond()).isEqualTo(2048.0);
+        assertThat(v.lastIoWriteBytesPerSecond()).isZero();
+        // A window that starts mid-series takes its first rate from the sample before the window.
+        assertThat(m.series("a", 3).ioReadBytesPerSecond()).containsExactly(0.0, Double.NaN, 2048.0);
+        assertThat(m.series("missing", 3).lastIoReadBytesPerSecond()).isNaN();
+        assertThat(dev.podlab.api.Bytes.rate(16384.0)).isEqualTo("16.0 KiB/s");
+        assertThat(dev.podlab.api.Bytes.rate(512.4)).isEqualTo("512 B/s");
+        assertThat(dev.podlab.api.Bytes.rate(Double.NaN)).isEqualTo("-");
+    }
+
     @Test
     void sparklineScalesRightAlignsAndLeavesNaNBlank() {
         assertThat(Sparkline.render(new double[] {0, 50, 100}, 5, 100)).isEqualTo("  ▁▅█");

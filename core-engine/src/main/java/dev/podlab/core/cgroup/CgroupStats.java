@@ -34,6 +34,12 @@ import java.util.Set;
  *                              V2 memory.events oom_kill)
  * @param pidsCurrent           tasks in the cgroup (pids.current)
  * @param pidsLimit             pids.max; -1 when there is none
+ * @param ioReadBytes           bytes read from block devices, summed over devices (V1
+ *                              blkio.throttle.io_service_bytes_recursive "Read" lines, which recent kernels fill
+ *                              only for devices with a throttle rule in some cgroup; V2 io.stat rbytes)
+ * @param ioWriteBytes          bytes written to block devices (V1 "Write" lines; V2 io.stat wbytes)
+ * @param ioReadOps             read operations (V1 blkio.throttle.io_serviced_recursive "Read"; V2 io.stat rios)
+ * @param ioWriteOps            write operations (V1 io_serviced "Write"; V2 io.stat wios)
  * @param unavailable           names of the fields above the host could not provide
  */
 public record CgroupStats(
@@ -54,6 +60,10 @@ public record CgroupStats(
         long oomKills,
         long pidsCurrent,
         long pidsLimit,
+        long ioReadBytes,
+        long ioWriteBytes,
+        long ioReadOps,
+        long ioWriteOps,
         Set<String> unavailable) {
 
     /** Names of all counter fields, in declaration order. */
@@ -106,7 +116,8 @@ public record CgroupStats(
                     get("cpuThrottledPeriods"), get("cpuThrottledNanos"), get("memoryUsageBytes"),
                     get("memoryWorkingSetBytes"), get("memoryRssBytes"), get("memoryCacheBytes"),
                     get("memoryLimitBytes"), get("memoryMaxUsageBytes"), get("memoryFailCount"), get("oomEvents"),
-                    get("oomKills"), get("pidsCurrent"), get("pidsLimit"), missing);
+                    get("oomKills"), get("pidsCurrent"), get("pidsLimit"), get("ioReadBytes"), get("ioWriteBytes"),
+                    get("ioReadOps"), get("ioWriteOps"), missing);
         }
 
         private long get(String field) {

@@ -346,7 +346,30 @@ public final class CgroupV1Manager implements CgroupManager {
             ControlFiles.readIfExists(pids.resolve("pids.max"), action, object)
                     .ifPresent(s -> stats.set("pidsLimit", ControlFiles.parseLimit(s, pids.resolve("pids.max"))));
         }
+        Path blkio = cgroup.directories().get("blkio");
+        if (blkio != null) {
+            blkioReadWrite(blkio, "blkio.throttle.io_service_bytes", action, object).ifPresent(rw -> {
+                stats.set("ioReadBytes", rw[0]);
+                stats.set("ioWriteBytes", rw[1]);
+            });
+            blkioReadWrite(blkio, "blkio.throttle.io_serviced", action, object).ifPresent(rw -> {
+                stats.set("ioReadOps", rw[0]);
+                stats.set("ioWriteOps", rw[1]);
+            });
+        }
         return stats.build();
+    }
+
+    /**
+     * {read, write} of a blkio rwstat file, the _recursive form first (a pod cgroup's IO is its containers');
+     * kernels without it have only this level's. Empty when neither exists.
+     */
+    private static Optional<long[]> blkioReadWrite(Path blkio, String file, String action, String object) {
+        Optional<String> content = ControlFiles.readIfExists(blkio.resolve(file + "_recursive"), action, object);
+        if (content.isEmpty()) {
+            content = ControlFiles.readIfExists(blkio.resolve(file), action, object);
+        }
+        return content.map(ControlFiles::parseBlkioReadWrite);
     }
 
     private static Long preferTotal(Map<String, Long> stat, String key) {

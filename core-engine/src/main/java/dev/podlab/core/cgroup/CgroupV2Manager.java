@@ -253,6 +253,15 @@ public final class CgroupV2Manager implements CgroupManager {
                 .ifPresent(s -> stats.set("pidsCurrent", ControlFiles.parseSingle(s, dir.resolve("pids.current"))));
         ControlFiles.readIfExists(dir.resolve("pids.max"), action, object)
                 .ifPresent(s -> stats.set("pidsLimit", ControlFiles.parseLimit(s, dir.resolve("pids.max"))));
+        // io.stat lists only devices with IO so far: present and empty is a real zero, absent (io controller
+        // not enabled for this cgroup) is unavailable.
+        ControlFiles.readIfExists(dir.resolve("io.stat"), action, object).map(ControlFiles::parseIoStat)
+                .ifPresent(io -> {
+                    stats.set("ioReadBytes", io[0]);
+                    stats.set("ioWriteBytes", io[1]);
+                    stats.set("ioReadOps", io[2]);
+                    stats.set("ioWriteOps", io[3]);
+                });
         return stats.build();
     }
 

@@ -228,6 +228,57 @@ final class ControlFiles {
         return values;
     }
 
+    /**
+     * Sums the "Read" and "Write" lines of a V1 blkio rwstat file (blkio.throttle.io_service_bytes,
+     * io_serviced and their _recursive forms): "MAJ:MIN Op value" per device and operation. The Sync, Async,
+     * Discard and Total lines and the closing "Total N" are skipped: they count the same IO split another way.
+     *
+     * @return {read, write}
+     */
+    static long[] parseBlkioReadWrite(String content) {
+        long[] sums = new long[2];
+        for (String line : content.split("\n")) {
+            String[] parts = line.trim().split("\\s+");
+            if (parts.length != 3) {
+                continue; // the closing "Total N" line, or blank
+            }
+            int slot = parts[1].equals("Read") ? 0 : parts[1].equals("Write") ? 1 : -1;
+            if (slot >= 0) {
+                try {
+                    sums[slot] += Long.parseLong(parts[2]);
+                } catch (NumberFormatException notANumber) {
+                    // not a counter line: nothing to add
+                }
+            }
+        }
+        return sums;
+    }
+
+    /**
+     * Sums a V2 io.stat over its devices: one line per device, "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ...".
+     *
+     * @return {rbytes, wbytes, rios, wios}
+     */
+    static long[] parseIoStat(String content) {
+        long[] sums = new long[4];
+        List<String> keys = List.of("rbytes", "wbytes", "rios", "wios");
+        for (String line : content.split("\n")) {
+            String[] parts = line.trim().split("\\s+");
+            for (int i = 1; i < parts.length; i++) {
+                int eq = parts[i].indexOf('=');
+                int slot = eq < 0 ? -1 : keys.indexOf(parts[i].substring(0, eq));
+                if (slot >= 0) {
+                    try {
+                        sums[slot] += Long.parseLong(parts[i].substring(eq + 1));
+                    } catch (NumberFormatException notANumber) {
+                        // a key we know with a value we do not: leave the sum alone
+                    }
+                }
+            }
+        }
+        return sums;
+    }
+
     /** Parses a single-value file such as memory.current or cpuacct.usage. */
     static long parseSingle(String content, Path file) {
         String trimmed = content.trim();

@@ -19,6 +19,10 @@ import java.time.Instant;
  * @param oomKills            processes killed by the OOM killer, so far
  * @param pidsCurrent         tasks in the cgroup
  * @param pidsLimit           the pids limit; -1 when there is none
+ * @param ioReadBytes         bytes read from block devices, so far (0 where the host does not account block IO)
+ * @param ioWriteBytes        bytes written to block devices, so far
+ * @param ioReadOps           block read operations, so far
+ * @param ioWriteOps          block write operations, so far
  */
 public record MetricsSample(
         long epochMillis,
@@ -33,7 +37,11 @@ public record MetricsSample(
         long memoryCacheBytes,
         long oomKills,
         long pidsCurrent,
-        long pidsLimit) {
+        long pidsLimit,
+        long ioReadBytes,
+        long ioWriteBytes,
+        long ioReadOps,
+        long ioWriteOps) {
 
     public Instant time() {
         return Instant.ofEpochMilli(epochMillis);

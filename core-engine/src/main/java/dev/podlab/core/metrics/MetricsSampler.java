@@ -287,7 +287,8 @@ public final class MetricsSampler implements AutoCloseable {
             prevNanos = nowNanos;
             return new MetricsSample(nowMillis, cpu, cores, s.cpuThrottledPeriods(), s.cpuThrottledNanos(),
                     s.memoryUsageBytes(), s.memoryWorkingSetBytes(), s.memoryLimitBytes(), s.memoryRssBytes(),
-                    s.memoryCacheBytes(), s.oomKills(), s.pidsCurrent(), s.pidsLimit());
+                    s.memoryCacheBytes(), s.oomKills(), s.pidsCurrent(), s.pidsLimit(), s.ioReadBytes(),
+                    s.ioWriteBytes(), s.ioReadOps(), s.ioWriteOps());
         }
 
         void close() {

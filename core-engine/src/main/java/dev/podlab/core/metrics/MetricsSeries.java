@@ -7,8 +7,8 @@ import java.util.concurrent.locks.StampedLock;
 
 /**
  * A fixed-capacity ring buffer of one container's samples, stored column-wise in primitive arrays (no object
- * per sample): 9 long columns, 1 float and 3 int columns, {@value #BYTES_PER_SAMPLE} bytes per sample, so 600
- * samples take about 53 KB and 200 such series about 10.6 MB.
+ * per sample): 13 long columns, 1 float and 3 int columns, {@value #BYTES_PER_SAMPLE} bytes per sample, so 600
+ * samples take about 72 KB and 200 such series about 14.4 MB.
  *
  * <p>Thread safety: one writer ({@link #append}) and any number of readers ({@link #snapshot}). The writer takes
  * an uncontended write lock for a few stores; readers copy optimistically and retry under the read lock only
@@ -17,8 +17,8 @@ import java.util.concurrent.locks.StampedLock;
  */
 public final class MetricsSeries {
 
-    /** Heap bytes per sample in the column arrays: 9 x long + 1 x float + 3 x int. */
-    public static final int BYTES_PER_SAMPLE = 9 * Long.BYTES + Float.BYTES + 3 * Integer.BYTES;
+    /** Heap bytes per sample in the column arrays: 13 x long + 1 x float + 3 x int. */
+    public static final int BYTES_PER_SAMPLE = 13 * Long.BYTES + Float.BYTES + 3 * Integer.BYTES;
 
     private final int capacity;
     private final long[] time;
@@ -34,6 +34,10 @@ public final class MetricsSeries {
     private final int[] oomKills;
     private final int[] pidsCurrent;
     private final int[] pidsLimit;
+    private final long[] ioReadBytes;
+    private final long[] ioWriteBytes;
+    private final long[] ioReadOps;
+    private final long[] ioWriteOps;
 
     private final StampedLock lock = new StampedLock();
     /** Next slot to write. Guarded by {@link #lock}. */
@@ -59,6 +63,10 @@ public final class MetricsSeries {
         oomKills = new int[capacity];
         pidsCurrent = new int[capacity];
         pidsLimit = new int[capacity];
+        ioReadBytes = new long[capacity];
+        ioWriteBytes = new long[capacity];
+        ioReadOps = new long[capacity];
+        ioWriteOps = new long[capacity];
     }
 
     public int capacity() {
@@ -70,9 +78,9 @@ public final class MetricsSeries {
         return estimateHeapBytes(capacity);
     }
 
-    /** Heap bytes of one series' 13 column arrays: payload plus a 16-byte header per array. */
+    /** Heap bytes of one series' 17 column arrays: payload plus a 16-byte header per array. */
     public static long estimateHeapBytes(int capacity) {
-        return (long) capacity * BYTES_PER_SAMPLE + 13L * 16;
+        return (long) capacity * BYTES_PER_SAMPLE + 17L * 16;
     }
 
     /** Appends a sample, overwriting the oldest one when full. O(1); call from one thread only. */
@@ -93,6 +101,10 @@ public final class MetricsSeries {
             oomKills[i] = clamp(s.oomKills());
             pidsCurrent[i] = clamp(s.pidsCurrent());
             pidsLimit[i] = clamp(s.pidsLimit());
+            ioReadBytes[i] = s.ioReadBytes();
+            ioWriteBytes[i] = s.ioWriteBytes();
+            ioReadOps[i] = s.ioReadOps();
+            ioWriteOps[i] = s.ioWriteOps();
             head = i + 1 == capacity ? 0 : i + 1;
             if (size < capacity) {
                 size++;
@@ -131,7 +143,9 @@ public final class MetricsSeries {
                 copy(time, start, n), copy(cpuUsage, start, n), copy(cpuCores, start, n),
                 copy(throttledPeriods, start, n), copy(throttledNanos, start, n), copy(memUsage, start, n),
                 copy(workingSet, start, n), copy(memLimit, start, n), copy(rss, start, n), copy(cache, start, n),
-                copy(oomKills, start, n), copy(pidsCurrent, start, n), copy(pidsLimit, start, n));
+                copy(oomKills, start, n), copy(pidsCurrent, start, n), copy(pidsLimit, start, n),
+                copy(ioReadBytes, start, n), copy(ioWriteBytes, start, n), copy(ioReadOps, start, n),
+                copy(ioWriteOps, start, n));
     }
 
     private long[] copy(long[] src, int start, int n) {
@@ -178,10 +192,15 @@ public final class MetricsSeries {
         private final int[] oomKills;
         private final int[] pidsCurrent;
         private final int[] pidsLimit;
+        private final long[] ioReadBytes;
+        private final long[] ioWriteBytes;
+        private final long[] ioReadOps;
+        private final long[] ioWriteOps;
 
         private Snapshot(int size, long[] time, long[] cpuUsage, float[] cpuCores, long[] throttledPeriods,
                          long[] throttledNanos, long[] memUsage, long[] workingSet, long[] memLimit, long[] rss,
-                         long[] cache, int[] oomKills, int[] pidsCurrent, int[] pidsLimit) {
+                         long[] cache, int[] oomKills, int[] pidsCurrent, int[] pidsLimit, long[] ioReadBytes,
+                         long[] ioWriteBytes, long[] ioReadOps, long[] ioWriteOps) {
             this.size = size;
             this.time = time;
             this.cpuUsage = cpuUsage;
@@ -196,6 +215,10 @@ public final class MetricsSeries {
             this.oomKills = oomKills;
             this.pidsCurrent = pidsCurrent;
             this.pidsLimit = pidsLimit;
+            this.ioReadBytes = ioReadBytes;
+            this.ioWriteBytes = ioWriteBytes;
+            this.ioReadOps = ioReadOps;
+            this.ioWriteOps = ioWriteOps;
         }
 
         public int size() {
@@ -213,7 +236,7 @@ public final class MetricsSeries {
             }
             return new MetricsSample(time[i], cpuUsage[i], cpuCores[i], throttledPeriods[i], throttledNanos[i],
                     memUsage[i], workingSet[i], memLimit[i], rss[i], cache[i], oomKills[i], pidsCurrent[i],
-                    pidsLimit[i]);
+                    pidsLimit[i], ioReadBytes[i], ioWriteBytes[i], ioReadOps[i], ioWriteOps[i]);
         }
 
         public Optional<MetricsSample> latest() {

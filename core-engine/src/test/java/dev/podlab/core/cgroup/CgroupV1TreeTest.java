@@ -95,6 +95,9 @@ class CgroupV1TreeTest extends CgroupManagerContract {
         }
         CgroupTrees.fixture("v1/pids.current", dir("pids").resolve("pids.current"));
         CgroupTrees.fixture("v1/pids.max", dir("pids").resolve("pids.max"));
+        for (String file : List.of("blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_serviced_recursive")) {
+            CgroupTrees.fixture("v1/" + file, dir("blkio").resolve(file));
+        }
 
         CgroupStats stats = manager.stats(cgroup);
 
@@ -114,6 +117,11 @@ class CgroupV1TreeTest extends CgroupManagerContract {
         assertThat(stats.oomKills()).isEqualTo(3);
         assertThat(stats.pidsCurrent()).isEqualTo(4);
         assertThat(stats.pidsLimit()).isEqualTo(5);
+        // Read and Write lines summed over both devices; Sync/Async/Total lines left out.
+        assertThat(stats.ioReadBytes()).isEqualTo(2_102_272L + 1_048_576L);
+        assertThat(stats.ioWriteBytes()).isEqualTo(2_097_152L + 8_192L);
+        assertThat(stats.ioReadOps()).isEqualTo(37 + 8);
+        assertThat(stats.ioWriteOps()).isEqualTo(32 + 2);
         assertThat(stats.unavailable()).containsExactly("oomEvents");
 
         assertThat(manager.oomCounter(cgroup)).hasValueSatisfying(counter -> {
@@ -121,6 +129,24 @@ class CgroupV1TreeTest extends CgroupManagerContract {
             assertThat(counter.format()).isEqualTo(CgroupVersion.V1);
             assertThat(counter.oomKills()).isEqualTo(3);
         });
+    }
+
+    @Test
+    void blockIoFallsBackToTheNonRecursiveFilesAndIsUnavailableWithoutThem() {
+        Cgroup cgroup = manager.create(base, CgroupResources.none());
+        assertThat(manager.stats(cgroup).unavailable())
+                .contains("ioReadBytes", "ioWriteBytes", "ioReadOps", "ioWriteOps");
+
+        write(dir("blkio").resolve("blkio.throttle.io_service_bytes"), "8:0 Read 512\n8:0 Write 1024\n8:0 Total 1536\nTotal 1536\n");
+        CgroupStats stats = manager.stats(cgroup);
+        assertThat(stats.ioReadBytes()).isEqualTo(512);
+        assertThat(stats.ioWriteBytes()).isEqualTo(1024);
+        assertThat(stats.unavailable()).doesNotContain("ioReadBytes", "ioWriteBytes").contains("ioReadOps", "ioWriteOps");
+
+        // An idle cgroup's file holds only the closing total: zero, and available.
+        write(dir("blkio").resolve("blkio.throttle.io_serviced"), "Total 0\n");
+        assertThat(manager.stats(cgroup).ioWriteOps()).isZero();
+        assertThat(manager.stats(cgroup).unavailable()).doesNotContain("ioReadOps", "ioWriteOps");
     }
 
     @Test

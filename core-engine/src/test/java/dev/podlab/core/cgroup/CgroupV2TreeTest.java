@@ -91,7 +91,8 @@ class CgroupV2TreeTest extends CgroupManagerContract {
     @Test
     void parsesKernelStatsFiles() {
         Cgroup cgroup = manager.create(base, CgroupResources.builder().memoryLimitBytes(256L << 20).pidsLimit(5L).build());
-        for (String file : List.of("cpu.stat", "memory.stat", "memory.events", "memory.current", "memory.peak", "pids.current")) {
+        for (String file : List.of("cpu.stat", "memory.stat", "memory.events", "memory.current", "memory.peak", "pids.current",
+                "io.stat")) {
             CgroupTrees.fixture("v2/" + file, dir().resolve(file));
         }
 
@@ -114,6 +115,11 @@ class CgroupV2TreeTest extends CgroupManagerContract {
         assertThat(stats.oomKills()).isEqualTo(1);
         assertThat(stats.pidsCurrent()).isEqualTo(3);
         assertThat(stats.pidsLimit()).isEqualTo(5);
+        // io.stat summed over its two devices
+        assertThat(stats.ioReadBytes()).isEqualTo(1_048_576L + 4_096L);
+        assertThat(stats.ioWriteBytes()).isEqualTo(4_194_304L);
+        assertThat(stats.ioReadOps()).isEqualTo(17);
+        assertThat(stats.ioWriteOps()).isEqualTo(64);
         assertThat(stats.unavailable()).isEmpty();
 
         assertThat(manager.oomCounter(cgroup)).hasValueSatisfying(counter -> {
@@ -136,7 +142,8 @@ class CgroupV2TreeTest extends CgroupManagerContract {
         assertThat(stats.unavailable()).containsExactlyInAnyOrder(
                 "cpuPeriods", "cpuThrottledPeriods", "cpuThrottledNanos", "memoryUsageBytes",
                 "memoryWorkingSetBytes", "memoryRssBytes", "memoryCacheBytes", "memoryLimitBytes",
-                "memoryMaxUsageBytes", "memoryFailCount", "oomEvents", "oomKills", "pidsCurrent", "pidsLimit");
+                "memoryMaxUsageBytes", "memoryFailCount", "oomEvents", "oomKills", "pidsCurrent", "pidsLimit",
+                "ioReadBytes", "ioWriteBytes", "ioReadOps", "ioWriteOps");
         assertThat(manager.oomCounter(cgroup)).isEmpty();
     }
 

@@ -48,7 +48,7 @@ class MetricsSamplerTest {
                     }
                     long[] v = cpuAndMemory.getOrDefault(path, new long[2]);
                     return new CgroupStats(v[0], 0, 0, 10, 2, 3000, v[1], v[1] / 2, v[1] / 4, v[1] / 8, 1 << 30, 0, 0,
-                            0, 1, 5, 100, Set.of("memoryMaxUsageBytes"));
+                            0, 1, 5, 100, v[1] * 2, v[1] * 3, 7, 9, Set.of("memoryMaxUsageBytes"));
                 }
 
                 @Override
@@ -90,6 +90,10 @@ class MetricsSamplerTest {
         assertThat(first.memoryWorkingSetBytes()).isEqualTo(2048);
         assertThat(first.pidsCurrent()).isEqualTo(5);
         assertThat(first.pidsLimit()).isEqualTo(100);
+        assertThat(first.ioReadBytes()).isEqualTo(8192);
+        assertThat(first.ioWriteBytes()).isEqualTo(12288);
+        assertThat(first.ioReadOps()).isEqualTo(7);
+        assertThat(first.ioWriteOps()).isEqualTo(9);
         assertThat(first.oomKills()).isEqualTo(1);
         assertThat(first.cpuThrottledPeriods()).isEqualTo(2);
         assertThat(first.cpuThrottledNanos()).isEqualTo(3000);

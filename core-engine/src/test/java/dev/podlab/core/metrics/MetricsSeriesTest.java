@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class MetricsSeriesTest {
 
     static MetricsSample sample(long t) {
-        return new MetricsSample(t, t * 10, (t % 64) / 4.0, t, t * 2, t * 1000, t * 900, -1, t * 500, t * 400, t % 3, t, -1);
+        return new MetricsSample(t, t * 10, (t % 64) / 4.0, t, t * 2, t * 1000, t * 900, -1, t * 500, t * 400, t % 3, t, -1,
+                t * 4096, t * 8192, t * 3, t * 5);
     }
 
     @Test
@@ -82,8 +83,8 @@ class MetricsSeriesTest {
     @Test
     void cpuRateIsStoredAsFloatAndNaNSurvives() {
         MetricsSeries series = new MetricsSeries(2);
-        series.append(new MetricsSample(1, 0, Double.NaN, 0, 0, 0, 0, -1, 0, 0, 0, 0, -1));
-        series.append(new MetricsSample(2, 0, 0.25, 0, 0, 0, 0, -1, 0, 0, 0, 0, -1));
+        series.append(new MetricsSample(1, 0, Double.NaN, 0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0));
+        series.append(new MetricsSample(2, 0, 0.25, 0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0));
         assertThat(series.snapshot().cpuCores()[0]).isNaN();
         assertThat(series.snapshot().cpuCores()[1]).isEqualTo(0.25);
     }
@@ -98,8 +99,8 @@ class MetricsSeriesTest {
 
     @Test
     void heapEstimateFollowsThePrimitiveColumns() {
-        assertThat(MetricsSeries.BYTES_PER_SAMPLE).isEqualTo(88);
-        assertThat(new MetricsSeries(600).heapBytes()).isEqualTo(600 * 88 + 13 * 16);
+        assertThat(MetricsSeries.BYTES_PER_SAMPLE).isEqualTo(120);
+        assertThat(new MetricsSeries(600).heapBytes()).isEqualTo(600 * 120 + 17 * 16);
     }
 
     /** Readers racing one writer always see a consistent, ordered window (no torn copies). */

@@ -22,7 +22,8 @@ class PreadV1ReaderTest {
             "freezer", "blkio", "pids", "systemd");
     private static final List<String> FIXTURES = List.of("cpu.stat", "cpuacct.stat", "cpuacct.usage",
             "memory.failcnt", "memory.limit_in_bytes", "memory.max_usage_in_bytes", "memory.oom_control",
-            "memory.stat", "memory.usage_in_bytes", "pids.current", "pids.max");
+            "memory.stat", "memory.usage_in_bytes", "pids.current", "pids.max",
+            "blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_serviced_recursive");
 
     @TempDir
     Path root;
@@ -35,7 +36,7 @@ class PreadV1ReaderTest {
         Files.writeString(root.resolve("cpuset/cpuset.cpus"), "0-1\n");
         Files.writeString(root.resolve("cpuset/cpuset.mems"), "0\n");
         Files.writeString(root.resolve("memory/memory.limit_in_bytes"), "9223372036854771712\n");
-        for (String h : List.of("cpu", "cpuacct", "memory", "pids")) {
+        for (String h : List.of("cpu", "cpuacct", "memory", "pids", "blkio")) {
             Path dir = Files.createDirectories(root.resolve(h).resolve("podlab/c1"));
             for (String f : FIXTURES) {
                 if (f.startsWith(h + ".")) {
@@ -63,11 +64,37 @@ class PreadV1ReaderTest {
             CgroupStats actual = reader.read();
             for (String field : List.of("cpuUsageNanos", "cpuPeriods", "cpuThrottledPeriods", "cpuThrottledNanos",
                     "memoryUsageBytes", "memoryWorkingSetBytes", "memoryRssBytes", "memoryCacheBytes",
-                    "memoryLimitBytes", "oomKills", "pidsCurrent", "pidsLimit")) {
+                    "memoryLimitBytes", "oomKills", "pidsCurrent", "pidsLimit", "ioReadBytes", "ioWriteBytes",
+                    "ioReadOps", "ioWriteOps")) {
                 assertThat(value(actual, field)).as(field).isEqualTo(value(expected, field));
                 assertThat(actual.isAvailable(field)).as(field).isEqualTo(expected.isAvailable(field));
             }
             assertThat(actual.isAvailable("memoryMaxUsageBytes")).isFalse();
+            assertThat(actual.ioWriteBytes()).isEqualTo(2_097_152L + 8_192L);
+        }
+    }
+
+    @Test
+    void blockIoRereadsAndFallsBackToTheNonRecursiveFiles() throws IOException {
+        CgroupManager manager = v1Tree();
+        Path blkio = root.resolve("blkio/podlab/c1");
+        Files.delete(blkio.resolve("blkio.throttle.io_serviced_recursive"));
+        Files.writeString(blkio.resolve("blkio.throttle.io_serviced"), "Total 0\n");
+        Cgroup cgroup = manager.open("podlab/c1");
+        try (StatsSource.Reader reader = StatsSources.fast(manager).open(cgroup)) {
+            CgroupStats first = reader.read();
+            assertThat(first.ioReadBytes()).isEqualTo(2_102_272L + 1_048_576L);
+            assertThat(first.ioReadOps()).isZero();
+            assertThat(first.isAvailable("ioReadOps")).isTrue();
+            Files.writeString(blkio.resolve("blkio.throttle.io_serviced"),
+                    "8:16 Read 3\n8:16 Write 11\n8:16 Sync 14\n8:16 Async 0\n8:16 Discard 0\n8:16 Total 14\nTotal 14\n");
+            Files.writeString(blkio.resolve("blkio.throttle.io_service_bytes_recursive"),
+                    "8:16 Read 4096\n8:16 Write 45056\n8:16 Total 49152\nTotal 49152\n");
+            CgroupStats again = reader.read();
+            assertThat(again.ioReadOps()).isEqualTo(3);
+            assertThat(again.ioWriteOps()).isEqualTo(11);
+            assertThat(again.ioReadBytes()).isEqualTo(4096);
+            assertThat(again.ioWriteBytes()).isEqualTo(45056);
         }
     }
 
@@ -115,6 +142,8 @@ class PreadV1ReaderTest {
             assertThat(stats.isAvailable("pidsCurrent")).isFalse();
             assertThat(stats.isAvailable("cpuUsageNanos")).isFalse();
             assertThat(stats.isAvailable("memoryUsageBytes")).isTrue();
+            assertThat(stats.isAvailable("ioReadBytes")).isFalse();
+            assertThat(stats.isAvailable("ioWriteOps")).isFalse();
             assertThat(stats.pidsCurrent()).isZero();
         }
     }
