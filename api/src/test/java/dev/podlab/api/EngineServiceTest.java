@@ -118,6 +118,13 @@ class EngineServiceTest {
             assertThat(r.getWorks()).isTrue();
         });
         assertThat(info.getMetricsInterval()).isEqualTo("200ms");
+        // What the service did at start so that block IO is counted per cgroup (BlockIoAccounting), or why not.
+        var metrics = client.events().query(QueryEventsRequest.newBuilder().setFilter(EventFilter.newBuilder()
+                .setTypePrefix("engine.metrics")).build()).getEventsList();
+        assertThat(metrics).hasSize(1);
+        boolean counted = Boolean.parseBoolean(metrics.get(0).getAttributesOrThrow("blockIoCounted"));
+        assertThat(metrics.get(0).getDetail()).matches(counted ? "(block IO on .* is counted per cgroup.*|cgroup v2: .*)"
+                : "(.*not counted.*|failed to activate block IO accounting .*)");
     }
 
     @Test

@@ -92,6 +92,13 @@ public final class EngineService implements AutoCloseable {
                     .setObjectKind("engine").setDetail(r));
         }
         this.sampler = MetricsSampler.create(targets::values, cgroups, settings.metrics());
+        // The IO columns stay zero on cgroup v1 unless blk-throttle is active on the disk: say what was done.
+        var blockIo = dev.podlab.core.cgroup.BlockIoAccounting.activate(cgroups.layout(),
+                settings.engineConfig(cgroups).cgroupParent(), settings.stateRoot());
+        events.publish(Event.newBuilder().setTime(TraceEvent.Clock.nowNanos()).setType("engine.metrics")
+                .setObjectKind("engine").setDetail(blockIo.detail()).putAttributes("blockIoCounted",
+                        Boolean.toString(blockIo.counting())));
+        LOG.info("metrics: {}", blockIo.detail());
         this.network = CniNetwork.open(new CniNetwork.Settings(settings.cni().confDir(), settings.cni().binDirs(),
                 settings.stateRoot(), defaultNetwork, Duration.ofSeconds(60)));
         this.sandboxes = new PodSandbox(PodNamespaces.open(settings.runRoot()), network, cgroups,

@@ -2,6 +2,7 @@ package dev.podlab.core.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.podlab.core.cgroup.BlockIoAccounting;
 import dev.podlab.core.cgroup.Cgroup;
 import dev.podlab.core.container.ContainerRecord;
 import dev.podlab.core.container.VolumeMount;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * (6.x here) means some cgroup has a throttle rule for that device; on this host no cgroup has one for the disk, so
  * IO to the root file system stays uncounted. The test formats a loop device of its own, gives it a 1 TiB/s read
  * limit in a cgroup of its own (activating the accounting for that device only, and throttling nothing), binds the
- * mounted file system into the container, and removes all of it afterwards. O_DIRECT because buffered writeback is
+ * mounted file system into the container, and removes all of it afterwards. The rule is the one
+ * {@link BlockIoAccounting} gives the engine's state root disk at start. O_DIRECT because buffered writeback is
  * not charged to the writer on cgroup v1.
  */
 @Tag("root")
@@ -43,12 +45,15 @@ class BlockIoHostTest {
                 "needs the v1 blkio hierarchy with blk-throttle at " + blkioRoot);
         try (TestEngine te = TestEngine.open();
              LoopDisk disk = LoopDisk.create(te.root, 64 * MIB)) {
-            Path activator = blkioRoot.resolve("podlab-iotest-" + UUID.randomUUID().toString().substring(0, 8));
-            Files.createDirectory(activator);
+            String activatorName = "podlab-iotest-" + UUID.randomUUID().toString().substring(0, 8);
+            Path activator = blkioRoot.resolve(activatorName);
             ContainerRecord c = null;
             try {
-                Files.writeString(activator.resolve("blkio.throttle.read_bps_device"),
-                        disk.majorMinor() + " " + (1L << 40));
+                // What the engine does at start for its state root's disk, here for the loop disk only.
+                var outcome = BlockIoAccounting.activate(te.cgroups.layout(), activatorName, disk.mountPoint());
+                assertThat(outcome.counting()).as(outcome.detail()).isTrue();
+                assertThat(Files.readString(activator.resolve("blkio.throttle.read_bps_device")))
+                        .contains(disk.majorMinor() + " " + (1L << 40));
                 // Waits for the go file so that the first sample is taken before any IO; busybox dd does O_DIRECT.
                 c = te.engine.run(TestEngine.busybox("sh", "-c",
                                 "while [ ! -e /data/go ]; do sleep 0.1; done; "
@@ -97,7 +102,9 @@ class BlockIoHostTest {
                 if (c != null) {
                     te.engine.remove(c.id(), true); // before the disk is unmounted: the container binds it
                 }
-                Files.delete(activator); // rmdir of an empty cgroup; the throttle rule goes with it
+                if (Files.exists(activator)) {
+                    Files.delete(activator); // rmdir of an empty cgroup; the throttle rule goes with it
+                }
             }
         }
     }
