@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 /** The {@code podlab} command: parses, then hands over to one subcommand class per verb. */
 @Command(name = "podlab",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // so that every verb takes --help as well
         versionProvider = VersionProvider.class,
         description = "A Linux container workbench: run containers and pods on swappable engines, and see every step.",
         subcommands = {
@@ -42,7 +43,8 @@ public final class Main implements Runnable {
      * registers one verb instead of thirty starts measurably faster. Help, completion and man pages use the
      * full tree (when no known verb comes first).
      */
-    @Command(name = "podlab", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class)
+    @Command(name = "podlab", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+            versionProvider = VersionProvider.class)
     static final class SingleVerb implements Runnable {
         @Override
         public void run() {

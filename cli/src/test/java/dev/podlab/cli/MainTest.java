@@ -50,4 +50,20 @@ class MainTest {
         org.junit.jupiter.api.Assertions.assertTrue(text.contains("Unmatched argument") && text.contains("nosuchverb"),
                 "picocli's usage error for an unknown verb: " + text);
     }
+
+    @Test
+    void everyVerbTakesHelp() {
+        var out = new java.io.ByteArrayOutputStream();
+        var oldOut = System.out;
+        int status;
+        try {
+            System.setOut(new java.io.PrintStream(out, true));
+            status = Main.execute("events", "--help");
+        } finally {
+            System.setOut(oldOut);
+        }
+        assertEquals(0, status);
+        org.junit.jupiter.api.Assertions.assertTrue(out.toString().startsWith("Usage: podlab events ")
+                && out.toString().contains("-h, --help"), "usage of the verb: " + out);
+    }
 }
