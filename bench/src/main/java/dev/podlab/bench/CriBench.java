@@ -120,6 +120,11 @@ public final class CriBench {
                 new ProcessBuilder("ip", "link", "del", bridge).inheritIO().start().waitFor();
             }
             new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+            // The pods' cgroups went with them; their parent is the benchmark's own.
+            var cgroups = CgroupManagers.host();
+            if (cgroups.exists(settings.cgroupParent())) {
+                cgroups.destroy(cgroups.open(settings.cgroupParent()));
+            }
         }
     }
 
