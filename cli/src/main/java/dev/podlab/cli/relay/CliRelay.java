@@ -69,6 +69,7 @@ public final class CliRelay implements EngineExtension {
         private final ServerSocketChannel server;
         private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
         private final String owner = System.getProperty("user.name");
+        private final CodeOnDisk code = CodeOnDisk.ofThisBuild();
         private volatile PodlabClient client;
         private volatile boolean closed;
 
@@ -127,7 +128,8 @@ public final class CliRelay implements EngineExtension {
                     reply.fallback(e.getMessage());
                     return;
                 }
-                String why = RelayPolicy.decline(request, settings);
+                String why = code.changed() ? "the engine runs an older build than " + code.jar
+                        + " (restart the engine to relay again)" : RelayPolicy.decline(request, settings);
                 if (why != null) {
                     reply.fallback(why);
                     return;
@@ -218,6 +220,41 @@ public final class CliRelay implements EngineExtension {
                 c.close();
             } catch (IOException e) {
                 LOG.debug("failed to close a CLI relay channel: {}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * The jar the engine loaded the CLI from, as it was at start. A rebuild that replaces it under a running
+     * engine (the source tree's launcher does) leaves classes not yet loaded unreadable; commands then go to
+     * a JVM of their own until the engine restarts.
+     */
+    record CodeOnDisk(Path jar, long modifiedMillis, long size) {
+        static CodeOnDisk ofThisBuild() {
+            try {
+                return of(Path.of(CliRelay.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+            } catch (Exception e) {
+                LOG.debug("no jar to watch for the CLI relay: {}", e.toString());
+                return new CodeOnDisk(null, 0, 0);
+            }
+        }
+
+        /** A jar as it is now; a directory of classes (tests) is not watched: nothing replaces it whole. */
+        static CodeOnDisk of(Path p) throws IOException {
+            if (!Files.isRegularFile(p)) {
+                return new CodeOnDisk(null, 0, 0);
+            }
+            return new CodeOnDisk(p, Files.getLastModifiedTime(p).toMillis(), Files.size(p));
+        }
+
+        boolean changed() {
+            if (jar == null) {
+                return false;
+            }
+            try {
+                return Files.getLastModifiedTime(jar).toMillis() != modifiedMillis || Files.size(jar) != size;
+            } catch (IOException e) {
+                return true;
             }
         }
     }

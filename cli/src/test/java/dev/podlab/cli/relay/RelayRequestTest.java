@@ -92,4 +92,16 @@ class RelayRequestTest {
         assertThat(RelayPolicy.socketBeside(Path.of("/run/podlab/podlab.sock"))).isEqualTo(Path.of("/run/podlab/podlab-cli.sock"));
         assertThat(RelayPolicy.socketBeside(Path.of("/srv/engine"))).isEqualTo(Path.of("/srv/engine-cli.sock"));
     }
+
+    @Test
+    void aJarReplacedUnderTheEngineIsNoticed(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path jar = java.nio.file.Files.writeString(tmp.resolve("cli.jar"), "PK old");
+        var code = CliRelay.CodeOnDisk.of(jar);
+        assertThat(code.changed()).isFalse();
+        java.nio.file.Files.writeString(jar, "PK new build");
+        assertThat(code.changed()).isTrue();
+        java.nio.file.Files.delete(jar);
+        assertThat(code.changed()).isTrue();
+        assertThat(CliRelay.CodeOnDisk.of(tmp).changed()).as("a classes directory is not watched").isFalse();
+    }
 }
