@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -119,8 +120,53 @@ public final class CniNetwork {
         for (String type : missingPlugins()) {
             throw new CniPluginNotFoundException(type, plugins.binDirs());
         }
-        loopbackAdd(r.netns(), r.containerId());
-        return runner.add(r);
+        // lo and the pod's interface are separate invocations that touch different links: lo comes up beside the
+        // list's ADD rather than before it, one plugin start less on the pod's start path.
+        AtomicReference<RuntimeException> loFailure = new AtomicReference<>();
+        Thread lo = Thread.ofVirtual().name("cni-lo-" + r.containerId()).start(() -> {
+            try {
+                loopbackAdd(r.netns(), r.containerId());
+            } catch (RuntimeException e) {
+                loFailure.set(e);
+            }
+        });
+        CniResult result;
+        try {
+            result = runner.add(r);
+        } catch (RuntimeException e) {
+            join(lo);
+            if (loFailure.get() != null) {
+                e.addSuppressed(loFailure.get());
+            }
+            throw e;
+        }
+        join(lo);
+        if (loFailure.get() != null) {
+            RuntimeException e = loFailure.get();
+            try {
+                runner.del(r); // the pod's interface came up: take it down again, as a failed ADD would
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        return result;
+    }
+
+    private static void join(Thread t) {
+        // Uninterruptibly: the plugin it waits for is changing the namespace, and must finish before anyone reads it.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** CHECK of the pod's network; false when the configuration does not support it. */

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -123,10 +124,7 @@ public final class PodNetworkFiles {
     /** Writes {@code hosts}, {@code hostname} and {@code resolv.conf} into {@code podDir} (atomically, mode 0644). */
     public Written write(Path podDir, Request r) {
         Dns dns = dns(r);
-        List<String> warnings = new ArrayList<>(dns.warnings());
-        if (!r.hostNetwork() && r.podIps().isEmpty()) {
-            warnings.add("the pod has no IP address: /etc/hosts does not map its hostname " + r.hostname());
-        }
+        List<String> warnings = warnings(r, dns);
         Path hosts = podDir.resolve("hosts");
         Path hostname = podDir.resolve("hostname");
         Path resolv = podDir.resolve("resolv.conf");
@@ -140,6 +138,35 @@ public final class PodNetworkFiles {
                     + " in " + podDir, e.toString(), e);
         }
         return new Written(hosts, hostname, resolv, warnings);
+    }
+
+    /**
+     * Rewrites {@code hosts} of a pod directory {@link #write} filled before the pod had its address, in place: the
+     * file may be bind-mounted into created containers already, and a bind mount holds the inode, so the file is
+     * truncated and written rather than replaced. Call it before any container starts (a reader in between could
+     * see it half-written).
+     *
+     * @return the files, with the warnings {@link #write} would give for {@code r}
+     */
+    public Written updateHosts(Path podDir, Request r) {
+        Dns dns = dns(r);
+        Path hosts = podDir.resolve("hosts");
+        try {
+            Files.writeString(hosts, hosts(r), StandardCharsets.UTF_8, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new NetworkException("update", "hosts file of pod " + r.namespace() + "/" + r.hostname()
+                    + " in " + podDir, e.toString(), e);
+        }
+        return new Written(hosts, podDir.resolve("hostname"), podDir.resolve("resolv.conf"), warnings(r, dns));
+    }
+
+    private static List<String> warnings(Request r, Dns dns) {
+        List<String> warnings = new ArrayList<>(dns.warnings());
+        if (!r.hostNetwork() && r.podIps().isEmpty()) {
+            warnings.add("the pod has no IP address: /etc/hosts does not map its hostname " + r.hostname());
+        }
+        return warnings;
     }
 
     /** The pod's /etc/hostname content (without newline): the host's for hostNetwork pods. */

@@ -225,6 +225,58 @@ public final class PodManager implements AutoCloseable {
         PodRecord draft = new PodRecord(id, pod.name(), pod.metadata().namespace(), UUID.randomUUID().toString(),
                 set.source(), text, runtime, TraceEvent.Clock.nowNanos(), null, false, Map.of(), Map.of(), warnings,
                 null);
+        if (!overlapsNetwork(pod, runtime)) {
+            return startAfterNetwork(set, pod, dir, draft, warnings);
+        }
+        // CNI ADD runs on this thread while the worker creates the first containers in the pinned namespaces; the
+        // worker starts nothing until the gate opens with the final record (pod IP, /etc/hosts rewritten).
+        EventLog trace = null;
+        PodSandbox.Pending pending;
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            trace = new EventLog(dir.resolve("events.jsonl"), step -> listener.onTrace(draft, step));
+            pending = sandbox.begin(id, pod, dir, new StepTimer(trace));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(trace);
+            deleteQuietly(dir);
+            throw e instanceof RuntimeException re ? re : new PodException("failed to create pod " + pod.name()
+                    + ": " + e.getMessage(), e);
+        }
+        List<String> tmpfs = new ArrayList<>();
+        CompletableFuture<PodRecord> gate = new CompletableFuture<>();
+        PodWorker worker = null;
+        try {
+            // No container reads status.podIP (overlapsNetwork), so the address is not needed before ADD ends.
+            DownwardValues downward = new DownwardValues(pod, draft.uid(), "", hostname());
+            Map<String, PodVolumes.Materialised> volumes = PodVolumes.create(set, pod, dir, downward, tmpfs, warnings);
+            PodRecord early = draft.withSandbox(pending.sandbox(), tmpfs, warnings);
+            worker = new PodWorker(this, set, pod, early, volumes, downward, backoff(pod), gate);
+            launch(worker);
+            PodSandbox.Made made = pending.attach();
+            warnings.addAll(made.warnings());
+            PodRecord record = draft.withSandbox(made.sandbox(), tmpfs, warnings);
+            store.save(record);
+            trace.close();
+            gate.complete(record);
+            return record;
+        } catch (RuntimeException e) {
+            gate.completeExceptionally(e);
+            if (worker != null) {
+                awaitWorker(id); // it removes the containers it made before the cgroup goes
+                workers.remove(id);
+            }
+            PodVolumes.release(tmpfs);
+            pending.abort(e);
+            closeQuietly(trace);
+            deleteQuietly(dir);
+            throw e;
+        }
+    }
+
+    /** The sandbox with its network first, then the worker (the CNI result is needed before any container). */
+    private PodRecord startAfterNetwork(ManifestSet set, PodManifest pod, Path dir, PodRecord draft,
+                                       List<String> warnings) {
+        String id = draft.id();
         PodSandbox.Made made;
         try {
             java.nio.file.Files.createDirectories(dir);
@@ -248,13 +300,60 @@ public final class PodManager implements AutoCloseable {
             deleteQuietly(dir);
             throw e;
         }
-        var s = made.sandbox();
-        PodRecord record = new PodRecord(id, pod.name(), pod.metadata().namespace(), draft.uid(), set.source(), text,
-                runtime, draft.createdAt(), new PodRecord.Sandbox(s.netns(), s.ipcns(), s.utsns(), s.podIp(),
-                s.network(), s.cgroupParent(), s.files(), tmpfs), false, Map.of(), Map.of(), warnings, null);
+        PodRecord record = draft.withSandbox(made.sandbox(), tmpfs, warnings);
         store.save(record);
-        launch(new PodWorker(this, set, pod, record, volumes, downward, backoff(pod)));
+        launch(new PodWorker(this, set, pod, record, volumes, downward, backoff(pod), null));
         return record;
+    }
+
+    /**
+     * Whether containers may be created while CNI ADD runs: not without CNI (hostNetwork), not when a container's
+     * environment carries status.podIP (its config needs the address), and only on runtimes whose create does not
+     * use the network: a VM runtime (kvm) attaches its tap to the pod's eth0 when it boots at create.
+     */
+    boolean overlapsNetwork(PodManifest pod, String runtime) {
+        if (pod.spec().hostNetwork()) {
+            return false;
+        }
+        for (Container c : pod.spec().allContainers()) {
+            for (Container.EnvVar e : c.env()) {
+                if (e.source() instanceof dev.podlab.core.pod.manifest.EnvSource.FieldRef f
+                        && f.fieldPath().startsWith("status.podIP")) {
+                    return false;
+                }
+            }
+        }
+        String handler;
+        try {
+            handler = engine.runtimes().handler(runtime).info().handler();
+        } catch (dev.podlab.core.runtime.RuntimeUnavailableException unknown) {
+            return false; // its containers fail to create, with that reason in their status, as before
+        }
+        return handler.equals(dev.podlab.core.runtime.builtin.BuiltinRuntime.NAME)
+                || dev.podlab.core.runtime.RuntimeCatalog.OCI_HANDLERS.contains(handler);
+    }
+
+    private void awaitWorker(String podId) {
+        Thread t = threads.get(podId);
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(EventLog trace) {
+        if (trace == null) {
+            return;
+        }
+        try {
+            trace.close();
+        } catch (RuntimeException e) {
+            LOG.debug("could not write the trace of a pod that failed to start: {}", e.toString());
+        }
     }
 
     /**
@@ -341,7 +440,7 @@ public final class PodManager implements AutoCloseable {
                         + r.name() + ": its manifest no longer holds it"));
                 DownwardValues downward = new DownwardValues(pod, r.uid(), r.sandbox().podIp(), hostname());
                 Map<String, PodVolumes.Materialised> volumes = PodVolumes.existing(pod, store.podDir(r.id()));
-                launch(new PodWorker(this, set, pod, r, volumes, downward, backoff(pod)));
+                launch(new PodWorker(this, set, pod, r, volumes, downward, backoff(pod), null));
                 resumed.add("pod " + r.namespace() + "/" + r.name());
             } catch (RuntimeException e) {
                 LOG.warn("could not resume pod {}: {}", r.name(), e.toString());

@@ -55,6 +55,13 @@ public record PodRecord(String id, String name, String namespace, String uid, St
                 restarts, warnings, s);
     }
 
+    /** This draft with its sandbox (tmpfs mounts given separately: volumes are made after the sandbox). */
+    PodRecord withSandbox(Sandbox s, List<String> tmpfs, List<String> warnings) {
+        return new PodRecord(id, name, namespace, uid, source, manifest, runtime, createdAt, new Sandbox(s.netns(),
+                s.ipcns(), s.utsns(), s.podIp(), s.network(), s.cgroupParent(), s.files(), tmpfs), initialized,
+                containerIds, restartCounts, warnings, status);
+    }
+
     public String shortId() {
         return id.substring(0, 12);
     }

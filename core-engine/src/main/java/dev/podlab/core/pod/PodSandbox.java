@@ -74,78 +74,163 @@ public final class PodSandbox {
         return create(podId, spec, podDir, timer, "sandbox");
     }
 
+    /**
+     * Creates a manifest pod's sandbox up to its network: the cgroup, the pinned namespaces and the network files
+     * (/etc/hosts without the pod's address yet), so containers can be created in it while {@link Pending#attach}
+     * runs CNI ADD on the caller's thread. A failing step undoes the ones before it.
+     */
+    public Pending begin(String podId, PodManifest pod, Path podDir, StepTimer timer) {
+        return begin(podId, SandboxSpec.fromManifest(pod), podDir, timer, "spec", true);
+    }
+
     /** The pod cgroup a sandbox of {@code spec} gets. */
     public String cgroupOf(String podId, SandboxSpec spec) {
         return (spec.cgroupParent() != null ? spec.cgroupParent() : cgroupParent) + "/pod-" + podId.substring(0, 12);
     }
 
     private Made create(String podId, SandboxSpec spec, Path podDir, StepTimer timer, String where) {
-        List<String> warnings = new ArrayList<>();
-        Deque<Runnable> rollback = new ArrayDeque<>();
+        Pending p = begin(podId, spec, podDir, timer, where, false);
+        try {
+            return p.attach();
+        } catch (RuntimeException e) {
+            p.abort(e);
+            throw e;
+        }
+    }
+
+    private Pending begin(String podId, SandboxSpec spec, Path podDir, StepTimer timer, String where,
+                          boolean filesFirst) {
+        Pending p = new Pending(podId, spec, podDir, timer, where);
         try {
             String cgroup = cgroupOf(podId, spec);
             timer.time("create pod cgroup", cgroup + " (" + spec.qos() + ")", () ->
                     cgroups.create(cgroup, spec.resources()));
-            rollback.push(() -> cgroups.destroy(cgroups.open(cgroup)));
-
-            String hostname = spec.hostname();
-            String netns;
-            String ipcns;
-            String utsns;
-            String podIp;
-            String networkName = "";
+            p.rollback.push(() -> cgroups.destroy(cgroups.open(cgroup)));
+            p.cgroup = cgroup;
             if (spec.hostNetwork()) {
-                netns = HOST_NETNS;
-                utsns = HOST;
-                ipcns = spec.hostIPC() ? HOST_IPCNS : null;
-                podIp = "127.0.0.1";
-                if (ipcns == null) {
+                p.netns = HOST_NETNS;
+                p.utsns = HOST;
+                p.ipcns = spec.hostIPC() ? HOST_IPCNS : null;
+                p.podIp = "127.0.0.1";
+                if (p.ipcns == null) {
                     PodNamespacePaths ns = timer.time("create namespaces", "ipc, pinned in " + namespaces.runRoot(),
-                            () -> namespaces.create(podId, hostname));
-                    rollback.push(() -> namespaces.remove(podId));
-                    ipcns = ns.ipc().toString();
+                            () -> namespaces.create(podId, spec.hostname()));
+                    p.rollback.push(() -> namespaces.remove(podId));
+                    p.ipcns = ns.ipc().toString();
                 }
+                p.attached = true; // no CNI: the files are final now
+                p.written = p.writeFiles();
             } else {
                 PodNamespacePaths ns = timer.time("create namespaces", "net, ipc, uts pinned under "
-                        + namespaces.runRoot() + " (hostname " + hostname + ")", () -> namespaces.create(podId, hostname));
-                rollback.push(() -> namespaces.remove(podId));
-                netns = ns.net().toString();
-                ipcns = spec.hostIPC() ? HOST_IPCNS : ns.ipc().toString();
-                utsns = ns.uts().toString();
-                PodNetworkRequest req = request(podId, spec, ns.net());
-                String ip;
+                        + namespaces.runRoot() + " (hostname " + spec.hostname() + ")",
+                        () -> namespaces.create(podId, spec.hostname()));
+                p.rollback.push(() -> namespaces.remove(podId));
+                p.netns = ns.net().toString();
+                p.ipcns = spec.hostIPC() ? HOST_IPCNS : ns.ipc().toString();
+                p.utsns = ns.uts().toString();
+                if (filesFirst) {
+                    p.written = p.writeFiles();
+                }
+            }
+            return p;
+        } catch (RuntimeException e) {
+            p.abort(e);
+            throw e;
+        }
+    }
+
+    /**
+     * A sandbox made up to its network ({@link #begin}). The caller either {@link #attach}es it, or, when that or
+     * anything else fails, {@link #abort}s it once nothing runs in it any more.
+     */
+    public final class Pending {
+        private final String podId;
+        private final SandboxSpec spec;
+        private final Path podDir;
+        private final StepTimer timer;
+        private final String where;
+        private final Deque<Runnable> rollback = new ArrayDeque<>();
+        private final List<String> warnings = new ArrayList<>();
+        private String cgroup;
+        private String netns;
+        private String ipcns;
+        private String utsns;
+        private String podIp = "";
+        private String networkName = "";
+        private boolean attached;
+        private PodNetworkFiles.Written written;
+
+        private Pending(String podId, SandboxSpec spec, Path podDir, StepTimer timer, String where) {
+            this.podId = podId;
+            this.spec = spec;
+            this.podDir = podDir;
+            this.timer = timer;
+            this.where = where;
+        }
+
+        /** The sandbox as it is so far: namespaces and files final, no pod IP until {@link #attach} returned. */
+        public PodRecord.Sandbox sandbox() {
+            Map<String, String> mounts = new LinkedHashMap<>();
+            if (written != null) {
+                written.bindMounts().forEach((dest, src) -> mounts.put(dest, src.toString()));
+            }
+            return new PodRecord.Sandbox(netns, ipcns, utsns, podIp, networkName, cgroup, mounts, List.of());
+        }
+
+        /**
+         * Runs CNI ADD on this thread (or falls back to loopback only when plugins are missing, with a warning) and
+         * writes the network files; /etc/hosts, if written already, is rewritten in place with the pod's address.
+         * A failure leaves the undoing to {@link #abort}.
+         */
+        public Made attach() {
+            if (!attached) {
+                Path net = Path.of(netns);
+                PodNetworkRequest req = request(podId, spec, net);
                 try {
                     CniResult result = timer.time("CNI ADD", network.config().name() + " ("
                             + String.join(", ", network.config().types()) + ")", () -> network.setUp(req));
                     rollback.push(() -> network.tearDown(req));
-                    ip = result.podIp().orElse("");
+                    podIp = result.podIp().orElse("");
                     networkName = network.config().name();
                 } catch (CniPluginNotFoundException missing) {
-                    String how = network.loopbackOnly(ns.net());
+                    String how = network.loopbackOnly(net);
                     warnings.add(where + ": no pod network: " + missing.getMessage() + "; the pod has only lo ("
                             + how + ")");
-                    ip = "";
                 }
-                podIp = ip;
+                attached = true;
+                if (written == null) {
+                    written = writeFiles();
+                } else {
+                    written = timer.time("update /etc/hosts", "pod IP " + (podIp.isEmpty() ? "none" : podIp)
+                            + ", in place (bind-mounted into created containers)", () ->
+                            files.updateHosts(podDir, filesRequest()));
+                }
             }
-            PodNetworkFiles.Written written = timer.time("write network files", "hosts, hostname, resolv.conf", () ->
-                    files.write(podDir, new PodNetworkFiles.Request(spec.namespace(), hostname,
-                            spec.subdomain(), null, podIp.isEmpty() || spec.hostNetwork() ? List.of() : List.of(podIp),
-                            spec.hostAliases(), spec.hostNetwork(), spec.dnsPolicy(), spec.dnsConfig())));
             written.warnings().forEach(w -> warnings.add(where + ".dnsPolicy: " + w));
-            Map<String, String> mounts = new LinkedHashMap<>();
-            written.bindMounts().forEach((dest, src) -> mounts.put(dest, src.toString()));
-            return new Made(new PodRecord.Sandbox(netns, ipcns, utsns, podIp, networkName, cgroup, mounts, List.of()),
-                    warnings);
-        } catch (RuntimeException e) {
+            return new Made(sandbox(), warnings);
+        }
+
+        /** Undoes every step made so far (latest first); problems are added to {@code into} as suppressed. */
+        public void abort(RuntimeException into) {
             while (!rollback.isEmpty()) {
                 try {
                     rollback.pop().run();
                 } catch (RuntimeException undo) {
-                    e.addSuppressed(undo);
+                    into.addSuppressed(undo);
                 }
             }
-            throw e;
+        }
+
+        private PodNetworkFiles.Written writeFiles() {
+            return timer.time("write network files", "hosts, hostname, resolv.conf"
+                    + (attached ? "" : " (before CNI ADD: hosts gets the pod IP after it)"), () ->
+                    files.write(podDir, filesRequest()));
+        }
+
+        private PodNetworkFiles.Request filesRequest() {
+            return new PodNetworkFiles.Request(spec.namespace(), spec.hostname(), spec.subdomain(), null,
+                    podIp.isEmpty() || spec.hostNetwork() ? List.of() : List.of(podIp), spec.hostAliases(),
+                    spec.hostNetwork(), spec.dnsPolicy(), spec.dnsConfig());
         }
     }
 

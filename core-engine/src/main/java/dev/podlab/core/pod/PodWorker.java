@@ -112,6 +112,10 @@ final class PodWorker implements Runnable {
     private final long createdNanos = System.nanoTime();
     private final Map<String, PodVolumes.Materialised> volumes;
     private final DownwardValues downward;
+    /** Completes with the final record once the manager attached the pod's network; null when it was first. */
+    private final CompletableFuture<PodRecord> network;
+    /** Containers created while the network was being attached, not started yet (worker thread only). */
+    private final Map<Slot, Creation> prepared = new LinkedHashMap<>();
     private volatile PodRecord record;
     private volatile PodStatus status;
     private boolean initialized;
@@ -122,8 +126,10 @@ final class PodWorker implements Runnable {
     private long startTime;
 
     PodWorker(PodManager manager, ManifestSet set, PodManifest pod, PodRecord record,
-              Map<String, PodVolumes.Materialised> volumes, DownwardValues downward, Duration backoffBase) {
+              Map<String, PodVolumes.Materialised> volumes, DownwardValues downward, Duration backoffBase,
+              CompletableFuture<PodRecord> network) {
         this.manager = manager;
+        this.network = network;
         this.set = set;
         this.pod = pod;
         this.record = record;
@@ -200,11 +206,18 @@ final class PodWorker implements Runnable {
                 startTime = TraceEvent.Clock.nowNanos();
             }
             resumeContainers();
+            if (network != null) {
+                createWhileNetworkAttaches();
+            }
             if (!initialized && !runInitContainers()) {
                 idleUntilDeleted();
             }
             initialized = true;
-            publish();
+            if (!initSlots.isEmpty()) {
+                // Without init containers the publish after the loop below (or a start's) says the same, and a
+                // publish is a durable write of the pod record on the way to the first start.
+                publish();
+            }
             for (Slot s : appSlots.values()) {
                 if (s.id == null && !s.done) {
                     startContainer(s);
@@ -442,47 +455,69 @@ final class PodWorker implements Runnable {
 
     // ---- containers -------------------------------------------------------------------------
 
+    /**
+     * What creating a slot's next instance gave: the container's id, or the waiting reason, its detail and the
+     * event message of the failure.
+     */
+    private record Creation(String id, String reason, String detail, String failure) {
+        static Creation failed(String reason, RuntimeException e, String prefix) {
+            return new Creation(null, reason, PodlabException.describe(e), prefix + PodlabException.describe(e));
+        }
+    }
+
+    /**
+     * Creates the containers that start first (the first init container, else the app containers; only the first
+     * when they share its PID namespace, which exists once it started) while the manager runs CNI ADD, then waits
+     * for the pod's final record. Nothing starts before: /etc/hosts gets the pod IP only after ADD. When ADD failed
+     * the containers made here are removed and the worker ends (the manager removes the sandbox).
+     */
+    private void createWhileNetworkAttaches() {
+        List<Slot> first = new ArrayList<>();
+        if (!initialized && !initSlots.isEmpty()) {
+            first.add(initSlots.values().iterator().next());
+        } else if (pod.spec().shareProcessNamespace()) {
+            first.add(appSlots.values().iterator().next());
+        } else {
+            first.addAll(appSlots.values());
+        }
+        for (Slot s : first) {
+            if (s.id == null && !s.done) {
+                prepared.put(s, create(s));
+            }
+        }
+        try {
+            record = network.get();
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            for (Creation c : prepared.values()) {
+                if (c.id() != null) {
+                    try {
+                        manager.engine().remove(c.id(), true);
+                    } catch (RuntimeException gone) {
+                        // Removed already; the manager's sandbox removal kills what is left in the pod cgroup.
+                    }
+                }
+            }
+            prepared.clear();
+            throw new Stopped();
+        }
+    }
+
     /** Creates and starts the slot's next instance; false (with a waiting reason and a back-off) on failure. */
     private boolean startContainer(Slot s) {
         Container c = s.spec;
         s.restartAtNanos = -1;
-        ImageRecord image;
-        try {
-            image = manager.ensureImage(c, this::event);
-        } catch (RuntimeException e) {
-            s.state = State.waiting(s.restarts > 0 || s.lastBackoff.isPositive() ? "ImagePullBackOff" : "ErrImagePull",
-                    PodlabException.describe(e));
-            event("Warning", "Failed", "Failed to pull image \"" + c.image() + "\": " + PodlabException.describe(e));
+        Creation made = prepared.remove(s);
+        if (made == null) {
+            made = create(s);
+        }
+        if (made.id() == null) {
+            s.state = State.waiting(made.reason(), made.detail());
+            event("Warning", "Failed", made.failure());
             scheduleRetry(s);
             return false;
         }
-        ContainerConfig config;
-        try {
-            config = ContainerSpecs.build(manager.images(), image, set, record, pod, c, volumes, downward,
-                    sharedPidNamespace, terminationLog(s), manager.seccompProfileRoot());
-            boolean nonRoot = c.securityContext().runAsNonRoot()
-                    .orElse(pod.spec().securityContext().runAsNonRoot().orElse(false));
-            if (nonRoot && config.uid() == 0) {
-                throw new PodException("container has runAsNonRoot and image will run as root (pod: \""
-                        + pod.name() + "\", container: " + c.name() + ")");
-            }
-        } catch (RuntimeException e) {
-            s.state = State.waiting("CreateContainerConfigError", PodlabException.describe(e));
-            event("Warning", "Failed", "Error: " + PodlabException.describe(e));
-            scheduleRetry(s);
-            return false;
-        }
-        String id;
-        try {
-            ContainerRecord r = manager.engine().create(config, manager.images().populator(image));
-            id = r.id();
-            event("Normal", "Created", "Created container " + c.name());
-        } catch (RuntimeException e) {
-            s.state = State.waiting("CreateContainerError", PodlabException.describe(e));
-            event("Warning", "Failed", "Error: " + PodlabException.describe(e));
-            scheduleRetry(s);
-            return false;
-        }
+        String id = made.id();
+        event("Normal", "Created", "Created container " + c.name());
         try {
             manager.engine().start(id);
         } catch (RuntimeException e) {
@@ -518,6 +553,37 @@ final class PodWorker implements Runnable {
             }
         });
         return true;
+    }
+
+    /** Creates the slot's next instance; changes nothing in the slot, so it can run before the slot's turn to start. */
+    private Creation create(Slot s) {
+        Container c = s.spec;
+        ImageRecord image;
+        try {
+            image = manager.ensureImage(c, this::event);
+        } catch (RuntimeException e) {
+            return Creation.failed(s.restarts > 0 || s.lastBackoff.isPositive() ? "ImagePullBackOff" : "ErrImagePull",
+                    e, "Failed to pull image \"" + c.image() + "\": ");
+        }
+        ContainerConfig config;
+        try {
+            config = ContainerSpecs.build(manager.images(), image, set, record, pod, c, volumes, downward,
+                    sharedPidNamespace, terminationLog(s), manager.seccompProfileRoot());
+            boolean nonRoot = c.securityContext().runAsNonRoot()
+                    .orElse(pod.spec().securityContext().runAsNonRoot().orElse(false));
+            if (nonRoot && config.uid() == 0) {
+                throw new PodException("container has runAsNonRoot and image will run as root (pod: \""
+                        + pod.name() + "\", container: " + c.name() + ")");
+            }
+        } catch (RuntimeException e) {
+            return Creation.failed("CreateContainerConfigError", e, "Error: ");
+        }
+        try {
+            return new Creation(manager.engine().create(config, manager.images().populator(image)).id(), null, null,
+                    null);
+        } catch (RuntimeException e) {
+            return Creation.failed("CreateContainerError", e, "Error: ");
+        }
     }
 
     /** kubelet keeps the previous instance (for logs --previous) and drops older ones. */

@@ -76,6 +76,25 @@ class PodNetworkFilesTest {
     }
 
     @Test
+    void updateHostsWritesThePodIpIntoTheSameInode() throws IOException {
+        PodNetworkFiles.Request before = new PodNetworkFiles.Request("default", "web-0", null, null, List.of(), List.of(),
+                false, DnsPolicy.DEFAULT, DnsConfig.EMPTY);
+        PodNetworkFiles.Written early = files.write(tmp.resolve("pod"), before);
+        assertThat(early.warnings()).anyMatch(w -> w.contains("no IP address"));
+        Object inode = Files.getAttribute(early.hosts(), "unix:ino");
+        String resolv = Files.readString(early.resolvConf());
+
+        PodNetworkFiles.Written w = files.updateHosts(tmp.resolve("pod"), request(DnsPolicy.DEFAULT, DnsConfig.EMPTY));
+
+        // A bind mount made at container create holds the inode: a renamed-in file would never be seen.
+        assertThat(Files.getAttribute(w.hosts(), "unix:ino")).isEqualTo(inode);
+        assertThat(Files.readString(w.hosts())).endsWith("fe00::2\tip6-allrouters\n10.88.0.5\tweb-0\n");
+        assertThat(Files.readString(w.resolvConf())).isEqualTo(resolv);
+        assertThat(w.bindMounts()).isEqualTo(early.bindMounts());
+        assertThat(w.warnings()).isEmpty();
+    }
+
+    @Test
     void subdomainAddsTheFqdnAndHostAliasesComeLast() throws IOException {
         PodNetworkFiles.Request r = new PodNetworkFiles.Request("shop", "web-0", "web", "cluster.local",
                 List.of("10.88.0.5", "fd00::5"), List.of(new HostAlias("192.0.2.7", List.of("db.local", "db")),

@@ -1,9 +1,17 @@
 package dev.podlab.core.pod;
 
 import dev.podlab.core.container.ContainerRecord;
+import dev.podlab.core.events.EventLog;
+import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.logs.CriLogLine;
 import dev.podlab.core.logs.LogFollower;
+import dev.podlab.core.net.CniException;
+import dev.podlab.core.net.CniNetwork;
+import dev.podlab.core.net.CniPlugins;
+import dev.podlab.core.net.DefaultNetwork;
+import dev.podlab.core.net.PodNetworkFiles;
 import dev.podlab.core.pod.manifest.ManifestException;
+import dev.podlab.core.pod.manifest.ManifestParser;
 import dev.podlab.core.testing.TestPods;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -523,5 +532,204 @@ class PodManagerTest {
             second.down(again.id(), Duration.ZERO);
         }
         t.pods.resume(); // the fixture's manager takes the remaining pods back
+    }
+
+    // ---- pod start: containers created while CNI ADD runs, started in spec order afterwards ----------------
+
+    private static final String BUSYBOX = "image: localhost/podlab/busybox:latest, imagePullPolicy: Never";
+
+    private static List<TraceEvent> podTrace(PodRecord p) {
+        return new EventLog(t.pods.store().podDir(p.id()).resolve("events.jsonl")).read();
+    }
+
+    private static TraceEvent step(List<TraceEvent> trace, String name) {
+        return trace.stream().filter(e -> e.step().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no step " + name + " in " + trace));
+    }
+
+    private static long end(TraceEvent e) {
+        return e.startNanos() + e.durationNanos();
+    }
+
+    @Test
+    void containersAreCreatedDuringCniAddAndStartInSpecOrderWithThePodIpInEtcHosts() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: overlap}
+                spec:
+                  containers:
+                  - {name: a, %1$s, command: ["sleep", "600"]}
+                  - {name: b, %1$s, command: ["sleep", "600"]}
+                  - {name: c, %1$s, command: ["sleep", "600"]}
+                """.formatted(BUSYBOX));
+        PodStatus s = await(p, x -> x.containerStatuses().stream().allMatch(c -> c.state().kind().equals("running")),
+                Duration.ofSeconds(30));
+        List<TraceEvent> pod = podTrace(p);
+        TraceEvent add = step(pod, "CNI ADD");
+        TraceEvent hosts = step(pod, "update /etc/hosts");
+        assertThat(hosts.startNanos()).isGreaterThanOrEqualTo(end(add));
+        long previousStart = 0;
+        for (PodStatus.ContainerState c : s.containerStatuses()) {
+            List<TraceEvent> trace = t.engine.engine.trace(c.containerId());
+            TraceEvent start = step(trace, "start");
+            assertThat(start.startNanos()).as("%s starts after /etc/hosts got the pod IP", c.name())
+                    .isGreaterThanOrEqualTo(end(hosts));
+            assertThat(start.startNanos()).as("%s starts after the one before it", c.name()).isGreaterThan(previousStart);
+            previousStart = start.startNanos();
+        }
+        // The worker begins creating as ADD begins; ADD runs Go plugins (well over 50 ms), so the first container's
+        // create has begun before ADD ends even on a loaded machine.
+        TraceEvent firstCreate = t.engine.engine.trace(s.containerStatuses().get(0).containerId()).get(0);
+        assertThat(firstCreate.startNanos()).isLessThan(end(add));
+
+        // The file bind-mounted at create is the one rewritten after ADD: containers see the pod's address.
+        String ip = t.pods.get(p.id()).sandbox().podIp();
+        assertThat(ip).startsWith(t.subnetPrefix);
+        for (PodStatus.ContainerState c : s.containerStatuses()) {
+            int pid = t.engine.engine.inspect(c.containerId()).initPid();
+            assertThat(Files.readString(Path.of("/proc/" + pid + "/root/etc/hosts"))).contains(ip + "\toverlap\n");
+        }
+        assertThat(t.pods.get(p.id()).warnings()).noneMatch(w -> w.contains("no IP address"));
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
+    void aPostStartHookFinishesBeforeTheNextContainerStarts() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: hooked}
+                spec:
+                  restartPolicy: Never
+                  volumes: [{name: shared, emptyDir: {}}]
+                  containers:
+                  - name: first
+                    %1$s
+                    command: ["sleep", "600"]
+                    volumeMounts: [{name: shared, mountPath: /shared}]
+                    lifecycle:
+                      postStart:
+                        exec: {command: ["sh", "-c", "sleep 1; touch /shared/hooked"]}
+                  - name: second
+                    %1$s
+                    command: ["sh", "-c", "test -f /shared/hooked || exit 3; exec sleep 600"]
+                    volumeMounts: [{name: shared, mountPath: /shared}]
+                """.formatted(BUSYBOX.replace(", ", "\n    ")));
+        assertAllStayRunning(p); // the second exits 3 when it starts before the hook finished
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
+    void laterContainersJoinTheFirstOnesPidNamespace() throws Exception {
+        PodRecord p = play("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: shared-pid}
+                spec:
+                  restartPolicy: Never
+                  shareProcessNamespace: true
+                  containers:
+                  - {name: first, %1$s, command: ["sleep", "601"]}
+                  - {name: second, %1$s, command: ["sh", "-c", "ps | grep -q '[s]leep 601' || exit 4; exec sleep 600"]}
+                """.formatted(BUSYBOX));
+        assertAllStayRunning(p); // the second exits 4 when it does not see the first one's process
+        t.pods.down(p.id(), Duration.ZERO);
+    }
+
+    @Test
+    void theNetworkComesFirstWhereAContainerNeedsItOrThereIsNone() {
+        var set = ManifestParser.parse("test.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: plain}
+                spec:
+                  containers: [{name: a, %1$s}]
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: wants-ip}
+                spec:
+                  containers:
+                  - {name: a, %1$s, env: [{name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: host}
+                spec:
+                  hostNetwork: true
+                  containers: [{name: a, %1$s}]
+                """.formatted(BUSYBOX), false);
+        assertThat(t.pods.overlapsNetwork(set.pod("plain").orElseThrow(), "builtin")).isTrue();
+        assertThat(t.pods.overlapsNetwork(set.pod("wants-ip").orElseThrow(), "builtin")).isFalse();
+        assertThat(t.pods.overlapsNetwork(set.pod("host").orElseThrow(), "builtin")).isFalse();
+        // The VM attaches its tap to the pod's eth0 at create; a runtime podlab does not know fails at create.
+        assertThat(t.pods.overlapsNetwork(set.pod("plain").orElseThrow(), "kvm")).isFalse();
+        assertThat(t.pods.overlapsNetwork(set.pod("plain").orElseThrow(), "no-such-runtime")).isFalse();
+    }
+
+    @Test
+    void aFailedCniAddRemovesTheContainersCreatedMeanwhileAndTheSandbox() throws Exception {
+        // bridge succeeds, then tuning fails on a sysctl that does not exist: the runner rolls the chain back.
+        String hex = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+        String bridge = "plf" + hex;
+        Path confDir = Files.createDirectories(t.engine.root.resolve("net.d-failing"));
+        String name = "plf-" + hex;
+        Files.writeString(confDir.resolve("10-failing.conflist"), """
+                {"cniVersion": "1.0.0", "name": "%s", "plugins": [
+                  {"type": "bridge", "bridge": "%s", "isGateway": true,
+                   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.214.%d.0/24"}]], "dataDir": "%s"}},
+                  {"type": "tuning", "sysctl": {"net.ipv4.conf.eth0.podlab_no_such_sysctl": "1"}}]}
+                """.formatted(name, bridge, ThreadLocalRandom.current().nextInt(256),
+                t.engine.root.resolve("ipam-failing")));
+        CniNetwork failing = CniNetwork.open(new CniNetwork.Settings(confDir, CniPlugins.DEFAULT_BIN_DIRS, t.engine.root,
+                new DefaultNetwork(name, bridge, "10.214.0.0/24", null), Duration.ofSeconds(60)));
+        PodManager pods = new PodManager(t.engine.engine, t.images, t.engine.root,
+                new PodSandbox(t.namespaces, failing, t.engine.cgroups, t.engine.cgroupParent,
+                        PodNetworkFiles.open(PodNetworkFiles.HostFiles.system())), "builtin", Duration.ofMillis(200),
+                PodManager.Listener.NONE);
+        List<String> mountsBefore = podNamespaceMounts();
+        List<Path> podDirsBefore = podDirs();
+        try {
+            assertThatThrownBy(() -> pods.play("test.yaml", """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: no-net}
+                    spec:
+                      containers:
+                      - {name: a, %1$s, command: ["sleep", "600"]}
+                      - {name: b, %1$s, command: ["sleep", "600"]}
+                    """.formatted(BUSYBOX), new PodManager.PlayOptions(false, false, null)))
+                    .isInstanceOf(CniException.class).hasMessageContaining("tuning");
+            assertThat(pods.list()).isEmpty();
+            assertThat(t.engine.engine.list())
+                    .noneMatch(r -> "no-net".equals(r.config().labels().get(ContainerSpecs.POD_NAME)));
+            assertThat(podNamespaceMounts()).isEqualTo(mountsBefore);
+            assertThat(podDirs()).isEqualTo(podDirsBefore);
+        } finally {
+            pods.close();
+            if (Files.exists(Path.of("/sys/class/net", bridge))) {
+                new ProcessBuilder("ip", "link", "del", bridge).inheritIO().start().waitFor();
+            }
+        }
+    }
+
+    /** Once every container left "waiting", each is running and still is a moment later (not exited at once). */
+    private static void assertAllStayRunning(PodRecord p) throws InterruptedException {
+        await(p, x -> x.containerStatuses().stream().noneMatch(c -> c.state().kind().equals("waiting")),
+                Duration.ofSeconds(30));
+        Thread.sleep(300);
+        assertThat(t.pods.get(p.id()).status().containerStatuses())
+                .allSatisfy(c -> assertThat(c.state().kind()).as(c.name()).isEqualTo("running"));
+    }
+
+    private static List<Path> podDirs() throws IOException {
+        Path root = t.pods.store().podDir("x").getParent();
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (var dirs = Files.list(root)) {
+            return dirs.sorted().toList();
+        }
     }
 }
