@@ -483,6 +483,8 @@ handle (char *line)
     return req_create (tok[0], tok[2]);
   if (n == 3 && strcmp (tok[1], "start") == 0)
     return forward (tok[0], tok[2], "start", NULL);
+  if (n == 3 && strcmp (tok[1], "reopen-log") == 0)
+    return forward (tok[0], tok[2], "reopen-log", NULL);
   if (n == 4 && strcmp (tok[1], "kill") == 0)
     {
       char req[32];
@@ -555,6 +557,17 @@ serve (sigset_t *old_mask)
               char tag[64];
               snprintf (tag, sizeof (tag), "%.*s", (int) (verb - line), line);
               power_off (tag);
+            }
+          if (verb && strcmp (verb + 1, "ping") == 0)
+            {
+              /* The host's liveness check, every few seconds: answered here
+               * without a fork, so it costs one line each way and proves the
+               * guest kernel schedules PID 1 and the port still works. */
+              char tag[64];
+              snprintf (tag, sizeof (tag), "%.*s", (int) (verb - line), line);
+              send_line (tag, "ok", NULL);
+              linebuf_consume (&lb, used);
+              continue;
             }
           pid = fork ();
           if (pid == 0)

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -460,6 +461,29 @@ reopen_log (struct shim *s, struct client *c)
   if (s->log_path == NULL)
     { client_reply (s, c, "error the container has no log file\n"); return; }
   fd = open (s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0 && errno == ENOENT)
+    {
+      /* In a kvm guest the log is on 9p: the dentry our descriptor holds still
+       * names the file the host renamed, and the open walks to nothing. Letting
+       * go of it (the dentry goes with its last reference) makes the next open
+       * look the path up afresh and create the file. Not when the directory
+       * itself is gone: then the old file is better than none. */
+      cleanup_free char *dir = strdup (s->log_path);
+      char *slash = dir ? strrchr (dir, '/') : NULL;
+      struct stat st;
+      int null = -1;
+
+      if (slash && slash != dir)
+        *slash = '\0';
+      if (dir && stat (dir, &st) == 0 && S_ISDIR (st.st_mode))
+        null = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (null >= 0)
+        {
+          dup3 (null, s->logfd, O_CLOEXEC);
+          close (null);
+        }
+      fd = open (s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    }
   if (fd < 0)
     {
       snprintf (line, sizeof (line), "error failed to open log `%s`: %s\n", s->log_path, strerror (errno));

@@ -61,12 +61,19 @@ public final class KvmBench {
 
             long[] podlab = new long[runs];
             long[] plain = new long[runs];
+            // QEMU's CPU time (user + system) until the same points: far less sensitive to the
+            // host's load than wall time, and TCG's boot is CPU-bound.
+            long[] podlabCpu = new long[runs];
+            long[] plainCpu = new long[runs];
             Map<String, long[]> steps = new java.util.LinkedHashMap<>();
             for (int i = 0; i < runs; i++) {
-                plain[i] = bootPlain(work, kernel, plainInitrd, verdict.accel(), i);
+                long[] plainRun = bootPlain(work, kernel, plainInitrd, verdict.accel(), i);
+                plain[i] = plainRun[0];
+                plainCpu[i] = plainRun[1];
                 long t0 = System.nanoTime();
                 ContainerRecord r = bootPodlab(engine, rootfs);
                 podlab[i] = System.nanoTime() - t0;
+                podlabCpu[i] = cpuNanos(kvm.runningVms().values().iterator().next());
                 for (TraceEvent e : trace(engine, r)) {
                     if (e.durationNanos() > 0 && STEPS.contains(e.step())) {
                         steps.computeIfAbsent(e.step(), k -> new long[runs])[i] += e.durationNanos();
@@ -74,6 +81,7 @@ public final class KvmBench {
                 }
                 if (i == runs - 1) {
                     memory(engine, kvm, r);
+                    secondSandbox(engine, kvm, rootfs);
                 }
                 engine.remove(r.id(), true);
             }
@@ -83,6 +91,10 @@ public final class KvmBench {
             double over = Bench.median(podlab) / Bench.median(plain) - 1;
             System.out.printf("overhead of podlab over the plain boot (medians): %.0f%% (%.0f ms)%n", over * 100,
                     (Bench.median(podlab) - Bench.median(plain)) / 1e6);
+            Bench.report("QEMU CPU time, plain boot to /init", plainCpu);
+            Bench.report("QEMU CPU time, podlab to container running", podlabCpu);
+            System.out.printf("overhead in QEMU CPU time (medians): %.0f%%%n",
+                    (Bench.median(podlabCpu) / Bench.median(plainCpu) - 1) * 100);
         } finally {
             Bench.cleanup(work, parent);
         }
@@ -135,8 +147,15 @@ public final class KvmBench {
         return cpio;
     }
 
-    /** Milliseconds (as nanos) from QEMU's start until the plain /init's marker is on the console. */
-    private static long bootPlain(Path work, GuestKernel kernel, Path initrd, String accel, int i) throws Exception {
+    /** QEMU's user + system CPU time so far (clock ticks of /proc/PID/stat, 100 per second here). */
+    private static long cpuNanos(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    }
+
+    /** Wall and QEMU CPU nanoseconds from QEMU's start until the plain /init's marker is on the console. */
+    private static long[] bootPlain(Path work, GuestKernel kernel, Path initrd, String accel, int i) throws Exception {
         Path dir = Files.createDirectories(work.resolve("plain-" + i));
         Path console = dir.resolve("console.log");
         // The runtime's own command line (memory: its default 256 MiB + 96 MiB overhead), another initrd.
@@ -150,7 +169,7 @@ public final class KvmBench {
             long deadline = t0 + Duration.ofMinutes(3).toNanos();
             while (System.nanoTime() < deadline && qemu.isAlive()) {
                 if (Files.exists(console) && Files.readString(console, StandardCharsets.ISO_8859_1).contains(MARKER)) {
-                    return System.nanoTime() - t0;
+                    return new long[] {System.nanoTime() - t0, cpuNanos(qemu.pid())};
                 }
                 Thread.sleep(5);
             }
@@ -211,6 +230,31 @@ public final class KvmBench {
         for (long[] m : maps.subList(0, Math.min(5, maps.size()))) {
             System.out.printf("  mapping of %d KiB: %d KiB resident  %s%n", m[0], m[1], smaps.get((int) m[2])
                     .replaceAll("\\s+", " "));
+        }
+    }
+
+    /**
+     * What one more sandbox costs a host that runs many: a second VM beside the first, both idle
+     * 10 s. QEMU's binary and libraries are shared (PSS splits them), so the second VM's private
+     * memory (USS: Private_Clean + Private_Dirty) is its marginal cost.
+     */
+    private static void secondSandbox(ContainerEngine engine, KvmRuntime kvm, Path rootfs) throws Exception {
+        ContainerRecord second = bootPodlab(engine, rootfs);
+        try {
+            Thread.sleep(10_000);
+            long pssSum = 0;
+            for (var vm : kvm.runningVms().entrySet()) {
+                String rollup = Files.readString(Path.of("/proc/" + vm.getValue() + "/smaps_rollup"));
+                long uss = kib(rollup, "Private_Clean") + kib(rollup, "Private_Dirty");
+                pssSum += kib(rollup, "Pss");
+                System.out.printf("two sandboxes: QEMU pid %d (%s): PSS %d KiB, USS %d KiB, shared %d KiB%n",
+                        vm.getValue(), vm.getKey(), kib(rollup, "Pss"), uss, kib(rollup, "Shared_Clean")
+                                + kib(rollup, "Shared_Dirty"));
+            }
+            System.out.printf("two sandboxes: PSS sum %.1f MiB, %.1f MiB per sandbox; the marginal cost of one more "
+                    + "is its USS (above)%n", pssSum / 1024.0, pssSum / 2048.0);
+        } finally {
+            engine.remove(second.id(), true);
         }
     }
 

@@ -18,10 +18,14 @@ import java.util.Map;
  * @param overheadMiB    guest memory on top of the workload's limit (kernel, agent, page cache)
  * @param defaultMiB     the workload's share when it has no memory limit
  * @param bootTimeout    how long a boot may take until the agent's hello
+ * @param pingInterval   how often the engine pings a running VM's agent (and how long one ping may take)
+ * @param pingMisses     missed pings in a row after which the VM counts as hung: QEMU is killed and its
+ *                       containers are reported like after a crash
  */
-public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, int defaultMiB, Duration bootTimeout) {
+public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, int defaultMiB, Duration bootTimeout,
+                         Duration pingInterval, int pingMisses) {
     public static final List<String> KEYS = List.of("qemu", "kernel", "accel", "memoryOverheadMiB",
-            "defaultMemoryMiB", "bootTimeoutSeconds");
+            "defaultMemoryMiB", "bootTimeoutSeconds", "pingIntervalSeconds", "pingMisses");
 
     public static KvmOptions parse(String runtimeClass, Map<String, String> options) {
         for (String k : options.keySet()) {
@@ -39,7 +43,9 @@ public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, 
                 accel,
                 number(runtimeClass, options, "memoryOverheadMiB", 96, 32, 4096),
                 number(runtimeClass, options, "defaultMemoryMiB", 256, 16, 1 << 20),
-                Duration.ofSeconds(number(runtimeClass, options, "bootTimeoutSeconds", 120, 1, 3600)));
+                Duration.ofSeconds(number(runtimeClass, options, "bootTimeoutSeconds", 120, 1, 3600)),
+                Duration.ofSeconds(number(runtimeClass, options, "pingIntervalSeconds", 5, 1, 3600)),
+                number(runtimeClass, options, "pingMisses", 4, 1, 1000));
     }
 
     private static int number(String rc, Map<String, String> o, String key, int def, int min, int max) {

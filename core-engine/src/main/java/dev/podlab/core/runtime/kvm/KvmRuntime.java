@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  * with its own kernel; inside, podlab-shim is the guest agent and runs every container with the
  * same launch-plan code as on the host (docs/kvm.md). The container directory is shared into the
  * guest over virtio-9p, so the CRI log and {@code exit.json} land where the engine reads them
- * for native containers; create, start, kill, exec, stats and shutdown travel over a
+ * for native containers; create, start, kill, exec, stats, reopen-log, ping and shutdown travel over a
  * virtio-serial line protocol. The VM is keyed by the container's cgroup parent when that is a
  * pod cgroup ({@code pod-*}), else by the container; it stops when its last container is deleted.
  */
@@ -205,11 +205,14 @@ public final class KvmRuntime implements RuntimeHandler {
         }
     }
 
+    /** The guest shim holds the log open (through 9p): the agent forwards {@code reopen-log} to it. */
     @Override
     public void reopenLog(Target t) {
-        // The guest shim holds the log open inside the VM; the agent protocol has no reopen request yet.
-        throw new ContainerException("failed to reopen the log of container " + t.name() + ": runtime " + name
-                + " does not support it yet");
+        KvmVm vm = requireVm(t, "reopen the log of");
+        AgentProtocol.Reply r = vm.agent.call("reopen-log", List.of(t.id()), Duration.ofSeconds(30), p -> { });
+        if (!r.kind().equals("ok")) {
+            throw new ContainerException("failed to reopen the log of container " + t.name() + ": " + r.message());
+        }
     }
 
     @Override
@@ -341,7 +344,7 @@ public final class KvmRuntime implements RuntimeHandler {
                 // Started by an earlier engine: reconnect rather than boot a second VM for the pod.
                 vm = KvmVm.adopt(dir).orElse(null);
                 if (vm != null) {
-                    vms.put(key, vm);
+                    track(vm);
                 }
             }
             if (vm != null && vm.alive()) {
@@ -403,9 +406,15 @@ public final class KvmRuntime implements RuntimeHandler {
                 deleteVmDir(dir);
                 throw e;
             }
-            vms.put(key, booted);
+            track(booted);
             return booted;
         }
+    }
+
+    /** A VM this engine now runs or reconnected to: known by its key and watched for a hang. */
+    private void track(KvmVm vm) {
+        vms.put(vm.key, vm);
+        vm.watch(options.pingInterval(), options.pingMisses());
     }
 
     /** The QEMU process's host cgroup: {@code <parent of the container's cgroup>/kvm-<key>}. */
@@ -487,7 +496,7 @@ public final class KvmRuntime implements RuntimeHandler {
                         return known;
                     }
                     Optional<KvmVm> adopted = KvmVm.adopt(dir);
-                    adopted.ifPresent(vm -> vms.put(key, vm));
+                    adopted.ifPresent(this::track);
                     return adopted.orElse(null);
                 }
             }

@@ -187,13 +187,61 @@ final class KvmVm {
      * Whether the VM still runs. A guest kernel that panicked is dead even while QEMU runs on (its
      * reboot after {@code panic=-1} does not always reach QEMU's {@code -no-reboot} on microvm),
      * and a control channel QEMU dropped while it runs on leaves a guest nobody can control: in
-     * both cases QEMU is killed (by pid) so that its containers are reported crashed.
+     * both cases QEMU is killed (by pid) so that its containers are reported crashed; so is a
+     * guest the {@link #watch watchdog} found hung.
      */
     boolean alive() {
-        if (qemu.isAlive() && (agent.lost() || panicked())) {
+        if (qemu.isAlive() && (agent.lost() || unresponsive != null || panicked())) {
             killAndReap(qemu, child);
         }
         return qemu.isAlive();
+    }
+
+    /** Set by the watchdog when the agent stopped answering pings: why the VM counts as hung. */
+    private volatile String unresponsive;
+    private volatile boolean watching;
+    private volatile Thread watchdog;
+
+    /**
+     * Pings the agent every {@code every} (each ping may take that long) until the VM stops or
+     * {@link #detach}/{@link #shutdown}; after {@code misses} unanswered pings in a row the guest
+     * is hung (no panic line, QEMU alive, channel open, nobody home): QEMU is killed by its pid
+     * and {@link #alive} says so, as after a crash. Each round also runs {@link #alive}, so a
+     * panic or a lost channel is noticed without waiting for the next request. A ping costs one
+     * line each way: the agent answers it in PID 1 itself, without a fork.
+     */
+    void watch(Duration every, int misses) {
+        watching = true;
+        watchdog = Thread.ofVirtual().name("kvm-ping-" + key).start(() -> {
+            int missed = 0;
+            while (watching && alive() && agent.isOpen()) {
+                try {
+                    Thread.sleep(every);
+                    agent.call("ping", List.of(), every, r -> { });
+                    missed = 0;
+                } catch (InterruptedException e) {
+                    return; // detach or shutdown
+                } catch (KvmException e) {
+                    if (!watching || !agent.isOpen()) {
+                        return; // stopped, or the channel ended: alive() tells why
+                    }
+                    if (++missed >= misses) {
+                        unresponsive = "the guest did not answer " + missed + " pings in a row (one every "
+                                + every.toSeconds() + " s)";
+                        alive(); // kills QEMU
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    private void stopWatch() {
+        watching = false;
+        Thread w = watchdog;
+        if (w != null && w != Thread.currentThread()) {
+            w.interrupt();
+        }
     }
 
     /** Searches what the console got since the last call for the panic line; true once found. */
@@ -230,6 +278,9 @@ final class KvmVm {
         if (panicLine != null) {
             return "VM " + key + " (QEMU pid " + qemu.pid() + ") crashed: guest " + panicLine;
         }
+        if (unresponsive != null) {
+            return "VM " + key + " (QEMU pid " + qemu.pid() + ") was unresponsive and was killed: " + unresponsive;
+        }
         int status = exitStatus();
         return "VM " + key + " (QEMU pid " + qemu.pid() + ") " + (agent.lost() && status < 0 ? "lost its control "
                 + "channel" : "exited" + (status >= 0 ? " with status " + status : "")) + "; console: "
@@ -238,6 +289,7 @@ final class KvmVm {
 
     /** Asks the agent to power off, then kills QEMU by pid if it is still there; always reaps it. */
     void shutdown(Duration grace) {
+        stopWatch();
         if (qemu.isAlive() && agent.isOpen()) {
             try {
                 agent.call("shutdown", List.of(), Duration.ofSeconds(5), r -> { });
@@ -261,6 +313,7 @@ final class KvmVm {
 
     /** Closes the control connection and leaves the VM running (the engine is exiting). */
     void detach() {
+        stopWatch();
         agent.close();
     }
 

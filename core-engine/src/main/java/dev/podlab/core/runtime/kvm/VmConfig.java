@@ -22,6 +22,14 @@ public record VmConfig(Path qemu, GuestKernel kernel, Path initramfs, String acc
      */
     public record Net(Path netns, String mac, String ipCidr, String gateway) {}
 
+    /**
+     * TCG's translation cache in MiB, resident in QEMU and charged to the pod's host cgroup. A
+     * boot to container-running generates ~52 MiB of host code; with 16 MiB the cache is flushed
+     * 5 times on the way (21 times with 8), for no measurable boot time: most kernel code runs
+     * once and is not translated again (docs/benchmarks.md, "Memory per sandbox: levers").
+     */
+    static final int TCG_CACHE_MIB = 16;
+
     /** The QEMU command line. */
     public List<String> command() {
         boolean kvm = accel.equals("kvm");
@@ -45,7 +53,7 @@ public record VmConfig(Path qemu, GuestKernel kernel, Path initramfs, String acc
                 "-name", "podlab",
                 "-M", "microvm,rtc=on",
                 // tb-size caps TCG's translation cache (1 GiB by default), which counts in the host cgroup.
-                "-accel", kvm ? "kvm" : "tcg,tb-size=64",
+                "-accel", kvm ? "kvm" : "tcg,tb-size=" + TCG_CACHE_MIB,
                 "-cpu", kvm ? "host" : "max",
                 "-m", memoryMiB + "M",
                 "-smp", Integer.toString(vcpus),

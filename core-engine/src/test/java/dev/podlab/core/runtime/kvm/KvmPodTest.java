@@ -116,29 +116,9 @@ class KvmPodTest {
 
     @Test
     void aGuestKernelPanicFailsThePodWithEveryContainerSandboxCrashed() throws Exception {
-        HostRequirements.requireRoot();
-        HostRequirements.requireCommand("qemu-system-x86_64");
-        t = TestPods.open(PodManager.Listener.NONE, Duration.ofMillis(200));
-        PodRecord p = t.pods.play("crash.yaml", """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: crash}
-                spec:
-                  runtimeClassName: kvm
-                  restartPolicy: Never
-                  containers:
-                  - name: bystander
-                    image: localhost/podlab/busybox:latest
-                    imagePullPolicy: Never
-                    command: ["sleep", "600"]
-                  - name: crasher
-                    image: localhost/podlab/busybox:latest
-                    imagePullPolicy: Never
-                    command: ["sleep", "600"]
-                    securityContext: {privileged: true}
-                """, new PodManager.PlayOptions(false, false, null)).pods().get(0);
-        PodStatus s = t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
-                .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
+        PodRecord p = playRunning("crash", sleeper("bystander") + sleeper("crasher")
+                + "  securityContext: {privileged: true}\n");
+        PodStatus s = t.pods.get(p.id()).status();
         KvmRuntime kvm = (KvmRuntime) t.engine.engine.runtimes().handler("kvm");
         long qemuPid = kvm.runningVms().values().iterator().next();
 
@@ -179,5 +159,78 @@ class KvmPodTest {
         try (var vms = Files.list(t.engine.root.resolve("kvm/vms"))) {
             assertThat(vms.toList()).isEmpty();
         }
+    }
+
+    /**
+     * A guest that hangs without panicking (QEMU stopped with SIGSTOP: alive, its socket open, no
+     * console line) is found by the watchdog's pings and reported like a crash, within its
+     * deadline (a ping every 5 s, 4 missed).
+     */
+    @Test
+    void aHungGuestFailsThePodWithinThePingDeadline() throws Exception {
+        PodRecord p = playRunning("hang", sleeper("sleeper"));
+        KvmRuntime kvm = (KvmRuntime) t.engine.engine.runtimes().handler("kvm");
+        long qemuPid = kvm.runningVms().values().iterator().next();
+        ProcessHandle qemu = ProcessHandle.of(qemuPid).orElseThrow();
+        try {
+            // A running guest answers its pings: the watchdog leaves it alone.
+            Thread.sleep(12_000);
+            assertThat(t.pods.get(p.id()).status().phase()).isEqualTo("Running");
+
+            signal(qemuPid, "STOP");
+            long stopped = System.nanoTime();
+            PodStatus failed = t.await(p, st -> st.phase().equals("Failed"), Duration.ofMinutes(3));
+            long tookSeconds = Duration.ofNanos(System.nanoTime() - stopped).toSeconds();
+            // 4 missed pings 5 s apart (20-25 s), then QEMU is killed; slack for a loaded host.
+            assertThat(tookSeconds).as("seconds from SIGSTOP to Failed").isBetween(15L, 120L);
+            assertThat(failed.containerStatuses()).singleElement().satisfies(c -> {
+                assertThat(c.state().reason()).isEqualTo(ExitRecord.SANDBOX_CRASHED);
+                assertThat(c.state().exitCode()).isEqualTo(255);
+                assertThat(c.state().message()).contains("unresponsive").contains("did not answer 4 pings");
+            });
+            assertThat(qemu.isAlive()).as("hung QEMU killed").isFalse();
+        } finally {
+            if (qemu.isAlive()) {
+                signal(qemuPid, "CONT");
+                qemu.destroyForcibly(); // by its pid: the VM this test started
+            }
+        }
+        t.pods.down(p.id(), Duration.ofSeconds(1));
+        assertThat(kvm.runningVms()).isEmpty();
+        assertThat(KvmVm.mountsUnder(t.engine.root.resolve("kvm"))).isEmpty();
+    }
+
+    /** Plays a {@code restartPolicy: Never} kvm pod with these containers and waits until all run. */
+    private PodRecord playRunning(String name, String containers) throws Exception {
+        HostRequirements.requireRoot();
+        HostRequirements.requireCommand("qemu-system-x86_64");
+        t = TestPods.open(PodManager.Listener.NONE, Duration.ofMillis(200));
+        PodRecord p = t.pods.play(name + ".yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s}
+                spec:
+                  runtimeClassName: kvm
+                  restartPolicy: Never
+                  containers:
+                """.formatted(name) + containers.indent(2), new PodManager.PlayOptions(false, false, null))
+                .pods().get(0);
+        t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
+                .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
+        return p;
+    }
+
+    /** A busybox container that sleeps, as an entry of the pod's {@code containers} list. */
+    private static String sleeper(String name) {
+        return """
+                - name: %s
+                  image: localhost/podlab/busybox:latest
+                  imagePullPolicy: Never
+                  command: ["sleep", "600"]
+                """.formatted(name);
+    }
+
+    private static void signal(long pid, String sig) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor()).isZero();
     }
 }

@@ -77,6 +77,15 @@ class KvmRuntimeTest {
         return lines;
     }
 
+    private static void awaitLog(Path file, String text) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!(Files.exists(file) && Files.readString(file).contains(text)) && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        assertThat(file).as("log line %s", text).exists();
+        assertThat(Files.readString(file)).contains(text);
+    }
+
     private String trace(String id) throws Exception {
         return Files.readString(engine.containerDir(id).resolve("events.jsonl"));
     }
@@ -140,6 +149,21 @@ class KvmRuntimeTest {
         assertThat(mixed.stderrText()).isEqualTo("err\n");
         ExecResult missing = engine.exec("vm-sleeper", ExecRequest.of(List.of("no-such-tool")), Duration.ofSeconds(60));
         assertThat(missing.exitCode()).isEqualTo(127);
+
+        // reopen-log (CRI ReopenContainerLog): the guest shim opens the log path again through 9p.
+        Path logFile = engine.logPath(r.id());
+        ExecResult first = engine.exec("vm-sleeper", ExecRequest.of(List.of("sh", "-c",
+                "echo first > /proc/1/fd/1")), Duration.ofSeconds(60));
+        assertThat(first.exitCode()).as("stderr %s", first.stderrText()).isZero();
+        awaitLog(logFile, "first");
+        Path rotated = logFile.resolveSibling(logFile.getFileName() + ".1");
+        Files.move(logFile, rotated);
+        engine.reopenLog("vm-sleeper");
+        engine.exec("vm-sleeper", ExecRequest.of(List.of("sh", "-c", "echo second > /proc/1/fd/1")),
+                Duration.ofSeconds(60));
+        awaitLog(logFile, "second");
+        assertThat(Files.readString(logFile)).doesNotContain("first");
+        assertThat(Files.readString(rotated)).contains("first").doesNotContain("second");
 
         Map<String, Long> stats = kvm().guestStats(target(r));
         assertThat(stats.get("memory.max")).isEqualTo(48L << 20);

@@ -61,7 +61,13 @@ class KvmUnitsTest {
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("kernal", "/boot/x")))
                 .isInstanceOf(RuntimeUnavailableException.class)
                 .hasMessage("failed to configure runtime class vm: unknown option kernal (known: qemu, kernel, accel, "
-                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds)");
+                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds, pingIntervalSeconds, pingMisses)");
+        assertThat(d.pingInterval()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(d.pingMisses()).isEqualTo(4);
+        assertThat(KvmOptions.parse("vm", Map.of("pingIntervalSeconds", "2", "pingMisses", "3")))
+                .extracting(KvmOptions::pingInterval, KvmOptions::pingMisses)
+                .containsExactly(java.time.Duration.ofSeconds(2), 3);
+        assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("pingMisses", "0"))).hasMessageContaining("pingMisses");
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("accel", "hvf"))).hasMessageContaining("auto, kvm or tcg");
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("bootTimeoutSeconds", "0")))
                 .hasMessageContaining("from 1 to 3600");
@@ -104,7 +110,7 @@ class KvmUnitsTest {
                 "tcg", 352, 1, Path.of("/s/kvm/vms/pod-1/share,x"), Path.of("/s/kvm/vms/pod-1/ctl.sock"),
                 Path.of("/s/kvm/vms/pod-1/console.log"), "web", 2096008, null);
         String cmd = String.join(" ", cfg.command());
-        assertThat(cmd).contains("-M microvm,rtc=on", "-accel tcg,tb-size=64", "-m 352M", "-smp 1", "-nodefaults",
+        assertThat(cmd).contains("-M microvm,rtc=on", "-accel tcg,tb-size=16", "-m 352M", "-smp 1", "-nodefaults",
                 "-no-user-config", "-nographic", "-no-reboot", "tsc_early_khz=2096008", "podlab.hostname=web",
                 "path=/s/kvm/vms/pod-1/share,,x,security_model=passthrough", "mount_tag=podlab",
                 "virtserialport,chardev=ctl,name=podlab.ctl");
