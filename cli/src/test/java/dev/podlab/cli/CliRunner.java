@@ -59,6 +59,8 @@ final class CliRunner implements AutoCloseable {
             System.setErr(oldErr);
             throw e;
         }
+        out.reset(); // what the service said while starting is not any command's output
+        err.reset();
     }
 
     /** Exit status of {@code podlab VERB [SUB] --root ROOT ARGS...} ("image" takes a second word). */

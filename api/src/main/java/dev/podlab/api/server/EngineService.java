@@ -98,7 +98,7 @@ public final class EngineService implements AutoCloseable {
         events.publish(Event.newBuilder().setTime(TraceEvent.Clock.nowNanos()).setType("engine.metrics")
                 .setObjectKind("engine").setDetail(blockIo.detail()).putAttributes("blockIoCounted",
                         Boolean.toString(blockIo.counting())));
-        LOG.info("metrics: {}", blockIo.detail());
+        LOG.debug("metrics: {}", blockIo.detail());
         this.network = CniNetwork.open(new CniNetwork.Settings(settings.cni().confDir(), settings.cni().binDirs(),
                 settings.stateRoot(), defaultNetwork, Duration.ofSeconds(60)));
         this.sandboxes = new PodSandbox(PodNamespaces.open(settings.runRoot()), network, cgroups,
