@@ -75,6 +75,10 @@ final class StatsCommand implements Callable<Integer> {
         for (Container c : client.containers().list(ListContainersRequest.getDefaultInstance()).getContainersList()) {
             names.put(c.getId(), c.getName().isEmpty() ? "" : c.getName());
         }
+        // The engine samples each pod's cgroup too (the sum of its containers): name those rows as pods.
+        for (var p : client.pods().list(dev.podlab.api.v1.ListPodsRequest.getDefaultInstance()).getPodsList()) {
+            names.put(p.getId(), "pod/" + p.getNamespace() + "/" + p.getName());
+        }
     }
 
     private void print(Map<String, Sample> samples) {

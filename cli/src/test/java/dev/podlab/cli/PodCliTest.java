@@ -48,6 +48,13 @@ class PodCliTest {
         assertThat(yaml).contains("kind: Pod", "name: hello", "phase: Succeeded", "reason: Completed",
                 "containerID: podlab://", "qosClass: BestEffort");
         assertThat(cli.run("pods")).contains("hello", "0/1", "Completed");
+        // The pod's own cgroup is sampled too; stats names its row as the pod.
+        String stats = "";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (!stats.contains("pod/default/hello") && System.nanoTime() < deadline) {
+            stats = cli.run("stats", "--no-stream"); // rows appear with the sampler's rounds
+        }
+        assertThat(stats).contains("pod/default/hello");
         assertThat(cli.run("pods", "-o", "wide")).contains("SOURCE", "hello.yaml");
         assertThat(cli.run("describe", "hello")).contains("Events:", "Started container hello", "Manifest report");
         assertThat(cli.run("trace", "hello")).contains("CNI ADD", "create namespaces", "pivot_root");
