@@ -32,6 +32,30 @@
 
 static int port = -1;
 
+/* An exec's side channels, set by PID 1 just before it forks the request's
+ * child: the read end of the stdin pipe (-1: /dev/null) and the resize FIFO
+ * (NULL without a terminal). */
+static int exec_stdin = -1;
+static const char *exec_winsz = NULL;
+
+/* PID 1's table of running exec requests (docs/kvm.md, "Interactive exec"):
+ * the host's stdin/eof/resize/cancel lines for TAG are served inline, the way
+ * ping is, because only PID 1 reads the port. */
+#define MAX_SESSIONS 64
+struct session
+{
+  bool used;
+  char tag[64];
+  pid_t pid;      /* the request's child (a process group of its own) */
+  int in;         /* write end of the process's stdin pipe, non-blocking, or -1 */
+  int winsz;      /* the resize FIFO held read-write, or -1 */
+  char fifo[96];
+  char *pending;  /* stdin bytes the pipe did not take yet */
+  size_t plen;
+  bool eof;       /* close `in` once pending is written */
+};
+static struct session sessions[MAX_SESSIONS];
+
 static void
 send_line (const char *tag, const char *kind, const char *fmt, ...)
 {
@@ -332,11 +356,14 @@ req_exec (const char *tag, const char *id, const char *plan_name)
     }
   if (pid == 0)
     {
-      int null = open ("/dev/null", O_RDONLY);
-      dup2 (null, 0);
+      int in = exec_stdin >= 0 ? exec_stdin : open ("/dev/null", O_RDONLY);
+      dup2 (in, 0);
       dup2 (out[1], 1);
       dup2 (errp[1], 2);
-      execl ("/init", "/init", "exec", dir, plan, (char *) NULL);
+      if (exec_winsz)
+        execl ("/init", "/init", "exec", dir, plan, exec_winsz, (char *) NULL);
+      else
+        execl ("/init", "/init", "exec", dir, plan, (char *) NULL);
       _exit (127);
     }
   close (out[1]);
@@ -375,6 +402,117 @@ req_exec (const char *tag, const char *id, const char *plan_name)
       return send_error (tag, &err);
     }
   send_line (tag, "ok", "%d", WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
+  return 0;
+}
+
+/* One attach frame to the guest shim: type, 4-byte big-endian length, payload. */
+static int
+attach_frame (int s, char type, const void *data, size_t len)
+{
+  unsigned char head[5] = { (unsigned char) type, (unsigned char) (len >> 24), (unsigned char) (len >> 16),
+                            (unsigned char) (len >> 8), (unsigned char) len };
+
+  return write_all (s, head, sizeof (head)) < 0 || (len && write_all (s, data, len) < 0) ? -1 : 0;
+}
+
+/* Output frames of the guest shim as TAG out/err/exit lines, in CHUNK pieces. */
+static void
+attach_output (const char *tag, char type, const char *p, size_t len)
+{
+  const char *kind = type == 'o' ? "out" : type == 'e' ? "err" : type == 'x' ? "exit" : NULL;
+
+  if (kind == NULL)
+    return;
+  if (type == 'x')
+    {
+      send_chunk (tag, kind, p, len);
+      return;
+    }
+  for (size_t off = 0; off < len; off += CHUNK)
+    send_chunk (tag, kind, p + off, len - off < CHUNK ? len - off : CHUNK);
+}
+
+/* attach ID: the guest shim's attach (docs/shim.md) relayed as lines. Input
+ * comes from PID 1 through this request's stdin pipe (EOF: a `c` frame) and
+ * resize FIFO; `cancel` (the host detaching) kills this child, which closes
+ * the connection: the shim sees the client go. */
+static int
+req_attach (const char *tag, const char *id)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_fd int s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  cleanup_fd int winsz = exec_winsz ? open (exec_winsz, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+  struct shim_error err;
+  char answer[512], buf[32 * 1024];
+  struct linebuf frames = { 0 };
+  bool in_open = exec_stdin >= 0, sock_open = true;
+  size_t n = 0;
+
+  snprintf (addr.sun_path, sizeof (addr.sun_path), AGENT_RUN "/%s/ctl.sock", id);
+  if (s < 0 || connect (s, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    {
+      shim_fail (&err, errno, "reach the shim of container %s", id);
+      return send_error (tag, &err);
+    }
+  write_all (s, "attach\n", 7);
+  /* The answer line byte by byte: frames may follow it at once. */
+  while (n < sizeof (answer) - 1 && read (s, answer + n, 1) == 1 && answer[n] != '\n')
+    n++;
+  answer[n] = '\0';
+  if (strcmp (answer, "ok") != 0)
+    {
+      send_line (tag, "error", "%s", strncmp (answer, "error ", 6) == 0 ? answer + 6 : "the shim closed the connection");
+      return 1;
+    }
+  send_line (tag, "attached", NULL);
+  while (sock_open)
+    {
+      struct pollfd fds[3] = { { s, POLLIN, 0 }, { in_open ? exec_stdin : -1, POLLIN, 0 }, { winsz, POLLIN, 0 } };
+      ssize_t r;
+
+      if (poll (fds, 3, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (fds[2].revents & POLLIN)
+        {
+          unsigned char rec[4];
+          while (read (winsz, rec, sizeof (rec)) == (ssize_t) sizeof (rec))
+            attach_frame (s, 'r', rec, sizeof (rec));
+        }
+      if (fds[1].revents)
+        {
+          r = read (exec_stdin, buf, sizeof (buf));
+          if (r > 0)
+            attach_frame (s, 'i', buf, (size_t) r);
+          else if (r == 0 || errno != EINTR)
+            {
+              attach_frame (s, 'c', NULL, 0);
+              in_open = false;
+            }
+        }
+      if (fds[0].revents)
+        {
+          r = read (s, buf, sizeof (buf));
+          if (r <= 0 && (r == 0 || errno != EINTR))
+            sock_open = false;
+          else if (r > 0)
+            linebuf_append (&frames, buf, (size_t) r);
+          while (frames.len >= 5)
+            {
+              const unsigned char *h = (const unsigned char *) frames.data;
+              size_t len = (size_t) h[1] << 24 | (size_t) h[2] << 16 | (size_t) h[3] << 8 | h[4];
+              if (frames.len < 5 + len)
+                break;
+              attach_output (tag, (char) h[0], frames.data + 5, len);
+              linebuf_consume (&frames, 5 + len);
+            }
+        }
+    }
+  linebuf_free (&frames);
+  send_line (tag, "ok", NULL);
   return 0;
 }
 
@@ -491,8 +629,10 @@ handle (char *line)
       snprintf (req, sizeof (req), "kill %d", atoi (tok[3]));
       return forward (tok[0], tok[2], req, NULL);
     }
-  if (n == 4 && strcmp (tok[1], "exec") == 0 && safe_name (tok[3]))
+  if ((n == 4 || n == 5) && strcmp (tok[1], "exec") == 0 && safe_name (tok[3]))
     return req_exec (tok[0], tok[2], tok[3]);
+  if (n == 3 && strcmp (tok[1], "attach") == 0)
+    return req_attach (tok[0], tok[2]);
   if (n == 3 && strcmp (tok[1], "stats") == 0)
     return req_stats (tok[0], tok[2]);
   if (n == 3 && strcmp (tok[1], "delete") == 0)
@@ -512,6 +652,239 @@ power_off (const char *tag)
   reboot (RB_POWER_OFF);
 }
 
+/* ---- interactive exec: PID 1's side (docs/kvm.md, "Interactive exec") ---- */
+
+static struct session *
+session_find (const char *tag)
+{
+  for (int i = 0; i < MAX_SESSIONS; i++)
+    if (sessions[i].used && strcmp (sessions[i].tag, tag) == 0)
+      return &sessions[i];
+  return NULL;
+}
+
+static void
+session_close_in (struct session *s)
+{
+  if (s->in >= 0)
+    close (s->in);
+  s->in = -1;
+  free (s->pending);
+  s->pending = NULL;
+  s->plen = 0;
+}
+
+/* The request's child was reaped. It answers `ok CODE` itself unless a
+ * signal (a cancel) killed it: then PID 1 answers for it. */
+static void
+session_end (struct session *s, int status)
+{
+  if (WIFSIGNALED (status))
+    send_line (s->tag, "ok", "%d", 128 + WTERMSIG (status));
+  session_close_in (s);
+  if (s->winsz >= 0)
+    {
+      close (s->winsz);
+      unlink (s->fifo);
+    }
+  memset (s, 0, sizeof (*s));
+  s->in = s->winsz = -1;
+}
+
+/* Writes what the pipe takes now; the rest waits for POLLOUT, so a process
+ * that does not read its stdin never blocks PID 1. */
+static void
+session_flush (struct session *s)
+{
+  while (s->in >= 0 && s->plen > 0)
+    {
+      ssize_t w = write (s->in, s->pending, s->plen);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        return;
+      if (w < 0)
+        {
+          /* EPIPE: the process closed its stdin; later input has nowhere to go. */
+          session_close_in (s);
+          return;
+        }
+      memmove (s->pending, s->pending + w, s->plen - (size_t) w);
+      s->plen -= (size_t) w;
+    }
+  if (s->eof && s->plen == 0)
+    session_close_in (s);
+}
+
+/* Before an exec request's fork: its table entry, and with FLAGS "stdin" a
+ * pipe, with "tty" a resize FIFO; exec_stdin/exec_winsz hand them to the child.
+ * NULL (errno set) when the table is full or the tag is in use. */
+static struct session *
+session_open (const char *tag, const char *flags)
+{
+  static unsigned counter;
+  struct session *s = NULL;
+
+  for (int i = 0; i < MAX_SESSIONS && s == NULL; i++)
+    if (!sessions[i].used)
+      s = &sessions[i];
+  if (s == NULL || strlen (tag) >= sizeof (s->tag) || session_find (tag))
+    {
+      errno = s == NULL ? EMFILE : EEXIST;
+      return NULL;
+    }
+  memset (s, 0, sizeof (*s));
+  s->in = s->winsz = -1;
+  snprintf (s->tag, sizeof (s->tag), "%s", tag);
+  if (strstr (flags, "stdin"))
+    {
+      int p[2];
+      if (pipe2 (p, O_CLOEXEC) < 0)
+        return NULL;
+      fcntl (p[1], F_SETFL, O_NONBLOCK);
+      exec_stdin = p[0];
+      s->in = p[1];
+    }
+  if (strstr (flags, "tty"))
+    {
+      snprintf (s->fifo, sizeof (s->fifo), AGENT_RUN "/exec-%u.winsz", ++counter);
+      unlink (s->fifo);
+      if (mkfifo (s->fifo, 0600) < 0 || (s->winsz = open (s->fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+        {
+          int saved = errno;
+          if (exec_stdin >= 0)
+            close (exec_stdin);
+          exec_stdin = -1;
+          session_close_in (s);
+          unlink (s->fifo);
+          errno = saved;
+          return NULL;
+        }
+      exec_winsz = s->fifo;
+    }
+  s->used = true;
+  return s;
+}
+
+/* The payload of a stdin line: never empty, %00 is a NUL byte (as in out/err). */
+static ssize_t
+unescape_data (char *s)
+{
+  char *w = s;
+
+  for (char *r = s; *r; r++)
+    {
+      if (*r != '%')
+        {
+          *w++ = *r;
+          continue;
+        }
+      if (hexval (r[1]) < 0 || hexval (r[2]) < 0)
+        return -1;
+      *w++ = (char) (hexval (r[1]) * 16 + hexval (r[2]));
+      r += 2;
+    }
+  return w - s;
+}
+
+static bool
+verb_is (const char *verb, size_t len, const char *name)
+{
+  return len == strlen (name) && memcmp (verb, name, len) == 0;
+}
+
+/* TAG stdin DATA | TAG eof | TAG resize ROWS COLS | TAG cancel, served inline
+ * and never answered (input for an exec that has ended is dropped); false when
+ * LINE is none of these (then it is left as it was). */
+static bool
+session_input (char *line)
+{
+  const char *v = strchr (line, ' ');
+  char *save = NULL, *tag, *verb, *a, *b;
+  struct session *s;
+  size_t vlen;
+
+  if (v == NULL)
+    return false;
+  vlen = strcspn (++v, " ");
+  if (!verb_is (v, vlen, "stdin") && !verb_is (v, vlen, "eof") && !verb_is (v, vlen, "resize")
+      && !verb_is (v, vlen, "cancel"))
+    return false;
+  tag = strtok_r (line, " ", &save);
+  verb = strtok_r (NULL, " ", &save);
+  a = strtok_r (NULL, " ", &save);
+  b = strtok_r (NULL, " ", &save);
+  if ((s = session_find (tag)) == NULL)
+    return true;
+  if (strcmp (verb, "stdin") == 0 && a && s->in >= 0 && !s->eof)
+    {
+      ssize_t n = unescape_data (a);
+      char *more = n > 0 ? realloc (s->pending, s->plen + (size_t) n) : NULL;
+      if (more)
+        {
+          memcpy (more + s->plen, a, (size_t) n);
+          s->pending = more;
+          s->plen += (size_t) n;
+          session_flush (s);
+        }
+    }
+  else if (strcmp (verb, "eof") == 0)
+    {
+      s->eof = true;
+      session_flush (s);
+    }
+  else if (strcmp (verb, "resize") == 0 && a && b && s->winsz >= 0)
+    {
+      long r = strtol (a, NULL, 10), c = strtol (b, NULL, 10);
+      unsigned char rec[4];
+      r = r < 1 ? 1 : r > 0xffff ? 0xffff : r;
+      c = c < 1 ? 1 : c > 0xffff ? 0xffff : c;
+      rec[0] = (unsigned char) (r >> 8);
+      rec[1] = (unsigned char) r;
+      rec[2] = (unsigned char) (c >> 8);
+      rec[3] = (unsigned char) c;
+      /* One 4-byte write: the exec shim never reads half a record. */
+      if (write (s->winsz, rec, sizeof (rec)) < 0)
+        (void) 0; /* the FIFO is full of sizes nobody read: the last ones win anyway */
+    }
+  else if (strcmp (verb, "cancel") == 0)
+    /* The child's process group: the request, its exec shim and (through the
+     * shim's PR_SET_PDEATHSIG) the process in the container. */
+    kill (-s->pid, SIGKILL);
+  return true;
+}
+
+/* An exec request's FLAGS token (the fifth), "-" when there is none. */
+static void
+exec_flags (const char *line, char *flags, size_t size)
+{
+  const char *p = line;
+
+  snprintf (flags, size, "-");
+  for (int i = 0; i < 4 && p; i++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  if (p && *p)
+    snprintf (flags, size, "%.*s", (int) strcspn (p, " "), p);
+}
+
+static bool
+is_exec (const char *line)
+{
+  const char *v = strchr (line, ' ');
+  return v && strncmp (v + 1, "exec ", 5) == 0;
+}
+
+static bool
+is_attach (const char *line)
+{
+  const char *v = strchr (line, ' ');
+  return v && strncmp (v + 1, "attach ", 7) == 0;
+}
+
 static void
 serve (sigset_t *old_mask)
 {
@@ -524,20 +897,36 @@ serve (sigset_t *old_mask)
   sfd = signalfd (-1, &chld, SFD_CLOEXEC);
   for (;;)
     {
-      struct pollfd fds[2] = { { port, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+      struct pollfd fds[2 + MAX_SESSIONS] = { { port, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+      struct session *waiting[MAX_SESSIONS];
+      nfds_t nfds = 2;
       char *line;
       size_t used;
+      pid_t gone;
+      int status;
 
-      if (poll (fds, 2, -1) < 0)
+      /* Sessions with stdin bytes the pipe did not take yet. */
+      for (int i = 0; i < MAX_SESSIONS; i++)
+        if (sessions[i].used && sessions[i].in >= 0 && sessions[i].plen > 0)
+          {
+            waiting[nfds - 2] = &sessions[i];
+            fds[nfds++] = (struct pollfd) { sessions[i].in, POLLOUT, 0 };
+          }
+      if (poll (fds, nfds, -1) < 0)
         continue;
+      for (nfds_t i = 2; i < nfds; i++)
+        if (fds[i].revents)
+          session_flush (waiting[i - 2]);
       if (fds[1].revents & POLLIN)
         {
           struct signalfd_siginfo si;
           if (read (sfd, &si, sizeof (si)) < 0)
             pause_ms (1);
           /* PID 1 reaps every orphan (detached shims end up here). */
-          while (waitpid (-1, NULL, WNOHANG) > 0)
-            ;
+          while ((gone = waitpid (-1, &status, WNOHANG)) > 0)
+            for (int i = 0; i < MAX_SESSIONS; i++)
+              if (sessions[i].used && sessions[i].pid == gone)
+                session_end (&sessions[i], status);
         }
       if (!(fds[0].revents & (POLLIN | POLLHUP)))
         continue;
@@ -550,6 +939,7 @@ serve (sigset_t *old_mask)
       while ((line = linebuf_next (&lb, &used)))
         {
           const char *verb = strchr (line, ' ');
+          struct session *session = NULL;
           pid_t pid;
 
           if (verb && strcmp (verb + 1, "shutdown") == 0)
@@ -569,13 +959,65 @@ serve (sigset_t *old_mask)
               linebuf_consume (&lb, used);
               continue;
             }
+          if (session_input (line))
+            {
+              linebuf_consume (&lb, used);
+              continue;
+            }
+          if (is_exec (line) || is_attach (line))
+            {
+              char flags[32], tag[64];
+              if (is_attach (line))
+                snprintf (flags, sizeof (flags), "stdin,tty");
+              else
+                exec_flags (line, flags, sizeof (flags));
+              snprintf (tag, sizeof (tag), "%.*s", (int) (verb - line), line);
+              session = session_open (tag, flags);
+              if (session == NULL)
+                {
+                  send_line (tag, "error", "failed to start exec: %s", strerror (errno));
+                  linebuf_consume (&lb, used);
+                  continue;
+                }
+            }
           pid = fork ();
           if (pid == 0)
             {
               sigprocmask (SIG_SETMASK, old_mask, NULL);
               close (sfd);
+              /* A group of its own, so cancel reaches the exec shim too; no
+               * other session's stdin may stay open here (no EOF otherwise). */
+              setpgid (0, 0);
+              for (int i = 0; i < MAX_SESSIONS; i++)
+                if (sessions[i].used)
+                  {
+                    if (sessions[i].in >= 0)
+                      close (sessions[i].in);
+                    if (sessions[i].winsz >= 0)
+                      close (sessions[i].winsz);
+                  }
               _exit (handle (line));
             }
+          if (pid < 0 && verb)
+            {
+              char tag[64];
+              snprintf (tag, sizeof (tag), "%.*s", (int) (verb - line), line);
+              send_line (tag, "error", "failed to fork for the request: %s", strerror (errno));
+            }
+          if (session)
+            {
+              if (pid < 0)
+                session_end (session, 0);
+              else
+                {
+                  setpgid (pid, pid);
+                  session->pid = pid;
+                }
+            }
+          if (exec_stdin >= 0)
+            close (exec_stdin);
+          exec_stdin = -1;
+          exec_winsz = NULL;
           linebuf_consume (&lb, used);
         }
     }

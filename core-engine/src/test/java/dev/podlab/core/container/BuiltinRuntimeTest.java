@@ -274,21 +274,15 @@ class BuiltinRuntimeTest {
                 ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
         Path fifo = s.terminal().path();
         assertThat(fifo).exists();
-        var out = new java.io.ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> copy(s.process().getInputStream(), out));
+        var out = dev.podlab.core.testing.StreamCapture.of(s.process().getInputStream());
         // The first size is there before the process runs; a resize applies to what it does next.
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!text(out).contains("\n") && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(text(out)).isEqualTo("33 101\n");
+        assertThat(out.await("\n", Duration.ofSeconds(20))).isEqualTo("33 101\n");
         s.resize(45, 120);
         s.process().getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
         s.process().getOutputStream().flush();
         assertThat(s.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        reader.join();
+        assertThat(out.join()).isEqualTo("33 101\ngo\n45 120\n");
         assertThat(s.process().exitValue()).isZero();
-        assertThat(text(out)).isEqualTo("33 101\ngo\n45 120\n");
         // The FIFO goes with the exec; a late resize is ignored.
         s.process().onExit().get();
         for (int i = 0; i < 50 && java.nio.file.Files.exists(fifo); i++) {
@@ -296,26 +290,6 @@ class BuiltinRuntimeTest {
         }
         assertThat(fifo).doesNotExist();
         s.resize(10, 10);
-    }
-
-    private static String text(java.io.ByteArrayOutputStream out) {
-        synchronized (out) {
-            return out.toString(StandardCharsets.UTF_8).replace("\r", "");
-        }
-    }
-
-    private static void copy(java.io.InputStream in, java.io.ByteArrayOutputStream out) {
-        byte[] buf = new byte[4096];
-        try (in) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                synchronized (out) {
-                    out.write(buf, 0, n);
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     @Test

@@ -28,6 +28,10 @@ final class AgentConnection implements AutoCloseable {
     private final BlockingQueue<String> hello = new LinkedBlockingQueue<>();
     private final Map<String, BlockingQueue<AgentProtocol.Reply>> pending = new ConcurrentHashMap<>();
     private final AtomicLong tags = new AtomicLong();
+    // Tags differ between connections: an exec left running by an earlier engine still answers
+    // under its old tag, which must not land on a new request.
+    private final String tagPrefix = java.util.HexFormat.of().toHexDigits(
+            java.util.concurrent.ThreadLocalRandom.current().nextInt()) + "-";
     private final Thread reader;
     private volatile String closedBecause;
     private volatile boolean closing;
@@ -66,37 +70,90 @@ final class AgentConnection implements AutoCloseable {
      * before it goes to {@code progress}. A timeout or a closed channel is a {@link KvmException}.
      */
     AgentProtocol.Reply call(String verb, List<String> args, Duration timeout, Consumer<AgentProtocol.Reply> progress) {
-        String tag = Long.toString(tags.incrementAndGet());
+        try (Request r = begin(verb, args)) {
+            return r.await(timeout, progress);
+        }
+    }
+
+    /**
+     * Sends one request and returns at once: the caller sends more lines under its tag
+     * ({@link Request#send}, e.g. an exec's stdin) and then waits for the answer.
+     */
+    Request begin(String verb, List<String> args) {
+        String tag = tagPrefix + tags.incrementAndGet();
         BlockingQueue<AgentProtocol.Reply> q = new LinkedBlockingQueue<>();
         pending.put(tag, q);
+        Request r = new Request(tag, verb, q);
         try {
-            if (closedBecause != null) {
-                throw new KvmException("failed to send " + verb + " to the guest agent: " + closedBecause);
-            }
-            ByteBuffer out = ByteBuffer.wrap(AgentProtocol.request(tag, verb, args).getBytes(StandardCharsets.ISO_8859_1));
+            r.send(verb, args);
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        return r;
+    }
+
+    private void write(String line, String verb) {
+        if (closedBecause != null) {
+            throw new KvmException("failed to send " + verb + " to the guest agent: " + closedBecause);
+        }
+        ByteBuffer out = ByteBuffer.wrap(line.getBytes(StandardCharsets.ISO_8859_1));
+        try {
             synchronized (channel) {
                 while (out.hasRemaining()) {
                     channel.write(out);
                 }
             }
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                long left = deadline - System.nanoTime();
-                AgentProtocol.Reply r = left > 0 ? q.poll(left, TimeUnit.NANOSECONDS) : null;
-                if (r == null) {
-                    throw new KvmException("failed to " + verb + " in the guest: no answer within " + timeout);
-                }
-                if (r.isFinal()) {
-                    return r;
-                }
-                progress.accept(r);
-            }
         } catch (IOException e) {
             throw new KvmException("failed to send " + verb + " to the guest agent: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KvmException("failed to " + verb + " in the guest: interrupted", e);
-        } finally {
+        }
+    }
+
+    /** One request in flight: its tag, the lines sent under it, its answers. */
+    final class Request implements AutoCloseable {
+        private final String tag;
+        private final String verb;
+        private final BlockingQueue<AgentProtocol.Reply> answers;
+
+        private Request(String tag, String verb, BlockingQueue<AgentProtocol.Reply> answers) {
+            this.tag = tag;
+            this.verb = verb;
+            this.answers = answers;
+        }
+
+        /** Sends {@code TAG KIND ARG...} (arguments escaped as tokens). */
+        void send(String kind, List<String> args) {
+            write(AgentProtocol.request(tag, kind, args), verb);
+        }
+
+        /** Sends {@code TAG KIND DATA} with a data payload ({@code %00} is a NUL byte; never empty). */
+        void sendData(String kind, byte[] data) {
+            write(tag + " " + kind + " " + AgentProtocol.escape(data) + "\n", verb);
+        }
+
+        /** Waits for the final answer; every line before it goes to {@code progress}. */
+        AgentProtocol.Reply await(Duration timeout, Consumer<AgentProtocol.Reply> progress) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                while (true) {
+                    long left = deadline - System.nanoTime();
+                    AgentProtocol.Reply r = left > 0 ? answers.poll(left, TimeUnit.NANOSECONDS) : null;
+                    if (r == null) {
+                        throw new KvmException("failed to " + verb + " in the guest: no answer within " + timeout);
+                    }
+                    if (r.isFinal()) {
+                        return r;
+                    }
+                    progress.accept(r);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KvmException("failed to " + verb + " in the guest: interrupted", e);
+            }
+        }
+
+        @Override
+        public void close() {
             pending.remove(tag);
         }
     }

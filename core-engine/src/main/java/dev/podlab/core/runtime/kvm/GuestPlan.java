@@ -28,6 +28,15 @@ public record GuestPlan(LaunchPlan plan, List<ShareBind> binds) {
      * @param guestShare where the share is mounted in the guest
      */
     public static GuestPlan translate(LaunchPlan hostPlan, String id, String guestShare) {
+        return translate(hostPlan, id, guestShare, null);
+    }
+
+    /**
+     * As {@link #translate(LaunchPlan, String, String)}; a pid namespace to join becomes
+     * {@code guestPidNamespace} (a guest path, e.g. {@code /proc/GUEST_PID/ns/pid} of the pod's
+     * first container: shareProcessNamespace), or a new one when that is null.
+     */
+    public static GuestPlan translate(LaunchPlan hostPlan, String id, String guestShare, String guestPidNamespace) {
         List<LaunchPlan.Directive> out = new ArrayList<>();
         List<ShareBind> binds = new ArrayList<>();
         boolean cgroupNs = false;
@@ -40,7 +49,8 @@ public record GuestPlan(LaunchPlan plan, List<ShareBind> binds) {
                     if (a.size() == 1) {
                         out.add(d);
                     } else if (a.get(0).equals("pid")) {
-                        out.add(new LaunchPlan.Directive("namespace", List.of("pid")));
+                        out.add(new LaunchPlan.Directive("namespace", guestPidNamespace == null ? List.of("pid")
+                                : List.of("pid", guestPidNamespace)));
                     }
                     // Other namespaces given by path: the guest's own (the VM is the pod's sandbox).
                 }

@@ -1,6 +1,7 @@
 package dev.podlab.core.runtime.kvm;
 
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,17 +15,71 @@ import java.util.concurrent.TimeoutException;
 /**
  * A process running inside the guest, seen from the engine as a {@link Process}: its output
  * arrives as {@code out}/{@code err} lines of the agent's answer and its exit code as the final
- * {@code ok}. stdin is not forwarded (reads see end of file). {@code destroy} stops waiting and
- * reports 137; the guest process itself runs on until it ends (no remote kill yet).
+ * {@code ok}. With {@code stdin}, what is written to {@link #getOutputStream} goes to the guest as
+ * {@code stdin} lines and closing it sends {@code eof}; otherwise the process reads /dev/null.
+ * {@code destroy} sends {@code cancel} (the agent kills the exec and answers {@code ok 137});
+ * {@code destroyForcibly} also stops waiting for that answer.
  */
 final class KvmExecProcess extends Process {
+    /** Raw bytes per stdin line: escaped (at most x3) it stays under the port's 32 KiB per write. */
+    static final int STDIN_CHUNK = 8192;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final AgentConnection.Request request;
+    private final OutputStream stdin;
     private final Sink out;
     private final Sink err;
 
-    KvmExecProcess(ProcessBuilder.Redirect outRedirect, ProcessBuilder.Redirect errRedirect) throws IOException {
+    private final FileInputStream sizes;
+
+    /**
+     * {@code resizeFifo}: the host-side {@link dev.podlab.core.runtime.ResizeFifo} of a terminal exec
+     * (or null); its records are relayed as {@code resize} lines, the first one at once, so it reaches the
+     * guest's FIFO before the process starts (the exec line went out already).
+     */
+    KvmExecProcess(AgentConnection.Request request, boolean stdin, java.nio.file.Path resizeFifo,
+                   ProcessBuilder.Redirect outRedirect, ProcessBuilder.Redirect errRedirect) throws IOException {
+        this.request = request;
+        this.stdin = stdin ? new StdinStream() : OutputStream.nullOutputStream();
         this.out = new Sink(outRedirect);
         this.err = new Sink(errRedirect);
+        // The engine holds the FIFO open read-write, so this open does not block.
+        this.sizes = resizeFifo == null ? null : new FileInputStream(resizeFifo.toFile());
+        if (sizes != null) {
+            relayResizes();
+            Thread.ofVirtual().name("kvm-exec-resize").start(this::pollResizes);
+        }
+    }
+
+    /**
+     * Sends the size records waiting in the FIFO. Called every 100 ms and before each stdin write,
+     * so a resize made before some input reaches the guest before that input (as on the host, where
+     * the exec shim applies sizes before relaying input). {@code available()} is FIONREAD: no read blocks.
+     */
+    private synchronized void relayResizes() {
+        if (sizes == null || exit.isDone()) {
+            return;
+        }
+        try {
+            while (sizes.available() >= 4) {
+                byte[] rec = sizes.readNBytes(4);
+                int rows = (rec[0] & 0xff) << 8 | rec[1] & 0xff;
+                int columns = (rec[2] & 0xff) << 8 | rec[3] & 0xff;
+                request.send("resize", java.util.List.of(Integer.toString(rows), Integer.toString(columns)));
+            }
+        } catch (IOException | KvmException e) {
+            // The FIFO or the channel is gone, and the exec with it.
+        }
+    }
+
+    private void pollResizes() {
+        try {
+            while (!exit.isDone()) {
+                relayResizes();
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void stdout(byte[] b) {
@@ -35,15 +90,25 @@ final class KvmExecProcess extends Process {
         err.write(b);
     }
 
-    void exited(int code) {
+    synchronized void exited(int code) {
+        if (exit.isDone()) {
+            return;
+        }
         out.close();
         err.close();
         exit.complete(code);
+        if (sizes != null) {
+            try {
+                sizes.close();
+            } catch (IOException e) {
+                // Only read from: nothing is lost.
+            }
+        }
     }
 
     @Override
     public OutputStream getOutputStream() {
-        return OutputStream.nullOutputStream();
+        return stdin;
     }
 
     @Override
@@ -92,7 +157,69 @@ final class KvmExecProcess extends Process {
 
     @Override
     public void destroy() {
-        exited(137);
+        if (!exit.isDone() && !cancel()) {
+            exited(137);
+        }
+    }
+
+    @Override
+    public Process destroyForcibly() {
+        if (!exit.isDone()) {
+            cancel();
+            exited(137);
+        }
+        return this;
+    }
+
+    @Override
+    public boolean supportsNormalTermination() {
+        return true;
+    }
+
+    private boolean cancel() {
+        try {
+            request.send("cancel", java.util.List.of());
+            return true;
+        } catch (KvmException e) {
+            return false;
+        }
+    }
+
+    /** The process's stdin: {@code stdin} lines, {@code eof} on close. */
+    private final class StdinStream extends OutputStream {
+        private boolean closed;
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (closed || exit.isDone()) {
+                throw new IOException("the process in the guest does not take input any more");
+            }
+            relayResizes();
+            for (int i = off; i < off + len; i += STDIN_CHUNK) {
+                try {
+                    request.sendData("stdin", java.util.Arrays.copyOfRange(b, i, Math.min(off + len, i + STDIN_CHUNK)));
+                } catch (KvmException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed && !exit.isDone()) {
+                try {
+                    request.send("eof", java.util.List.of());
+                } catch (KvmException e) {
+                    // The channel is gone: so is the process's other end.
+                }
+            }
+            closed = true;
+        }
     }
 
     /** Where one stream goes: a pipe the caller reads, a file, or nowhere. */

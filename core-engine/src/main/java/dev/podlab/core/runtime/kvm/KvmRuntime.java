@@ -20,6 +20,7 @@ import dev.podlab.core.runtime.builtin.ShimClient;
 import dev.podlab.core.state.AtomicFiles;
 import dev.podlab.core.state.ContainerStore;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -46,8 +47,8 @@ import java.util.stream.Stream;
  * with its own kernel; inside, podlab-shim is the guest agent and runs every container with the
  * same launch-plan code as on the host (docs/kvm.md). The container directory is shared into the
  * guest over virtio-9p, so the CRI log and {@code exit.json} land where the engine reads them
- * for native containers; create, start, kill, exec, stats, reopen-log, ping and shutdown travel over a
- * virtio-serial line protocol. The VM is keyed by the container's cgroup parent when that is a
+ * for native containers; create, start, kill, exec (with stdin and a terminal), attach, stats,
+ * reopen-log, ping and shutdown travel over a virtio-serial line protocol. The VM is keyed by the container's cgroup parent when that is a
  * pod cgroup ({@code pod-*}), else by the container; it stops when its last container is deleted.
  */
 public final class KvmRuntime implements RuntimeHandler {
@@ -199,10 +200,6 @@ public final class KvmRuntime implements RuntimeHandler {
         if (!v.works()) {
             throw new ContainerException("failed to use runtime " + name + ": " + v.reason());
         }
-        if (request.stdin()) {
-            throw new dev.podlab.core.container.InvalidConfigException("failed to create container on runtime " + name
-                    + ": stdin (attach) is not supported inside the VM yet");
-        }
     }
 
     /** The guest shim holds the log open (through 9p): the agent forwards {@code reopen-log} to it. */
@@ -215,13 +212,17 @@ public final class KvmRuntime implements RuntimeHandler {
         }
     }
 
+    /** Through the agent to the guest shim's attach (docs/kvm.md, "Interactive exec and attach"). */
     @Override
     public dev.podlab.core.runtime.AttachSession attach(Target t, dev.podlab.core.runtime.AttachSession.Listener listener) {
-        throw new ContainerException("failed to attach to container " + t.name() + ": runtime " + name
-                + " does not support attach yet");
+        KvmVm vm = requireVm(t, "attach to");
+        return KvmAttach.open(vm.agent, t.id(), t.name(), listener, Duration.ofSeconds(60));
     }
 
     // ---- create -------------------------------------------------------------------------------
+
+    /** In a container directory: the guest pid of its init, when it owns its pid namespace. */
+    private static final String GUEST_INIT_PID = "guest.initpid";
 
     @Override
     public Created create(Launch l) {
@@ -243,8 +244,11 @@ public final class KvmRuntime implements RuntimeHandler {
         }
         String cg = GUEST_CGROUP + "/" + id;
         LaunchPlan hostPlan = PlanCompiler.compile(id, l.spec(), new PlanCompiler.HostSide(Path.of(guestRootfs),
-                List.of(Path.of(cg, "cgroup.procs")), Path.of(cg, "memory.events"), "v2", Path.of(guestLog)));
-        GuestPlan plan = GuestPlan.translate(hostPlan, id, GUEST_SHARE);
+                List.of(Path.of(cg, "cgroup.procs")), Path.of(cg, "memory.events"), "v2", Path.of(guestLog), l.stdin(),
+                l.stdinOnce()));
+        boolean joinsPid = l.spec().linux().namespaces().stream()
+                .anyMatch(n -> n.type().equals("pid") && n.path() != null && !n.path().isEmpty());
+        GuestPlan plan = GuestPlan.translate(hostPlan, id, GUEST_SHARE, joinsPid ? sharedPidNamespace(vm) : null);
         for (GuestPlan.ShareBind b : plan.binds()) {
             KvmVm.bind(vm.share, b.hostSource(), b.shareRelative());
         }
@@ -278,7 +282,43 @@ public final class KvmRuntime implements RuntimeHandler {
         String[] pids = r.text().split(" ");
         steps.add(TraceEvent.instant("guest", "created", "guest init pid " + pids[0] + ", guest shim pid " + pids[1]
                 + " in VM " + vm.key + " (QEMU pid " + vm.qemu.pid() + ")"));
+        if (!joinsPid) {
+            try {
+                // Names the pid namespace this container owns, for the pod's containers that join it.
+                AtomicFiles.write(containerDir.resolve(GUEST_INIT_PID), pids[0].getBytes(StandardCharsets.US_ASCII),
+                        false);
+            } catch (IOException e) {
+                warnings.add("cannot record the guest init pid (shareProcessNamespace will not find it): "
+                        + e.getMessage());
+            }
+        }
         return new Created(0, 0, steps, warnings);
+    }
+
+    /**
+     * The guest path of the pid namespace a container of this VM joins (a shareProcessNamespace pod:
+     * the host spec joins {@code /proc/<init pid>/ns/pid} of the pod's first app container, whose
+     * host pid the record does not have): the namespace of the VM's earliest-created container that
+     * owns one and has not exited, as the pod worker picks the first app container on the host.
+     * Null when there is none (the container gets a namespace of its own).
+     */
+    private static String sharedPidNamespace(KvmVm vm) {
+        long best = Long.MAX_VALUE;
+        try (Stream<Path> dirs = Files.list(vm.share.resolve("c"))) {
+            for (Path d : dirs.toList()) {
+                try {
+                    if (!Files.exists(d.resolve("exit.json"))) {
+                        best = Math.min(best, Long.parseLong(Files.readString(d.resolve(GUEST_INIT_PID)).strip()));
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // Not a pid namespace owner (or not created yet).
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        // Guest pids only grow within one boot (pid_max is far away for a sandbox's few processes).
+        return best == Long.MAX_VALUE ? null : "/proc/" + best + "/ns/pid";
     }
 
     private static String guestPath(Path host, Path containerDir, String guestDir, KvmVm vm, String shareRel) {
@@ -647,6 +687,12 @@ public final class KvmRuntime implements RuntimeHandler {
 
     // ---- exec, stats --------------------------------------------------------------------------
 
+    /**
+     * Runs an extra process in the guest. A {@code PIPE} stdin is forwarded ({@code stdin}/{@code eof}
+     * lines), a file stdin is sent the same way, anything else reads /dev/null. With a terminal the
+     * guest's exec shim allocates the pty, and the sizes written to {@code spec.resizeFifo()} travel
+     * as {@code resize} lines (docs/kvm.md, "Interactive exec").
+     */
     @Override
     public Process exec(Target t, ExecSpec spec, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
                         ProcessBuilder.Redirect err) {
@@ -655,17 +701,40 @@ public final class KvmRuntime implements RuntimeHandler {
         LaunchPlan plan = PlanCompiler.compileExec(spec.process(), spec.seccomp(), List.of(Path.of(cg, "cgroup.procs")));
         String planName = "exec-" + rand() + ".plan";
         Path planFile = t.dir().resolve(planName);
+        boolean tty = Boolean.TRUE.equals(spec.process().terminal());
+        File inFile = in.type() == ProcessBuilder.Redirect.Type.READ && !in.file().getPath().equals("/dev/null")
+                ? in.file() : null;
+        boolean stdin = in.type() == ProcessBuilder.Redirect.Type.PIPE || inFile != null;
+        String flags = stdin && tty ? "stdin,tty" : stdin ? "stdin" : tty ? "tty" : null;
         KvmExecProcess p;
+        AgentConnection.Request request;
         try {
             AtomicFiles.write(planFile, plan.render().getBytes(StandardCharsets.UTF_8), false);
-            p = new KvmExecProcess(out, err);
-        } catch (IOException e) {
+            // Without stdin or a terminal the request keeps protocol 1's first form (an agent of an
+            // older VM knows it).
+            request = vm.agent.begin("exec", flags == null ? List.of(t.id(), planName)
+                    : List.of(t.id(), planName, flags));
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(planFile);
             throw new ContainerException(PodlabException.failed("exec in container", t.name(), e), e);
+        }
+        try {
+            p = new KvmExecProcess(request, stdin && inFile == null, tty ? spec.resizeFifo() : null, out, err);
+        } catch (IOException e) {
+            try (request) {
+                request.send("cancel", List.of());
+            } catch (KvmException ignored) {
+                // The channel is gone: so is the exec.
+            }
+            throw new ContainerException(PodlabException.failed("exec in container", t.name(), e), e);
+        }
+        if (inFile != null) {
+            Thread.ofVirtual().name("kvm-exec-stdin-" + t.name()).start(() -> sendFile(inFile, request));
         }
         Thread.ofVirtual().name("kvm-exec-" + t.name()).start(() -> {
             int code;
-            try {
-                AgentProtocol.Reply r = vm.agent.call("exec", List.of(t.id(), planName), Duration.ofDays(365), x -> {
+            try (request) {
+                AgentProtocol.Reply r = request.await(Duration.ofDays(365), x -> {
                     if (x.kind().equals("out")) {
                         p.stdout(x.data());
                     } else if (x.kind().equals("err")) {
@@ -682,15 +751,32 @@ public final class KvmRuntime implements RuntimeHandler {
                 p.stderr(("podlab: " + PodlabException.describe(e) + "\n").getBytes(StandardCharsets.UTF_8));
                 code = 125;
             } finally {
-                try {
-                    Files.deleteIfExists(planFile);
-                } catch (IOException e) {
-                    // Goes with the container directory.
-                }
+                deleteQuietly(planFile);
             }
             p.exited(code);
         });
         return p;
+    }
+
+    private static void sendFile(File from, AgentConnection.Request request) {
+        byte[] buf = new byte[KvmExecProcess.STDIN_CHUNK];
+        try (var in = new java.io.FileInputStream(from)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                request.sendData("stdin", java.util.Arrays.copyOf(buf, n));
+            }
+            request.send("eof", List.of());
+        } catch (IOException | KvmException e) {
+            // The exec ended or the channel is gone: its answer says what happened.
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // Goes with the container directory.
+        }
     }
 
     /**

@@ -52,6 +52,14 @@ class GuestPlanTest {
     }
 
     @Test
+    void aPidNamespaceToJoinBecomesTheGuestNamespaceOfThePodsFirstContainer() {
+        LaunchPlan host = plan("version 1", "rootfs /r", "namespace pid /proc/0/ns/pid", "namespace mount", "args sh");
+        GuestPlan g = GuestPlan.translate(host, "x", "/podlab", "/proc/57/ns/pid");
+        assertThat(g.plan().all("namespace")).containsExactly(List.of("cgroup"),
+                List.of("pid", "/proc/57/ns/pid"), List.of("mount"));
+    }
+
+    @Test
     void aPlanWithItsOwnCgroupNamespaceAndMountKeepsThem() {
         LaunchPlan host = plan("version 1", "rootfs /r", "namespace cgroup", "mount sysfs /sys sysfs ro",
                 "mount cgroup /sys/fs/cgroup cgroup2 ro");

@@ -11,6 +11,7 @@ import dev.podlab.core.metrics.MetricsSampler;
 import dev.podlab.core.pod.PodManager;
 import dev.podlab.core.pod.PodRecord;
 import dev.podlab.core.pod.PodStatus;
+import dev.podlab.core.runtime.AttachSession;
 import dev.podlab.core.testing.HostRequirements;
 import dev.podlab.core.testing.TestPods;
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +52,31 @@ class KvmPodTest {
         return lines.stream().map(CriLogLine::text).toList();
     }
 
+    /** An attach to a container of the test's engine: its output so far (stderr marked {@code E:}) and its end. */
+    private record Attached(AttachSession session, StringBuffer out,
+                            java.util.concurrent.CompletableFuture<java.util.Optional<ExitRecord>> closed) {
+        String text() {
+            return out.toString().replace("\r", "");
+        }
+    }
+
+    private Attached attach(String containerId) {
+        var out = new StringBuffer();
+        var closed = new java.util.concurrent.CompletableFuture<java.util.Optional<ExitRecord>>();
+        AttachSession session = t.engine.engine.attach(containerId, new AttachSession.Listener() {
+            @Override
+            public void output(boolean stderr, byte[] data) {
+                out.append(stderr ? "E:" : "").append(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void closed(java.util.Optional<ExitRecord> exit) {
+                closed.complete(exit);
+            }
+        });
+        return new Attached(session, out, closed);
+    }
+
     @Test
     void twoContainersOfAKvmPodShareOneVmAndDownStopsIt() throws Exception {
         HostRequirements.requireRoot();
@@ -72,6 +98,21 @@ class KvmPodTest {
                     image: localhost/podlab/busybox:latest
                     imagePullPolicy: Never
                     command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
+                  - name: talk
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "while read l; do echo got $l; done; echo bye >&2; exit 3"]
+                    stdin: true
+                    stdinOnce: true
+                  - name: term
+                    image: localhost/podlab/busybox:latest
+                    imagePullPolicy: Never
+                    command: ["sh", "-c", "read x; stty size; exit 4"]
+                    stdin: true
+                    stdinOnce: true
+                    tty: true
+                  restartPolicy: Never
+                  shareProcessNamespace: true
                 """, new PodManager.PlayOptions(false, false, null)).pods().get(0);
         PodStatus s = t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
                 .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
@@ -96,6 +137,13 @@ class KvmPodTest {
                 .orElseThrow().containerId();
         ExecResult ps = t.engine.engine.exec(webId, ExecRequest.of(List.of("uname", "-r")), Duration.ofSeconds(60));
         assertThat(ps.stdoutText()).isEqualTo(guestRelease + "\n");
+        // shareProcessNamespace: the pod's containers see each other's processes in the guest.
+        ExecResult shared = t.engine.engine.exec(webId, ExecRequest.of(List.of("ps", "-o", "pid,args")),
+                Duration.ofSeconds(60));
+        assertThat(shared.stdoutText()).contains("sleep 600", "httpd -f -p 8080", "while read l");
+        assertThat(shared.stdoutText().lines().filter(l -> l.strip().startsWith("1 ")).toList())
+                .as("the first container's init is pid 1 of the shared namespace").singleElement().asString()
+                .containsAnyOf("uname -r", "sleep 600");
         // The pod IP reaches the guest: tap0 in the pod's namespace, mirrored to its CNI eth0.
         ExecResult addr = t.engine.engine.exec(webId, ExecRequest.of(List.of("ip", "-4", "addr", "show", "eth0")),
                 Duration.ofSeconds(60));
@@ -106,6 +154,33 @@ class KvmPodTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(hostname.statusCode()).isEqualTo(200);
         assertThat(hostname.body()).isEqualTo("vm\n");
+
+        // Attach to a container in the guest: its stdin, both output streams, and its exit record at the end.
+        String talkId = s.containerStatuses().stream().filter(c -> c.name().equals("talk")).findFirst()
+                .orElseThrow().containerId();
+        Attached attach = attach(talkId);
+        attach.session().write("hi\n".getBytes(), 0, 3);
+        long echoEnd = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!attach.text().contains("got hi\n") && System.nanoTime() < echoEnd) {
+            Thread.sleep(50);
+        }
+        assertThat(attach.text()).isEqualTo("got hi\n");
+        attach.session().resize(30, 90); // no terminal: ignored by the guest shim, and harmless
+        attach.session().closeStdin(); // stdinOnce: the container's stdin closes, its loop ends
+        ExitRecord talkExit = attach.closed().get(60, TimeUnit.SECONDS).orElseThrow();
+        assertThat(talkExit.exitCode()).isEqualTo(3);
+        assertThat(attach.text()).isEqualTo("got hi\nE:bye\n");
+        attach.session().close();
+        assertThat(log(talkId)).containsExactly("got hi", "bye");
+        // With a terminal: a resize before the input reaches the guest pty first; one output stream.
+        String termId = s.containerStatuses().stream().filter(c -> c.name().equals("term")).findFirst()
+                .orElseThrow().containerId();
+        Attached term = attach(termId);
+        term.session().resize(30, 90);
+        term.session().write("go\n".getBytes(), 0, 3);
+        assertThat(term.closed().get(60, TimeUnit.SECONDS).orElseThrow().exitCode()).isEqualTo(4);
+        assertThat(term.text()).isEqualTo("go\n30 90\n");
+        term.session().close();
 
         t.pods.down(p.id(), Duration.ofSeconds(1));
         assertThat(kvm.runningVms()).isEmpty();

@@ -7,12 +7,14 @@ import dev.podlab.core.container.ContainerStatus;
 import dev.podlab.core.container.EngineConfig;
 import dev.podlab.core.container.ExecRequest;
 import dev.podlab.core.container.ExecResult;
+import dev.podlab.core.container.ExecSession;
 import dev.podlab.core.container.ExitRecord;
 import dev.podlab.core.logs.CriLogLine;
 import dev.podlab.core.logs.LogFollower;
 import dev.podlab.core.runtime.RuntimeCatalog;
 import dev.podlab.core.runtime.RuntimeHandler;
 import dev.podlab.core.testing.HostRequirements;
+import dev.podlab.core.testing.StreamCapture;
 import dev.podlab.core.testing.TestEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -149,6 +152,7 @@ class KvmRuntimeTest {
         assertThat(mixed.stderrText()).isEqualTo("err\n");
         ExecResult missing = engine.exec("vm-sleeper", ExecRequest.of(List.of("no-such-tool")), Duration.ofSeconds(60));
         assertThat(missing.exitCode()).isEqualTo(127);
+        interactiveExecForwardsStdinATerminalAndItsSize();
 
         // reopen-log (CRI ReopenContainerLog): the guest shim opens the log path again through 9p.
         Path logFile = engine.logPath(r.id());
@@ -185,6 +189,45 @@ class KvmRuntimeTest {
         assertThat(((KvmRuntime) second.runtimes().handler("kvm")).runningVms()).isEmpty();
         assertThat(ProcessHandle.of(qemuPid).map(ProcessHandle::isAlive)).as("QEMU %d", qemuPid).isNotEqualTo(
                 java.util.Optional.of(true));
+    }
+
+    /** Interactive exec in the guest: stdin lines, eof, a pty that follows resizes, cancel. */
+    private void interactiveExecForwardsStdinATerminalAndItsSize() throws Exception {
+        // No terminal: cat echoes each line while its stdin is still open, and ends at eof.
+        ExecSession cat = engine.startExec("vm-sleeper", ExecRequest.of(List.of("cat")), 0, 0,
+                ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+        StreamCapture catOut = StreamCapture.of(cat.process().getInputStream());
+        cat.process().getOutputStream().write("ping one\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(catOut.await("ping one\n", Duration.ofSeconds(60))).isEqualTo("ping one\n");
+        assertThat(cat.process().isAlive()).isTrue();
+        cat.process().getOutputStream().write("two\0three\n".getBytes(StandardCharsets.UTF_8));
+        cat.process().getOutputStream().close();
+        assertThat(cat.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(catOut.join()).isEqualTo("ping one\ntwo\0three\n");
+        assertThat(cat.process().exitValue()).isZero();
+
+        // A terminal: the first size is there before the process runs, a resize reaches the pty before
+        // the input sent after it, and the exit code comes back.
+        ExecSession tty = engine.startExec("vm-sleeper", new ExecRequest(List.of("sh", "-c",
+                        "stty size; read x; stty size; [ -t 0 ] && exit 7"), List.of(), null, null, null, true),
+                33, 101, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+        StreamCapture ttyOut = StreamCapture.of(tty.process().getInputStream());
+        assertThat(ttyOut.await("33 101\n", Duration.ofSeconds(60))).isEqualTo("33 101\n");
+        tty.resize(45, 120);
+        tty.process().getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(tty.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(ttyOut.join()).isEqualTo("33 101\ngo\n45 120\n");
+        assertThat(tty.process().exitValue()).as("output %s", ttyOut.text()).isEqualTo(7);
+
+        // destroy() cancels: the agent kills the exec in the guest and answers 137.
+        ExecSession sleeper = engine.startExec("vm-sleeper", ExecRequest.of(List.of("sleep", "299")), 0, 0,
+                ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+        Thread.sleep(500);
+        sleeper.process().destroy();
+        assertThat(sleeper.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(sleeper.process().exitValue()).isEqualTo(137);
+        ExecResult ps = engine.exec("vm-sleeper", ExecRequest.of(List.of("ps", "-o", "args")), Duration.ofSeconds(60));
+        assertThat(ps.stdoutText()).contains("sleep 300").doesNotContain("sleep 299");
     }
 
     @Test
