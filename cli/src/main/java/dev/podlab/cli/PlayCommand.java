@@ -38,8 +38,7 @@ final class PlayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String text = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                : Files.readString(Invocation.path(file));
+        String text = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : read(file);
         var req = PlayRequest.newBuilder().setSource(file.equals("-") ? "<stdin>" : file).setManifest(text)
                 .setStrict(strict).setReplace(replace).setWait(!noWait);
         if (runtime != null) {
@@ -58,5 +57,19 @@ final class PlayCommand implements Callable<Integer> {
                     && !w.startsWith("error: ")).forEach(w -> System.err.println("warning: pod/" + p.getName() + ": " + w));
         }
         return 0;
+    }
+
+    /** The manifest's text; a missing or unreadable file is one line naming it (the JDK's message is the path alone). */
+    private static String read(String file) {
+        try {
+            return Files.readString(Invocation.path(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new dev.podlab.core.container.InvalidConfigException("failed to read manifest " + file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new dev.podlab.core.container.InvalidConfigException("failed to read manifest " + file + ": permission denied");
+        } catch (IOException e) {
+            throw new dev.podlab.core.container.InvalidConfigException(
+                    dev.podlab.core.PodlabException.failed("read manifest", file, e));
+        }
     }
 }

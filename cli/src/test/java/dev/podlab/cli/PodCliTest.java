@@ -83,5 +83,11 @@ class PodCliTest {
                 .contains("spec.containers[0].resources.limits.memory: invalid quantity \"12XB\"");
         assertThat(cli.run("pods")).doesNotContain("Bad_Name");
         assertThat(cli.run("ps", "-a", "-q")).isBlank();
+
+        cli.err.reset();
+        Path missing = cli.root.resolve("nosuch.yaml");
+        assertThat(cli.status("play", missing.toString())).isEqualTo(125);
+        assertThat(cli.err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("podlab: failed to read manifest " + missing + ": no such file\n");
     }
 }

@@ -275,7 +275,8 @@ class PodManagerTest {
         }
         Path dir = TestPods.samplePods();
         var http = HttpClient.newHttpClient();
-        for (String file : List.of("hello.yaml", "init.yaml", "limits.yaml", "crashloop.yaml", "web.yaml")) {
+        // runc.yaml asks for runc; the runtime given here overrides it, as --runtime does.
+        for (String file : List.of("hello.yaml", "init.yaml", "limits.yaml", "crashloop.yaml", "web.yaml", "runc.yaml")) {
             var played = t.pods.play(file, Files.readString(dir.resolve(file)),
                     new PodManager.PlayOptions(true, false, runtime)).pods();
             for (PodRecord p : played) {
@@ -310,6 +311,15 @@ class PodManagerTest {
                         var page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:18080/")).build(),
                                 HttpResponse.BodyHandlers.ofString());
                         assertThat(page.body()).contains("Served by busybox httpd in a podlab pod");
+                    }
+                    case "on-runc" -> {
+                        PodStatus s = await(p, x -> x.phase().equals("Running"), Duration.ofSeconds(30));
+                        String id = s.containerStatuses().get(0).containerId();
+                        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                        while (!logs(id).contains("pid 1 is") && System.nanoTime() < end) {
+                            Thread.sleep(50);
+                        }
+                        assertThat(logs(id)).startsWith("pid 1 is sh in ").contains(":"); // a /proc/self/cgroup line
                     }
                     default -> throw new AssertionError("unexpected sample pod " + p.name());
                 }

@@ -432,7 +432,7 @@ public final class KvmRuntime implements RuntimeHandler {
             }
             VmConfig cfg = new VmConfig(qemuBinary, kernel, ird.file(), v.accel(), memoryMiB, vcpus,
                     KvmVm.shareOf(dir), dir.resolve("ctl.sock"), dir.resolve("console.log"),
-                    spec.hostname(), v.accel().equals("tcg") ? hostTscKhz() : 0, net);
+                    guestHostname(spec), v.accel().equals("tcg") ? hostTscKhz() : 0, net);
             KvmVm booted;
             try {
                 booted = KvmVm.boot(key, dir, cfg, options.bootTimeout(), pid -> {
@@ -1023,5 +1023,32 @@ public final class KvmRuntime implements RuntimeHandler {
 
     private static String rand() {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    }
+
+    private static final java.util.regex.Pattern HOSTNAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,62}");
+
+    /**
+     * The guest's hostname. A pod's containers join the pod's UTS namespace by path, and their config.json
+     * carries no hostname of the pod (the engine's default is the container id): the VM is the pod's sandbox,
+     * so it takes the pod's, from the hostname file the engine binds at /etc/hostname.
+     */
+    static String guestHostname(RuntimeSpec spec) {
+        boolean podUts = spec.linux() != null && spec.linux().namespaces().stream()
+                .anyMatch(n -> n.type().equals("uts") && n.path() != null && !n.path().isEmpty());
+        if (podUts) {
+            for (RuntimeSpec.Mount m : spec.mounts()) {
+                if ("/etc/hostname".equals(m.destination()) && m.source() != null) {
+                    try {
+                        String h = Files.readString(Path.of(m.source())).strip();
+                        if (HOSTNAME.matcher(h).matches()) {
+                            return h;
+                        }
+                    } catch (java.io.IOException e) {
+                        // Not readable: the container's own hostname is the fallback below.
+                    }
+                }
+            }
+        }
+        return spec.hostname();
     }
 }

@@ -116,4 +116,13 @@ class SamplePodsTest {
         assertThat(pod.spec().restartPolicy()).isEqualTo(PodSpec.RestartPolicy.ALWAYS);
         assertThat(pod.spec().containers().get(0).command().get(2)).endsWith("exit 1");
     }
+
+    @Test
+    void oneSamplePerOtherRuntimeClass() throws IOException {
+        PodManifest runc = parse("runc.yaml").pods().get(0);
+        assertThat(runc.spec().runtimeClassName()).isEqualTo("runc");
+        PodManifest kvm = parse("kvm.yaml").pods().get(0);
+        assertThat(kvm.spec().runtimeClassName()).isEqualTo("kvm");
+        assertThat(kvm.spec().containers()).extracting(c -> c.name()).containsExactly("kernel", "web");
+    }
 }

@@ -305,6 +305,36 @@ class KvmPodTest {
                 """.formatted(name);
     }
 
+    @Test
+    void theKvmSamplePodRunsBothContainersInOneGuestKernel() throws Exception {
+        HostRequirements.requireRoot();
+        HostRequirements.requireCommand("qemu-system-x86_64");
+        t = TestPods.open(PodManager.Listener.NONE, Duration.ofMillis(200));
+        String guestRelease = GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).orElseThrow().release();
+        Path sample = TestPods.samplePods().resolve("kvm.yaml");
+        PodRecord p = t.pods.play("kvm.yaml", Files.readString(sample), new PodManager.PlayOptions(true, false, null))
+                .pods().get(0);
+        assertThat(p.runtime()).isEqualTo("kvm");
+        PodStatus s = t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
+                .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
+        String kernelId = s.containerStatuses().stream().filter(c -> c.name().equals("kernel")).findFirst()
+                .orElseThrow().containerId();
+        long logEnd = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (log(kernelId).isEmpty() && System.nanoTime() < logEnd) {
+            Thread.sleep(200);
+        }
+        assertThat(log(kernelId)).containsExactly("guest kernel " + guestRelease + ", hostname micro-vm");
+        KvmRuntime kvm = (KvmRuntime) t.engine.engine.runtimes().handler("kvm");
+        assertThat(kvm.runningVms()).hasSize(1);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
+        HttpResponse<String> hostname = http.send(HttpRequest.newBuilder(URI.create("http://"
+                + p.sandbox().podIp() + ":8080/hostname")).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(hostname.body()).isEqualTo("micro-vm\n");
+        t.pods.down(p.id(), Duration.ZERO);
+        assertThat(kvm.runningVms()).isEmpty();
+    }
+
     private static void signal(long pid, String sig) throws Exception {
         assertThat(new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor()).isZero();
     }
