@@ -49,6 +49,8 @@ public final class CniNetwork {
     private final CniRunner runner;
     private final CniConfigList loopback;
     private final CniExec exec;
+    /** The built-in network's outgoing NAT (one rule for the subnet); null for a user configuration. */
+    private final NetworkMasquerade masquerade;
 
     private CniNetwork(Settings s, CniConfigList list) {
         this.plugins = new CniPlugins(s.binDirs());
@@ -56,6 +58,9 @@ public final class CniNetwork {
         this.loopback = CniConfigList.parse(LOOPBACK_CONFIG.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 "built-in loopback");
         this.exec = new CniExec(s.timeout());
+        DefaultNetwork d = s.defaultNetwork();
+        this.masquerade = list.source().equals(DefaultNetwork.SOURCE)
+                ? new NetworkMasquerade(d.name(), d.subnet(), d.ipamDataDir(), s.timeout()) : null;
     }
 
     /** Chooses the network configuration now; a later change in confDir needs a new instance. */
@@ -122,10 +127,16 @@ public final class CniNetwork {
         }
         // lo and the pod's interface are separate invocations that touch different links: lo comes up beside the
         // list's ADD rather than before it, one plugin start less on the pod's start path.
+        // The built-in network's NAT rule, when the first pod attaches, is set up on the same side thread.
         AtomicReference<RuntimeException> loFailure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean masqueraded = new java.util.concurrent.atomic.AtomicBoolean();
         Thread lo = Thread.ofVirtual().name("cni-lo-" + r.containerId()).start(() -> {
             try {
                 loopbackAdd(r.netns(), r.containerId());
+                if (masquerade != null) {
+                    masquerade.attach();
+                    masqueraded.set(true);
+                }
             } catch (RuntimeException e) {
                 loFailure.set(e);
             }
@@ -138,6 +149,9 @@ public final class CniNetwork {
             if (loFailure.get() != null) {
                 e.addSuppressed(loFailure.get());
             }
+            if (masqueraded.get()) {
+                masquerade.detach();
+            }
             throw e;
         }
         join(lo);
@@ -147,6 +161,9 @@ public final class CniNetwork {
                 runner.del(r); // the pod's interface came up: take it down again, as a failed ADD would
             } catch (RuntimeException undo) {
                 e.addSuppressed(undo);
+            }
+            if (masqueraded.get()) {
+                masquerade.detach();
             }
             throw e;
         }
@@ -179,7 +196,13 @@ public final class CniNetwork {
      * namespace.
      */
     public void tearDown(PodNetworkRequest r) {
-        runner.del(r);
+        try {
+            runner.del(r);
+        } finally {
+            if (masquerade != null) {
+                masquerade.detach(); // after DEL: host-local has released the pod's address
+            }
+        }
     }
 
     /**

@@ -11,9 +11,11 @@ import java.util.regex.Pattern;
 
 /**
  * podlab's built-in network, used when the CNI configuration directory holds no network: the resource
- * {@code podlab.conflist} (bridge {@code podlab0} as gateway with masquerading and hairpin, host-local IPAM over
+ * {@code podlab.conflist} (bridge {@code podlab0} as gateway with hairpin, host-local IPAM over
  * 10.88.0.0/16 with a default route, portmap with the portMappings capability and SNAT), with the network name,
- * bridge, subnet and IPAM data directory replaceable so tests can run beside a real installation.
+ * bridge, subnet and IPAM data directory replaceable so tests can run beside a real installation. Outgoing NAT
+ * is not the bridge's ({@code ipMasq: false}): {@link CniNetwork} keeps one masquerade rule for the whole subnet
+ * ({@link NetworkMasquerade}) while pods are attached.
  *
  * @param name        the network name (also host-local's lease directory name)
  * @param bridge      the Linux bridge, at most 15 characters

@@ -88,7 +88,8 @@ class CniConfigListTest {
         ObjectNode bridge = l.plugins().get(0).fields();
         assertThat(bridge.path("bridge").asText()).isEqualTo("podlab0");
         assertThat(bridge.path("isGateway").asBoolean()).isTrue();
-        assertThat(bridge.path("ipMasq").asBoolean()).isTrue();
+        // The engine masquerades the whole subnet with one rule (NetworkMasquerade), not the bridge per pod.
+        assertThat(bridge.path("ipMasq").asBoolean()).isFalse();
         assertThat(bridge.path("hairpinMode").asBoolean()).isTrue();
         assertThat(bridge.path("ipam").path("type").asText()).isEqualTo("host-local");
         assertThat(bridge.path("ipam").path("ranges").get(0).get(0).path("subnet").asText()).isEqualTo("10.88.0.0/16");
