@@ -325,6 +325,7 @@ public final class EngineService implements AutoCloseable {
         }
         sampler.close();
         pods.close();
+        network.close();
         journal.journal().close();
         watchers.values().forEach(Thread::interrupt);
         // VMs run on (as containers do under their shims); their control channels close with the engine.

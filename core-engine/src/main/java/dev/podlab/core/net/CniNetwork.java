@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * <p>Where plugins are missing, {@link #setUp} throws {@link CniPluginNotFoundException}; the controller can then
  * call {@link #loopbackOnly} and run the pod with loopback networking only, saying so.
  */
-public final class CniNetwork {
+public final class CniNetwork implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CniNetwork.class);
     private static final List<String> EXTENSIONS = List.of(".conflist", ".conf", ".json");
@@ -97,6 +97,14 @@ public final class CniNetwork {
             }
         }
         return defaultNetwork.conflist();
+    }
+
+    /** The built-in network's masquerade rule goes when no pod of the network is left; nothing else to release. */
+    @Override
+    public void close() {
+        if (masquerade != null) {
+            masquerade.close();
+        }
     }
 
     /** The network configuration in use. */
@@ -200,7 +208,7 @@ public final class CniNetwork {
             runner.del(r);
         } finally {
             if (masquerade != null) {
-                masquerade.detach(); // after DEL: host-local has released the pod's address
+                masquerade.detach();
             }
         }
     }

@@ -14,8 +14,8 @@ import java.util.stream.Stream;
  * MASQUERADE} in nat POSTROUTING, commented with the network's name), as podman's netavark does, instead of the
  * bridge plugin's {@code ipMasq}, which makes a chain and rules per pod through several iptables runs on every
  * pod's ADD and DEL (about 60 ms of a 110 ms bridge ADD here). The rule is added when a pod attaches and none is
- * there, and removed when the last pod detaches and host-local holds no address of the network any more (pods of
- * an earlier engine keep it). User configurations keep their own plugins' behaviour: this is only for the
+ * there, kept while the engine runs, and removed when the engine closes and host-local holds no address of the
+ * network any more (running pods keep it). User configurations keep their own plugins' behaviour: this is only for the
  * built-in list, whose bridge has {@code ipMasq: false}.
  */
 final class NetworkMasquerade {
@@ -59,16 +59,25 @@ final class NetworkMasquerade {
         }
     }
 
-    /** A pod detached (or failed to attach): the last one out removes the rule. */
+    /** A pod detached (or failed to attach). The rule stays: the next pod would add it again at once. */
     synchronized void detach() {
         attached = Math.max(0, attached - 1);
-        if (attached == 0 && !hasLeases()) {
-            while (iptables("-C")) {
-                if (!iptables("-D")) {
-                    break;
+    }
+
+    /**
+     * The engine closes: the rule goes when no pod of the network is left (no lease in host-local's directory);
+     * pods that keep running after the engine keep it.
+     */
+    synchronized void close() {
+        if (present || attached == 0) {
+            if (!hasLeases()) {
+                while (iptables("-C")) {
+                    if (!iptables("-D")) {
+                        break;
+                    }
                 }
+                present = false;
             }
-            present = false;
         }
     }
 

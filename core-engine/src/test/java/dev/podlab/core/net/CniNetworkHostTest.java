@@ -91,6 +91,7 @@ class CniNetworkHostTest {
                 // Already torn down by the test, or the failure the test is about; the checks below catch leaks.
             }
         }
+        opened.forEach(CniNetwork::close); // after the DELs: the masquerade rule goes with the last lease
         removeIptablesRulesOf(containerIds);
         namespaces.list().forEach(namespaces::remove);
         namespaces.releaseDirectories();
@@ -104,12 +105,18 @@ class CniNetworkHostTest {
         assertThat(links()).doesNotContain(bridge);
         assertThat(mountsUnder(tmp)).isEmpty();
         assertThat(iptablesLinesOf(containerIds)).isEmpty();
+        assertThat(ok("iptables", "-t", "nat", "-S", "POSTROUTING")).doesNotContain("podlab network " + network.name());
     }
 
     private CniNetwork cniNetwork(List<Path> binDirs) {
-        return CniNetwork.open(new CniNetwork.Settings(tmp.resolve("net.d"), binDirs, tmp.resolve("state"), network,
+        CniNetwork n = CniNetwork.open(new CniNetwork.Settings(tmp.resolve("net.d"), binDirs, tmp.resolve("state"), network,
                 Duration.ofSeconds(60)));
+        opened.add(n);
+        return n;
     }
+
+    /** Closed after each test (the built-in network's masquerade rule goes with the last one). */
+    private final List<CniNetwork> opened = new java.util.ArrayList<>();
 
     private PodNetworkRequest pod(String name) {
         String id = name + "-" + HexFormat.of().formatHex(new byte[] {(byte) ThreadLocalRandom.current().nextInt(),

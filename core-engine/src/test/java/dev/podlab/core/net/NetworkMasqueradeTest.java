@@ -13,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The built-in network's one masquerade rule: added by the first pod, kept while any lease remains, removed after. */
+/** The built-in network's one masquerade rule: added by the first pod, kept while the engine runs or a lease remains. */
 class NetworkMasqueradeTest {
     @TempDir
     Path tmp;
@@ -47,16 +47,20 @@ class NetworkMasqueradeTest {
             m.attach();
             assertThat(rules(comment)).as("one rule for the network, whatever the number of pods").isEqualTo(1);
             m.detach();
-            assertThat(rules(comment)).as("a pod is still attached").isEqualTo(1);
+            m.detach();
+            assertThat(rules(comment)).as("kept while the engine runs: the next pod needs it again").isEqualTo(1);
             Path leases = Files.createDirectories(tmp.resolve(name));
             Files.writeString(leases.resolve("lock"), "");
-            Files.writeString(leases.resolve("10.217.0.9"), "pod-of-an-earlier-engine\neth0");
-            m.detach();
-            assertThat(rules(comment)).as("a lease of a pod this engine did not attach keeps it").isEqualTo(1);
+            Files.writeString(leases.resolve("10.217.0.9"), "pod-still-running\neth0");
+            m.close();
+            assertThat(rules(comment)).as("a pod that outlives the engine keeps it").isEqualTo(1);
             Files.delete(leases.resolve("10.217.0.9"));
-            m.attach();
-            m.detach();
-            assertThat(rules(comment)).as("the last pod out removes it").isZero();
+            var next = new NetworkMasquerade(name, m.rule().get(1), tmp, Duration.ofSeconds(30));
+            next.attach(); // a new engine finds the rule there
+            assertThat(rules(comment)).isEqualTo(1);
+            next.detach();
+            next.close();
+            assertThat(rules(comment)).as("the engine closes with no pod left: the rule goes").isZero();
         } finally {
             for (int i = 0; i < 3 && rules(comment) > 0; i++) {
                 var cmd = new java.util.ArrayList<>(java.util.List.of("iptables", "-w", "-t", "nat", "-D", "POSTROUTING"));

@@ -49,6 +49,9 @@ class PodSandboxHostTest {
         if (net != null && pod != null) {
             net.tearDown(pod);
         }
+        if (net != null) {
+            net.close();
+        }
         if (namespaces != null) {
             namespaces.list().forEach(namespaces::remove);
             namespaces.releaseDirectories();

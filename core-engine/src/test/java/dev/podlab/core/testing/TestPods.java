@@ -100,6 +100,7 @@ public final class TestPods implements AutoCloseable {
             }
         }
         pods.close();
+        network.close();
         try {
             namespaces.releaseDirectories();
         } catch (RuntimeException e) {
