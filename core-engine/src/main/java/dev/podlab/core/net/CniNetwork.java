@@ -137,13 +137,11 @@ public final class CniNetwork implements AutoCloseable {
         // list's ADD rather than before it, one plugin start less on the pod's start path.
         // The built-in network's NAT rule, when the first pod attaches, is set up on the same side thread.
         AtomicReference<RuntimeException> loFailure = new AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean masqueraded = new java.util.concurrent.atomic.AtomicBoolean();
         Thread lo = Thread.ofVirtual().name("cni-lo-" + r.containerId()).start(() -> {
             try {
                 loopbackAdd(r.netns(), r.containerId());
                 if (masquerade != null) {
                     masquerade.attach();
-                    masqueraded.set(true);
                 }
             } catch (RuntimeException e) {
                 loFailure.set(e);
@@ -157,9 +155,6 @@ public final class CniNetwork implements AutoCloseable {
             if (loFailure.get() != null) {
                 e.addSuppressed(loFailure.get());
             }
-            if (masqueraded.get()) {
-                masquerade.detach();
-            }
             throw e;
         }
         join(lo);
@@ -169,9 +164,6 @@ public final class CniNetwork implements AutoCloseable {
                 runner.del(r); // the pod's interface came up: take it down again, as a failed ADD would
             } catch (RuntimeException undo) {
                 e.addSuppressed(undo);
-            }
-            if (masqueraded.get()) {
-                masquerade.detach();
             }
             throw e;
         }
@@ -204,13 +196,7 @@ public final class CniNetwork implements AutoCloseable {
      * namespace.
      */
     public void tearDown(PodNetworkRequest r) {
-        try {
-            runner.del(r);
-        } finally {
-            if (masquerade != null) {
-                masquerade.detach();
-            }
-        }
+        runner.del(r); // the built-in network's masquerade rule stays for the next pod (see close)
     }
 
     /**

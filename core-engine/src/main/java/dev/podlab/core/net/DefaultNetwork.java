@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * 10.88.0.0/16 with a default route, portmap with the portMappings capability and SNAT), with the network name,
  * bridge, subnet and IPAM data directory replaceable so tests can run beside a real installation. Outgoing NAT
  * is not the bridge's ({@code ipMasq: false}): {@link CniNetwork} keeps one masquerade rule for the whole subnet
- * ({@link NetworkMasquerade}) while pods are attached.
+ * ({@link NetworkMasquerade}) while the engine runs.
  *
  * @param name        the network name (also host-local's lease directory name)
  * @param bridge      the Linux bridge, at most 15 characters

@@ -23,7 +23,6 @@ final class NetworkMasquerade {
     private final String subnet;
     private final Path leaseDir;
     private final Duration timeout;
-    private int attached;
     private boolean present;
 
     /** @param ipamDataDir host-local's dataDir, null for its default /var/lib/cni/networks */
@@ -42,26 +41,13 @@ final class NetworkMasquerade {
 
     /** A pod attaches: the rule is there when this returns. */
     synchronized void attach() {
-        attached++;
         if (!present) {
-            try {
-                if (!iptables("-C")) {
-                    if (!iptables("-A")) {
-                        throw new CniException("add", "the masquerade rule of network " + network,
-                                "iptables -t nat -A POSTROUTING " + String.join(" ", rule()) + " failed", null);
-                    }
-                }
-            } catch (RuntimeException e) {
-                attached--;
-                throw e;
+            if (!iptables("-C") && !iptables("-A")) {
+                throw new CniException("add", "the masquerade rule of network " + network,
+                        "iptables -t nat -A POSTROUTING " + String.join(" ", rule()) + " failed", null);
             }
             present = true;
         }
-    }
-
-    /** A pod detached (or failed to attach). The rule stays: the next pod would add it again at once. */
-    synchronized void detach() {
-        attached = Math.max(0, attached - 1);
     }
 
     /**
@@ -69,15 +55,11 @@ final class NetworkMasquerade {
      * pods that keep running after the engine keep it.
      */
     synchronized void close() {
-        if (present || attached == 0) {
-            if (!hasLeases()) {
-                while (iptables("-C")) {
-                    if (!iptables("-D")) {
-                        break;
-                    }
-                }
-                present = false;
+        if (!hasLeases()) {
+            while (iptables("-C") && iptables("-D")) {
+                // a rule added twice (by hand, or by two engines' races) goes too
             }
+            present = false;
         }
     }
 
