@@ -315,8 +315,9 @@ class KvmPodTest {
         PodRecord p = t.pods.play("kvm.yaml", Files.readString(sample), new PodManager.PlayOptions(true, false, null))
                 .pods().get(0);
         assertThat(p.runtime()).isEqualTo("kvm");
+        // Ready, not just running: httpd in a TCG guest binds its port a while after its process starts.
         PodStatus s = t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
-                .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
+                .allMatch(c -> c.state().kind().equals("running") && c.ready()), Duration.ofMinutes(4));
         String kernelId = s.containerStatuses().stream().filter(c -> c.name().equals("kernel")).findFirst()
                 .orElseThrow().containerId();
         long logEnd = System.nanoTime() + Duration.ofSeconds(60).toNanos();
