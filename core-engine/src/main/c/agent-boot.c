@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -24,6 +25,38 @@
 #include "report.h"
 
 #define MODULE_LIST "/etc/podlab/modules"
+
+static char phases[256];
+static size_t phases_len;
+static long long phase_start_ms;
+
+static long long
+uptime_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_BOOTTIME, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Records that the step NAME ended now; the host shows these in the trace. */
+static void
+phase_done (const char *name)
+{
+  long long now = uptime_ms ();
+  int n = snprintf (phases + phases_len, sizeof (phases) - phases_len, "%s%s=%lld", phases_len ? "," : "", name,
+                    now - phase_start_ms);
+
+  if (n > 0 && (size_t) n < sizeof (phases) - phases_len)
+    phases_len += (size_t) n;
+  phase_start_ms = now;
+}
+
+const char *
+agent_boot_phases (void)
+{
+  return phases;
+}
 
 static void
 pause_ms (long ms)
@@ -65,8 +98,18 @@ module_params (const char *cmdline, const char *module)
   return out.data;
 }
 
+/* Modules tagged "late", opened before the agent leaves the initramfs (their
+ * files stay behind) and loaded after the hello. */
+#define MAX_LATE 8
+static int late_fd[MAX_LATE];
+static char late_name[MAX_LATE][64];
+static int nlate;
+
+/* Loads the modules of MODULE_LIST whose tag is in TAGS ("" is the untagged
+ * ones, loaded first; "net" those only a pod network needs), and opens those
+ * tagged "late" for agent_load_late_modules. Lines are "PATH[ TAG]". */
 static int
-load_modules (const char *cmdline, struct shim_error *err)
+load_modules (const char *cmdline, const char *const *tags, struct shim_error *err)
 {
   cleanup_free char *list = NULL;
   char *save = NULL;
@@ -77,18 +120,41 @@ load_modules (const char *cmdline, struct shim_error *err)
   for (char *path = strtok_r (list, "\n", &save); path; path = strtok_r (NULL, "\n", &save))
     {
       char name[64];
-      const char *base = strrchr (path, '/');
-      cleanup_fd int fd = open (path, O_RDONLY | O_CLOEXEC);
+      char *tag = strchr (path, ' ');
+      const char *base;
+      cleanup_fd int fd = -1;
       cleanup_free char *params = NULL;
+      bool wanted = false;
       size_t i;
+
+      bool late;
+
+      if (tag)
+        *tag++ = '\0';
+      late = tag && strcmp (tag, "late") == 0;
+      for (i = 0; tags[i]; i++)
+        wanted |= strcmp (tags[i], tag ? tag : "") == 0;
+      if (!wanted && !late)
+        continue;
+      base = strrchr (path, '/');
+      fd = open (path, O_RDONLY | O_CLOEXEC);
 
       base = base ? base + 1 : path;
       for (i = 0; base[i] && base[i] != '.' && i < sizeof (name) - 1; i++)
         name[i] = base[i] == '-' ? '_' : base[i];
       name[i] = '\0';
-      params = module_params (cmdline, name);
       if (fd < 0)
         return shim_fail (err, errno, "open module %s", path);
+      if (late)
+        {
+          if (nlate < MAX_LATE)
+            {
+              late_fd[nlate] = steal_fd (&fd);
+              snprintf (late_name[nlate++], sizeof (late_name[0]), "%s", name);
+            }
+          continue;
+        }
+      params = module_params (cmdline, name);
       if (syscall (SYS_finit_module, fd, params ? params : "", 0) < 0 && errno != EEXIST)
         return shim_fail (err, errno, "load module %s", name);
     }
@@ -291,17 +357,54 @@ leave_initramfs (struct shim_error *err)
   return 0;
 }
 
+void
+agent_load_late_modules (void)
+{
+  struct sched_param idle = { 0 };
+  struct shim_error err;
+  cleanup_free char *cmdline = NULL;
+  size_t len;
+  pid_t pid;
+
+  if (nlate == 0)
+    return;
+  pid = fork ();
+  if (pid != 0)
+    {
+      for (int i = 0; i < nlate; i++)
+        close (late_fd[i]);
+      nlate = 0;
+      return;
+    }
+  /* Only on a CPU nobody else wants: containers start first. */
+  sched_setscheduler (0, SCHED_IDLE, &idle);
+  if (read_file_at (AT_FDCWD, "/proc/cmdline", &cmdline, &len, &err) < 0)
+    cmdline = strdup ("");
+  for (int i = 0; i < nlate; i++)
+    {
+      cleanup_free char *params = module_params (cmdline ? cmdline : "", late_name[i]);
+      if (syscall (SYS_finit_module, late_fd[i], params ? params : "", 0) < 0 && errno != EEXIST)
+        dprintf (2, "podlab-agent: failed to load module %s: %s\n", late_name[i], strerror (errno));
+    }
+  _exit (0);
+}
+
 int
 agent_boot (int *port_fd, struct shim_error *err)
 {
   static const char controllers[] = "+memory +pids +cpu";
+  static const char *const base[] = { "", NULL }, *const with_net[] = { "", "net", NULL };
   cleanup_free char *cmdline = NULL;
+  char ip[64];
   size_t len;
   int fd;
 
+  phase_done ("kernel");
   if (do_mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0
-      || read_file_at (AT_FDCWD, "/proc/cmdline", &cmdline, &len, err) < 0 || load_modules (cmdline, err) < 0)
+      || read_file_at (AT_FDCWD, "/proc/cmdline", &cmdline, &len, err) < 0
+      || load_modules (cmdline, cmdline_value (cmdline, "podlab.ip=", ip, sizeof (ip)) ? with_net : base, err) < 0)
     return -1;
+  phase_done ("modules");
   umount2 ("/proc", MNT_DETACH);
   if (leave_initramfs (err) < 0
       || do_mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0
@@ -313,9 +416,14 @@ agent_boot (int *port_fd, struct shim_error *err)
       || do_mount ("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err) < 0
       || do_mount ("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
     return -1;
+  phase_done ("mounts");
   set_hostname (cmdline);
-  if (loopback_up (err) < 0 || pod_network (cmdline, err) < 0 || mount_share (err) < 0)
+  if (loopback_up (err) < 0 || pod_network (cmdline, err) < 0)
     return -1;
+  phase_done ("network");
+  if (mount_share (err) < 0)
+    return -1;
+  phase_done ("share");
   mkdir (AGENT_RUN, 0700);
   /* Containers get their limits in children of AGENT_CGROUP (the root
    * cgroup may hold processes and still delegate controllers). */
@@ -325,9 +433,11 @@ agent_boot (int *port_fd, struct shim_error *err)
     return shim_fail (err, errno, "create cgroup %s", AGENT_CGROUP);
   if (write_file_at (AT_FDCWD, AGENT_CGROUP "/cgroup.subtree_control", controllers, err) < 0)
     return -1;
+  phase_done ("cgroups");
   fd = open_port (err);
   if (fd < 0)
     return -1;
+  phase_done ("port");
   *port_fd = fd;
   return 0;
 }

@@ -959,6 +959,24 @@ serve (sigset_t *old_mask)
               linebuf_consume (&lb, used);
               continue;
             }
+          if (verb && strncmp (verb + 1, "clock ", 6) == 0)
+            {
+              /* The host's wall clock in unix nanoseconds, sent after the
+               * hello: the guest's only other source is the RTC (whole
+               * seconds), and log lines and trace steps written here are
+               * read beside the host's. */
+              char tag[64];
+              long long ns = atoll (verb + 7);
+              struct timespec ts = { ns / 1000000000LL, ns % 1000000000LL };
+
+              snprintf (tag, sizeof (tag), "%.*s", (int) (verb - line), line);
+              if (ns <= 0 || clock_settime (CLOCK_REALTIME, &ts) < 0)
+                send_line (tag, "error", "failed to set the guest clock: %s", ns <= 0 ? "bad time" : strerror (errno));
+              else
+                send_line (tag, "ok", NULL);
+              linebuf_consume (&lb, used);
+              continue;
+            }
           if (session_input (line))
             {
               linebuf_consume (&lb, used);
@@ -1046,13 +1064,14 @@ agent_main (void)
   uname (&u);
   clock_gettime (CLOCK_BOOTTIME, &boot);
   {
-    char hello[256];
-    int n = snprintf (hello, sizeof (hello), "hello %d %s %lld\n", AGENT_PROTOCOL, u.release,
-                      (long long) boot.tv_sec * 1000 + boot.tv_nsec / 1000000);
+    char hello[512];
+    int n = snprintf (hello, sizeof (hello), "hello %d %s %lld %s\n", AGENT_PROTOCOL, u.release,
+                      (long long) boot.tv_sec * 1000 + boot.tv_nsec / 1000000, agent_boot_phases ());
     /* Until the host has connected the port refuses writes. */
     while (write (port, hello, (size_t) n) < 0)
       pause_ms (50);
   }
+  agent_load_late_modules ();
   serve (&old_mask);
   power_off (NULL);
   return 1;

@@ -21,6 +21,11 @@ int agent_main (void);
 /* agent-boot.c: mounts, modules, loopback, 9p share, cgroups; fills *port_fd
  * with the opened control port. */
 int agent_boot (int *port_fd, struct shim_error *err);
+/* How long each step of agent_boot took, as "name=MS,..." (the first, kernel,
+ * is the guest uptime when the agent started): the fifth field of hello. */
+const char *agent_boot_phases (void);
+/* After the hello: loads the modules tagged "late" in a child at SCHED_IDLE. */
+void agent_load_late_modules (void);
 
 /* %XX escaping of protocol tokens (same rules as launch plans). */
 char *agent_escape (const char *data, size_t len);

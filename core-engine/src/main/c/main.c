@@ -1,6 +1,7 @@
 /* podlab-shim: executes launch plans (docs/shim.md).
  *   podlab-shim create DIR        set a container up, supervise it
  *   podlab-shim exec DIR PLAN     run one more process inside it
+ *   podlab-shim seccomp-compile PLAN  write the plan's filter to its seccomp-bpf file
  *   /init (as PID 1, no arguments) the guest agent of a KVM sandbox (docs/kvm.md) */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +17,14 @@
 #include "exec.h"
 #include "plan.h"
 #include "report.h"
+#include "seccomp.h"
 #include "supervise.h"
 
 static int
 usage (void)
 {
-  static const char text[] = "usage: podlab-shim create DIR\n       podlab-shim exec DIR PLAN [WINSZ]\n";
+  static const char text[] = "usage: podlab-shim create DIR\n       podlab-shim exec DIR PLAN [WINSZ]\n"
+                             "       podlab-shim seccomp-compile PLAN\n";
   write_all (2, text, sizeof (text) - 1);
   return 2;
 }
@@ -97,6 +100,45 @@ create_main (const char *dir_arg)
     }
 }
 
+static void
+warn_to_stderr (void *ctx, const char *msg)
+{
+  (void) ctx;
+  report_line (2, "warn %s", msg);
+}
+
+/* The `seccomp-compile` invocation: the engine compiles a kvm guest's filter
+ * here, natively, instead of in the emulated guest; PLAN is an exec plan
+ * with the seccomp lines and the seccomp-bpf file to write. */
+static int
+seccomp_compile_main (const char *plan_path)
+{
+  struct shim_error err = { 0 };
+  struct sock_fprog prog;
+  struct step s;
+  struct plan plan;
+  bool compiled;
+
+  if (plan_load (plan_path, PLAN_EXEC, &plan, &err) < 0)
+    {
+      report_line (2, "error %s", err.msg);
+      return 1;
+    }
+  if (!plan.has_seccomp || plan.sc_bpf_path == NULL)
+    {
+      report_line (2, "error failed to compile the seccomp filter of %s: no seccomp rules or no seccomp-bpf file",
+                   plan_path);
+      return 1;
+    }
+  if (seccomp_prepare (&plan, &prog, &compiled, &s, warn_to_stderr, NULL, &err) < 0)
+    {
+      report_line (2, "error %s", err.msg);
+      return 1;
+    }
+  seccomp_program_free (&prog);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -108,5 +150,7 @@ main (int argc, char **argv)
     return create_main (argv[2]);
   if ((argc == 4 || argc == 5) && strcmp (argv[1], "exec") == 0)
     return exec_main (argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+  if (argc == 3 && strcmp (argv[1], "seccomp-compile") == 0)
+    return seccomp_compile_main (argv[2]);
   return usage ();
 }

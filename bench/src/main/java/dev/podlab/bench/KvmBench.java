@@ -10,6 +10,7 @@ import dev.podlab.core.container.ExecResult;
 import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.rootfs.BusyboxRootfs;
 import dev.podlab.core.runtime.RuntimeHandler;
+import dev.podlab.core.runtime.kvm.BootImage;
 import dev.podlab.core.runtime.kvm.CpioWriter;
 import dev.podlab.core.runtime.kvm.GuestKernel;
 import dev.podlab.core.runtime.kvm.KvmRuntime;
@@ -33,8 +34,10 @@ import java.util.Map;
  *       (initramfs reused, QEMU start, kernel boot, agent hello, container create and start),
  *       against the same QEMU command line (same kernel, memory, devices, accelerator) with a
  *       minimal initramfs whose static {@code /init}, built here with gcc, writes a marker to the
- *       serial console as soon as it runs; timed from QEMU's start to the marker. Interleaved, so
- *       both see the same machine load.</li>
+ *       serial console as soon as it runs; timed from QEMU's start to the marker. Twice: booting the
+ *       bzImage as QEMU's {@code -kernel vmlinuz} does, and booting the ELF podlab takes out of it
+ *       through PVH, as podlab does (so the second comparison is podlab's own work alone).
+ *       Interleaved, so all see the same machine load.</li>
  *   <li>Memory per sandbox on the host: QEMU's RSS and PSS and the host cgroup of the VM, against
  *       the workload's own memory in the guest cgroup.</li>
  * </ol>
@@ -61,6 +64,8 @@ public final class KvmBench {
 
             long[] podlab = new long[runs];
             long[] plain = new long[runs];
+            long[] plainPvh = new long[runs];
+            GuestKernel pvhKernel = BootImage.prepare(kernel, work.resolve("state/kvm"), true).kernel();
             // QEMU's CPU time (user + system) until the same points: far less sensitive to the
             // host's load than wall time, and TCG's boot is CPU-bound.
             long[] podlabCpu = new long[runs];
@@ -70,6 +75,7 @@ public final class KvmBench {
                 long[] plainRun = bootPlain(work, kernel, plainInitrd, verdict.accel(), i);
                 plain[i] = plainRun[0];
                 plainCpu[i] = plainRun[1];
+                plainPvh[i] = bootPlain(work, pvhKernel, plainInitrd, verdict.accel(), runs + i)[0];
                 long t0 = System.nanoTime();
                 ContainerRecord r = bootPodlab(engine, rootfs);
                 podlab[i] = System.nanoTime() - t0;
@@ -77,6 +83,10 @@ public final class KvmBench {
                 for (TraceEvent e : trace(engine, r)) {
                     if (e.durationNanos() > 0 && STEPS.contains(e.step())) {
                         steps.computeIfAbsent(e.step(), k -> new long[runs])[i] += e.durationNanos();
+                    } else if (e.durationNanos() > 0 && e.source().equals("guest")) {
+                        // The agent's boot steps and the guest shim's create/start steps, inside the VM.
+                        steps.computeIfAbsent("  in the guest: " + e.step(), k -> new long[runs])[i]
+                                += e.durationNanos();
                     }
                 }
                 if (i == runs - 1) {
@@ -85,12 +95,16 @@ public final class KvmBench {
                 }
                 engine.remove(r.id(), true);
             }
-            Bench.report("plain QEMU boot to /init (" + verdict.accel() + ")", plain);
+            Bench.report("plain QEMU boot to /init, bzImage (" + verdict.accel() + ")", plain);
+            Bench.report("plain QEMU boot to /init, PVH ELF (" + verdict.accel() + ")", plainPvh);
             Bench.report("podlab kvm run to container running", podlab);
             steps.forEach((step, nanos) -> Bench.report("  of which " + step, nanos));
             double over = Bench.median(podlab) / Bench.median(plain) - 1;
-            System.out.printf("overhead of podlab over the plain boot (medians): %.0f%% (%.0f ms)%n", over * 100,
+            System.out.printf("podlab against the plain bzImage boot (medians): %+.0f%% (%+.0f ms)%n", over * 100,
                     (Bench.median(podlab) - Bench.median(plain)) / 1e6);
+            System.out.printf("podlab's own work: against the plain boot on the same PVH path (medians): %+.0f%%"
+                    + " (%+.0f ms)%n", (Bench.median(podlab) / Bench.median(plainPvh) - 1) * 100,
+                    (Bench.median(podlab) - Bench.median(plainPvh)) / 1e6);
             Bench.report("QEMU CPU time, plain boot to /init", plainCpu);
             Bench.report("QEMU CPU time, podlab to container running", podlabCpu);
             System.out.printf("overhead in QEMU CPU time (medians): %.0f%%%n",
@@ -101,7 +115,7 @@ public final class KvmBench {
     }
 
     /** The trace steps the boot-to-running time is made of (docs/kvm.md, "Trace steps"). */
-    private static final List<String> STEPS = List.of("reuse initramfs", "qemu start", "kernel boot",
+    private static final List<String> STEPS = List.of("reuse kernel", "reuse initramfs", "qemu start", "kernel boot",
             "container create", "container start");
 
     private static List<TraceEvent> trace(ContainerEngine engine, ContainerRecord r) throws IOException {
@@ -253,8 +267,51 @@ public final class KvmBench {
             }
             System.out.printf("two sandboxes: PSS sum %.1f MiB, %.1f MiB per sandbox; the marginal cost of one more "
                     + "is its USS (above)%n", pssSum / 1024.0, pssSum / 2048.0);
+            withKsm(kvm);
         } finally {
             engine.remove(second.id(), true);
+        }
+    }
+
+    /**
+     * The same two sandboxes with the host's KSM merging identical guest pages (QEMU marks guest RAM
+     * mergeable; with PVH boot both guests' kernels sit unrandomised at the same addresses). KSM is a
+     * host-wide setting that podlab leaves alone: the bench turns it on with a fast scan for two full
+     * passes and restores the host's settings (unmerging) afterwards.
+     */
+    private static void withKsm(KvmRuntime kvm) throws Exception {
+        Path ksm = Path.of("/sys/kernel/mm/ksm");
+        if (!Files.isDirectory(ksm)) {
+            System.out.println("KSM: not in this kernel");
+            return;
+        }
+        String run = Files.readString(ksm.resolve("run")).strip();
+        String pages = Files.readString(ksm.resolve("pages_to_scan")).strip();
+        String sleep = Files.readString(ksm.resolve("sleep_millisecs")).strip();
+        try {
+            Files.writeString(ksm.resolve("pages_to_scan"), "5000");
+            Files.writeString(ksm.resolve("sleep_millisecs"), "10");
+            long scans0 = Long.parseLong(Files.readString(ksm.resolve("full_scans")).strip());
+            Files.writeString(ksm.resolve("run"), "1");
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (Long.parseLong(Files.readString(ksm.resolve("full_scans")).strip()) < scans0 + 3
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+            }
+            long sharing = Long.parseLong(Files.readString(ksm.resolve("pages_sharing")).strip());
+            long shared = Long.parseLong(Files.readString(ksm.resolve("pages_shared")).strip());
+            System.out.printf("KSM (3 full scans): %d pages sharing %d (%.1f MiB saved)%n", sharing, shared,
+                    sharing * 4 / 1024.0);
+            for (var vm : kvm.runningVms().entrySet()) {
+                String rollup = Files.readString(Path.of("/proc/" + vm.getValue() + "/smaps_rollup"));
+                System.out.printf("two sandboxes with KSM: QEMU pid %d: PSS %d KiB, USS %d KiB%n", vm.getValue(),
+                        kib(rollup, "Pss"), kib(rollup, "Private_Clean") + kib(rollup, "Private_Dirty"));
+            }
+        } finally {
+            Files.writeString(ksm.resolve("run"), "2"); // unmerge what this run merged
+            Files.writeString(ksm.resolve("run"), run);
+            Files.writeString(ksm.resolve("pages_to_scan"), pages);
+            Files.writeString(ksm.resolve("sleep_millisecs"), sleep);
         }
     }
 

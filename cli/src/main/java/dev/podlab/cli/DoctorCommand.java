@@ -11,6 +11,7 @@ import dev.podlab.core.host.DoctorContext;
 import dev.podlab.core.host.HostDoctor;
 import dev.podlab.core.host.HostProbe;
 import dev.podlab.core.host.LinuxHostProbe;
+import dev.podlab.core.runtime.builtin.SeccompCache;
 import dev.podlab.core.runtime.builtin.ShimBinary;
 import dev.podlab.core.runtime.kvm.Accelerator;
 import dev.podlab.core.runtime.kvm.KvmOptions;
@@ -85,8 +86,9 @@ final class DoctorCommand implements Callable<Integer> {
         options.put("accel", "auto"); // a class pinned to kvm or tcg would skip the probe
         try {
             Files.deleteIfExists(Accelerator.cacheFile(root));
-            KvmRuntime kvm = new KvmRuntime(KvmRuntime.NAME, ShimBinary.locate(root), root, CgroupManagers.host(),
-                    KvmOptions.parse(KvmRuntime.NAME, options));
+            Path shim = ShimBinary.locate(root);
+            KvmRuntime kvm = new KvmRuntime(KvmRuntime.NAME, shim, SeccompCache.forShim(root, shim), root,
+                    CgroupManagers.host(), KvmOptions.parse(KvmRuntime.NAME, options));
             KvmRuntime.Verdict v = kvm.verdict();
             return v.works() ? Optional.empty() : Optional.of(new Check("kvm.probe", "KVM test boot",
                     Check.Status.WARN, "not run: " + v.reason(), "fix what it names, then run podlab doctor --probe-kvm again"));

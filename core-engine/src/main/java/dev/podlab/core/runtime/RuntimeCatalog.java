@@ -103,7 +103,8 @@ public final class RuntimeCatalog {
                 Path binary = bin != null ? Path.of(bin) : find(rc.handler()).orElse(Path.of(rc.handler()));
                 handlers.put(name, new OciCliRuntime(name, rc.handler(), binary, runtimesRoot, shim));
             } else if (rc.handler().equals(KvmRuntime.NAME)) {
-                handlers.put(name, new KvmRuntime(name, shim, stateRoot, cgroups, KvmOptions.parse(name, rc.options())));
+                handlers.put(name, new KvmRuntime(name, shim, seccomp, stateRoot, cgroups,
+                        KvmOptions.parse(name, rc.options())));
             } else {
                 throw new RuntimeUnavailableException(name, "failed to configure runtime class " + name
                         + ": unknown handler " + rc.handler() + " (known: builtin, " + String.join(", ", OCI_HANDLERS)
@@ -117,7 +118,7 @@ public final class RuntimeCatalog {
         }
         // The VM sandbox is offered wherever QEMU is installed; whether it works is its verdict.
         if (!handlers.containsKey(KvmRuntime.NAME) && KvmRuntime.findQemu().isPresent()) {
-            handlers.put(KvmRuntime.NAME, new KvmRuntime(KvmRuntime.NAME, shim, stateRoot, cgroups,
+            handlers.put(KvmRuntime.NAME, new KvmRuntime(KvmRuntime.NAME, shim, seccomp, stateRoot, cgroups,
                     KvmOptions.parse(KvmRuntime.NAME, Map.of())));
         }
         return new RuntimeCatalog(runtimesRoot, cgroups, cgroupParent, shim, handlers);

@@ -2,6 +2,7 @@ package dev.podlab.core.runtime.kvm;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,7 +11,8 @@ import java.util.List;
  * {@code ok} or {@code error}. Tokens escape bytes {@code <= 0x20}, {@code 0x7f} and {@code %} as
  * {@code %XX} (the launch plan's rules); {@code %00} alone is the empty token, except in the
  * payload of {@code out}/{@code err} lines, which is never empty and where it is a NUL byte. The agent's first
- * line is {@code hello PROTOCOL KERNEL_RELEASE BOOT_MILLIS}. Lines are bytes: this class holds them
+ * line is {@code hello PROTOCOL KERNEL_RELEASE BOOT_MILLIS [PHASE=MS,...]}, the phases being the agent's own
+ * boot steps (the first, {@code kernel}, the guest uptime when the agent started). Lines are bytes: this class holds them
  * as ISO-8859-1 strings (one char per byte), so escaped tokens carrying UTF-8 or binary output survive.
  */
 public final class AgentProtocol {
@@ -37,8 +39,23 @@ public final class AgentProtocol {
         }
     }
 
-    /** The agent's greeting: protocol version, guest kernel release, guest uptime when it was sent. */
-    public record Hello(int protocol, String kernelRelease, long bootMillis) {}
+    /**
+     * The agent's greeting: protocol version, guest kernel release, guest uptime when it was sent, and
+     * how long each of the agent's boot steps took, in order (empty when the agent did not say).
+     */
+    public record Hello(int protocol, String kernelRelease, long bootMillis, List<BootPhase> phases) {
+        public Hello {
+            phases = List.copyOf(phases);
+        }
+
+        /** Guest uptime when the agent (PID 1) started: the kernel's own share of the boot; -1 when unknown. */
+        public long agentStartMillis() {
+            return phases.isEmpty() || !phases.get(0).name().equals("kernel") ? -1 : phases.get(0).millis();
+        }
+    }
+
+    /** One boot step of the agent and its duration. */
+    public record BootPhase(String name, long millis) {}
 
     /** A request line (ISO-8859-1, see the class comment), newline included. */
     public static String request(String tag, String verb, List<String> args) {
@@ -63,11 +80,21 @@ public final class AgentProtocol {
     /** Parses the greeting; null when the line is not one. */
     public static Hello parseHello(String line) {
         String[] f = line.split(" ");
-        if (f.length != 4 || !f[0].equals("hello")) {
+        if (f.length < 4 || f.length > 5 || !f[0].equals("hello")) {
             return null;
         }
         try {
-            return new Hello(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]));
+            List<BootPhase> phases = new ArrayList<>();
+            if (f.length == 5 && !f[4].isEmpty()) {
+                for (String p : f[4].split(",")) {
+                    int eq = p.indexOf('=');
+                    if (eq <= 0) {
+                        return null;
+                    }
+                    phases.add(new BootPhase(p.substring(0, eq), Long.parseLong(p.substring(eq + 1))));
+                }
+            }
+            return new Hello(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), phases);
         } catch (NumberFormatException e) {
             return null;
         }

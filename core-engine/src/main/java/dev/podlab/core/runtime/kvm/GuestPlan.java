@@ -12,7 +12,7 @@ import java.util.List;
  * uts) become the guest's own, and a pid namespace to join becomes a new one; the guest is
  * always cgroup v2, so the container gets its cgroup namespace and a cgroup2 mount; bind-mount
  * sources are host paths, so each is bound into the share and named by its guest path; the
- * seccomp cache path is a host path and is dropped (the guest compiles the filter).
+ * seccomp cache path is a host path and is dropped (KvmRuntime names the share's copy instead).
  */
 public record GuestPlan(LaunchPlan plan, List<ShareBind> binds) {
     /** A host path the engine binds at {@code <share>/<shareRelative>} before the agent creates the container. */
@@ -71,7 +71,7 @@ public record GuestPlan(LaunchPlan plan, List<ShareBind> binds) {
                     }
                 }
                 case "seccomp-bpf" -> {
-                    // A host cache path: the guest compiles the filter itself.
+                    // A host cache path: KvmRuntime adds the guest's own.
                 }
                 default -> out.add(d);
             }

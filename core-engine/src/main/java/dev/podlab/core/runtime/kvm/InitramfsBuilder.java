@@ -30,7 +30,14 @@ public final class InitramfsBuilder {
     /** What the agent needs: virtio-mmio transport, virtio-serial, 9p over virtio, virtio-net for the pod network. */
     public static final List<String> DEFAULT_MODULES = List.of("virtio_mmio", "virtio_console", "9pnet_virtio", "9p",
             "virtio_net", "virtio_balloon");
-    private static final String FORMAT = "podlab-initramfs-1";
+    /**
+     * When the agent loads the modules a requested one needs that nothing else does: {@code net} only when
+     * the VM has a pod network (virtio-net, failover), {@code late} after the hello, at idle priority (the
+     * balloon only returns freed memory; ~40 ms of TCG time off the way to a running container).
+     * Modules without a tag are loaded before anything else.
+     */
+    static final Map<String, String> LOAD_WHEN = Map.of("virtio_net", "net", "virtio_balloon", "late");
+    private static final String FORMAT = "podlab-initramfs-2";
 
     /** The archive and whether it was already there. */
     public record Result(Path file, boolean reused, List<String> modules) {}
@@ -87,10 +94,12 @@ public final class InitramfsBuilder {
                 cpio.charDevice("dev/console", 0600, 5, 1);
                 cpio.file("init", 0755, Files.readAllBytes(shim));
                 StringBuilder list = new StringBuilder();
+                Map<String, String> when = loadWhen(kernel.modules(), modules);
                 for (Path f : files) {
                     String name = "lib/modules/" + moduleName(f) + ".ko";
                     cpio.file(name, 0644, moduleBytes(f));
-                    list.append('/').append(name).append('\n');
+                    String tag = when.getOrDefault(moduleName(f), "");
+                    list.append('/').append(name).append(tag.isEmpty() ? "" : " " + tag).append('\n');
                 }
                 cpio.file("etc/podlab/modules", 0644, list.toString().getBytes(StandardCharsets.UTF_8));
             }
@@ -114,6 +123,27 @@ public final class InitramfsBuilder {
     public static boolean canUnpack(Path module) {
         String n = module.getFileName().toString();
         return n.endsWith(".ko") || n.endsWith(".ko.gz");
+    }
+
+    /**
+     * The {@link #LOAD_WHEN} tag of each module that only tagged requests need (all with the same tag);
+     * modules any untagged request needs are absent (loaded first).
+     */
+    static Map<String, String> loadWhen(Path modulesDir, List<String> wanted) throws IOException {
+        Map<String, Set<String>> tagsOf = new HashMap<>();
+        for (String w : wanted) {
+            String tag = LOAD_WHEN.getOrDefault(w.replace('-', '_'), "");
+            for (Path f : resolve(modulesDir, List.of(w))) {
+                tagsOf.computeIfAbsent(moduleName(f), k -> new LinkedHashSet<>()).add(tag);
+            }
+        }
+        Map<String, String> out = new HashMap<>();
+        tagsOf.forEach((module, tags) -> {
+            if (tags.size() == 1 && !tags.contains("")) {
+                out.put(module, tags.iterator().next());
+            }
+        });
+        return out;
     }
 
     /** Module files for {@code wanted} and everything they depend on, dependencies first. */

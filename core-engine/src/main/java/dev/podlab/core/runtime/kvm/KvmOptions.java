@@ -21,11 +21,14 @@ import java.util.Map;
  * @param pingInterval   how often the engine pings a running VM's agent (and how long one ping may take)
  * @param pingMisses     missed pings in a row after which the VM counts as hung: QEMU is killed and its
  *                       containers are reported like after a crash
+ * @param directBoot     {@code boot: auto} (default): QEMU enters the kernel's ELF, taken out of the bzImage
+ *                       once, through its PVH entry (no decompression in the guest, no guest KASLR);
+ *                       {@code boot: bzimage}: the bzImage as it is
  */
 public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, int defaultMiB, Duration bootTimeout,
-                         Duration pingInterval, int pingMisses) {
+                         Duration pingInterval, int pingMisses, boolean directBoot) {
     public static final List<String> KEYS = List.of("qemu", "kernel", "accel", "memoryOverheadMiB",
-            "defaultMemoryMiB", "bootTimeoutSeconds", "pingIntervalSeconds", "pingMisses");
+            "defaultMemoryMiB", "bootTimeoutSeconds", "pingIntervalSeconds", "pingMisses", "boot");
 
     public static KvmOptions parse(String runtimeClass, Map<String, String> options) {
         for (String k : options.keySet()) {
@@ -37,6 +40,10 @@ public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, 
         if (!List.of("auto", "kvm", "tcg").contains(accel)) {
             throw bad(runtimeClass, "option accel must be auto, kvm or tcg, not " + accel);
         }
+        String boot = options.getOrDefault("boot", "auto");
+        if (!List.of("auto", "bzimage").contains(boot)) {
+            throw bad(runtimeClass, "option boot must be auto or bzimage, not " + boot);
+        }
         return new KvmOptions(
                 options.containsKey("qemu") ? Path.of(options.get("qemu")) : null,
                 options.containsKey("kernel") ? Path.of(options.get("kernel")) : null,
@@ -45,7 +52,8 @@ public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, 
                 number(runtimeClass, options, "defaultMemoryMiB", 256, 16, 1 << 20),
                 Duration.ofSeconds(number(runtimeClass, options, "bootTimeoutSeconds", 120, 1, 3600)),
                 Duration.ofSeconds(number(runtimeClass, options, "pingIntervalSeconds", 5, 1, 3600)),
-                number(runtimeClass, options, "pingMisses", 4, 1, 1000));
+                number(runtimeClass, options, "pingMisses", 4, 1, 1000),
+                boot.equals("auto"));
     }
 
     private static int number(String rc, Map<String, String> o, String key, int def, int min, int max) {

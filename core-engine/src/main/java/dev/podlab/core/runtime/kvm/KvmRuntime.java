@@ -16,6 +16,7 @@ import dev.podlab.core.runtime.RuntimeInfo;
 import dev.podlab.core.runtime.SandboxVm;
 import dev.podlab.core.runtime.builtin.LaunchPlan;
 import dev.podlab.core.runtime.builtin.PlanCompiler;
+import dev.podlab.core.runtime.builtin.SeccompCache;
 import dev.podlab.core.runtime.builtin.ShimClient;
 import dev.podlab.core.state.AtomicFiles;
 import dev.podlab.core.state.ContainerStore;
@@ -63,6 +64,7 @@ public final class KvmRuntime implements RuntimeHandler {
 
     private final String name;
     private final Path shim;
+    private final SeccompCache seccomp;
     private final CgroupManager cgroups;
     private final KvmOptions options;
     private final Path kvmRoot;
@@ -74,9 +76,15 @@ public final class KvmRuntime implements RuntimeHandler {
     private volatile boolean detached;
     private volatile String version;
 
-    public KvmRuntime(String name, Path shim, Path stateRoot, CgroupManager cgroups, KvmOptions options) {
+    /**
+     * @param seccomp where filters are compiled once (natively, by {@code shim}) and kept; guests load
+     *                them from the share instead of compiling them under emulation
+     */
+    public KvmRuntime(String name, Path shim, SeccompCache seccomp, Path stateRoot, CgroupManager cgroups,
+                      KvmOptions options) {
         this.name = name;
         this.shim = shim;
+        this.seccomp = seccomp;
         this.cgroups = cgroups;
         this.options = options;
         this.kvmRoot = stateRoot.resolve("kvm");
@@ -182,7 +190,8 @@ public final class KvmRuntime implements RuntimeHandler {
         try {
             Files.createDirectories(dir);
             Path initramfs = new InitramfsBuilder(kvmRoot).build(shim, kernel, InitramfsBuilder.DEFAULT_MODULES).file();
-            VmConfig cfg = new VmConfig(qemuBinary, kernel, initramfs, "kvm", 128, 1, KvmVm.shareOf(dir),
+            VmConfig cfg = new VmConfig(qemuBinary, BootImage.prepare(kernel, kvmRoot, options.directBoot()).kernel(),
+                    initramfs, "kvm", 128, 1, KvmVm.shareOf(dir),
                     dir.resolve("ctl.sock"), dir.resolve("console.log"), "probe", 0, null);
             KvmVm vm = KvmVm.boot("probe", dir, cfg, Duration.ofSeconds(20), pid -> { }, new ArrayList<>());
             vm.shutdown(Duration.ofSeconds(5));
@@ -252,8 +261,9 @@ public final class KvmRuntime implements RuntimeHandler {
         for (GuestPlan.ShareBind b : plan.binds()) {
             KvmVm.bind(vm.share, b.hostSource(), b.shareRelative());
         }
+        LaunchPlan guestPlan = withNativeFilter(plan.plan(), vm, steps, warnings);
         try {
-            AtomicFiles.write(containerDir.resolve("guest.plan"), plan.plan().render().getBytes(StandardCharsets.UTF_8),
+            AtomicFiles.write(containerDir.resolve("guest.plan"), guestPlan.render().getBytes(StandardCharsets.UTF_8),
                     false);
             AtomicFiles.write(containerDir.resolve("guest.cgroup"), guestCgroup(l.spec().linux().resources())
                     .getBytes(StandardCharsets.UTF_8), false);
@@ -293,6 +303,46 @@ public final class KvmRuntime implements RuntimeHandler {
             }
         }
         return new Created(0, 0, steps, warnings);
+    }
+
+    /**
+     * The plan with its seccomp filter compiled here, natively, and handed to the guest through the share
+     * ({@code s/<program>.bpf}): libseccomp takes ~100 ms per container in a TCG guest and a few ms on the
+     * host, where the program is also cached for every later container and exec with the same rules. The
+     * plan's {@code seccomp-bpf} line names the guest's copy. Unchanged without a filter; when the host
+     * cannot compile it, the guest compiles it as before ({@code warnings} say why when given).
+     */
+    private LaunchPlan withNativeFilter(LaunchPlan plan, KvmVm vm, List<TraceEvent> steps, List<String> warnings) {
+        LaunchPlan attached = seccomp.attach(plan);
+        if (attached == plan) {
+            return plan;
+        }
+        long wall = TraceEvent.Clock.nowNanos();
+        long t0 = System.nanoTime();
+        Path program = SeccompCache.programOf(attached).orElseThrow();
+        boolean cached = Files.isRegularFile(program);
+        String shared = "s/" + program.getFileName();
+        try {
+            seccomp.compile(attached, shim);
+            Path target = vm.share.resolve(shared);
+            if (!Files.isRegularFile(target)) {
+                Files.createDirectories(target.getParent());
+                AtomicFiles.write(target, Files.readAllBytes(program), false);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (warnings != null) {
+                warnings.add("the seccomp filter is compiled in the guest: " + e.getMessage());
+            }
+            return plan;
+        }
+        if (steps != null) {
+            steps.add(new TraceEvent(wall, System.nanoTime() - t0, "kvm", "seccomp filter", (cached
+                    ? "reused from the host's cache" : "compiled natively by podlab-shim") + "; the guest loads "
+                    + GUEST_SHARE + "/" + shared + " instead of compiling it under emulation"));
+        }
+        List<LaunchPlan.Directive> out = new ArrayList<>(plan.directives());
+        out.add(new LaunchPlan.Directive("seccomp-bpf", List.of(GUEST_SHARE + "/" + shared)));
+        return new LaunchPlan(out);
     }
 
     /**
@@ -399,6 +449,11 @@ public final class KvmRuntime implements RuntimeHandler {
             GuestKernel kernel = kernel().orElseThrow(() -> new KvmException("failed to boot VM " + key + ": "
                     + v.reason()));
             steps.add(TraceEvent.instant("kvm", "accelerator", v.accel() + ": " + v.reason()));
+            long kw = TraceEvent.Clock.nowNanos();
+            long k0 = System.nanoTime();
+            BootImage.Prepared boot = BootImage.prepare(kernel, kvmRoot, options.directBoot());
+            steps.add(new TraceEvent(kw, System.nanoTime() - k0, "kvm", boot.reused() ? "reuse kernel"
+                    : "prepare kernel", boot.detail()));
             long wall = TraceEvent.Clock.nowNanos();
             long t0 = System.nanoTime();
             InitramfsBuilder.Result ird = new InitramfsBuilder(kvmRoot).build(shim, kernel,
@@ -430,7 +485,7 @@ public final class KvmRuntime implements RuntimeHandler {
                         + " in " + netns.get() + " mirrored to eth0 (tc mirred), guest eth0 " + net.ipCidr()
                         + " via " + net.gateway()));
             }
-            VmConfig cfg = new VmConfig(qemuBinary, kernel, ird.file(), v.accel(), memoryMiB, vcpus,
+            VmConfig cfg = new VmConfig(qemuBinary, boot.kernel(), ird.file(), v.accel(), memoryMiB, vcpus,
                     KvmVm.shareOf(dir), dir.resolve("ctl.sock"), dir.resolve("console.log"),
                     guestHostname(spec), v.accel().equals("tcg") ? hostTscKhz() : 0, net);
             KvmVm booted;
@@ -698,7 +753,8 @@ public final class KvmRuntime implements RuntimeHandler {
                         ProcessBuilder.Redirect err) {
         KvmVm vm = requireVm(t, "exec in");
         String cg = GUEST_CGROUP + "/" + t.id();
-        LaunchPlan plan = PlanCompiler.compileExec(spec.process(), spec.seccomp(), List.of(Path.of(cg, "cgroup.procs")));
+        LaunchPlan plan = withNativeFilter(PlanCompiler.compileExec(spec.process(), spec.seccomp(),
+                List.of(Path.of(cg, "cgroup.procs"))), vm, null, null);
         String planName = "exec-" + rand() + ".plan";
         Path planFile = t.dir().resolve(planName);
         boolean tty = Boolean.TRUE.equals(spec.process().terminal());

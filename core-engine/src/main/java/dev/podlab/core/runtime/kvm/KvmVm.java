@@ -67,7 +67,7 @@ final class KvmVm {
             String key = json.path("key").asText();
             AgentConnection agent = AgentConnection.connect(dir.resolve("ctl.sock"), Duration.ofSeconds(5), key);
             return java.util.Optional.of(new KvmVm(key, dir, json.path("accel").asText(), h, null, agent,
-                    new AgentProtocol.Hello(AgentProtocol.VERSION, json.path("kernel").asText(), 0)));
+                    new AgentProtocol.Hello(AgentProtocol.VERSION, json.path("kernel").asText(), 0, List.of())));
         } catch (IOException e) {
             return java.util.Optional.empty();
         } catch (InterruptedException e) {
@@ -113,6 +113,39 @@ final class KvmVm {
         return dir.resolve("share");
     }
 
+    private static final Map<String, String> BOOT_STEP_NAMES = Map.of(
+            "modules", "load modules", "mounts", "switch root and mount",
+            "network", "network", "share", "mount 9p share", "cgroups", "cgroup2 tree", "port", "open control port");
+    private static final Map<String, String> BOOT_STEP_DETAILS = Map.of(
+            "modules", "finit_module of each module listed in the initramfs (virtio, 9p, net, balloon)",
+            "mounts", "initramfs left for a tmpfs root; proc, sysfs, devtmpfs, devpts, tmpfs, cgroup2",
+            "network", "lo up; eth0 gets the pod IP and the default route",
+            "share", "the pod directory over virtio-9p at /podlab",
+            "cgroups", "memory, pids and cpu delegated to the containers' parent",
+            "port", "the virtio-serial port podlab.ctl");
+
+    /**
+     * The agent's boot steps as trace events, placed on the host's clock: the hello arrived at
+     * {@code helloWall}, when the guest's uptime was {@code hello.bootMillis()}.
+     */
+    static List<TraceEvent> bootSteps(AgentProtocol.Hello hello, long helloWall) {
+        List<TraceEvent> out = new ArrayList<>();
+        long guestMs = 0;
+        for (AgentProtocol.BootPhase p : hello.phases()) {
+            long start = guestMs;
+            guestMs += p.millis();
+            if (p.name().equals("kernel")) {
+                continue;
+            }
+            long startWall = helloWall - (hello.bootMillis() - start) * 1_000_000L;
+            out.add(new TraceEvent(startWall, p.millis() * 1_000_000L, "guest",
+                    "boot: " + BOOT_STEP_NAMES.getOrDefault(p.name(), p.name()),
+                    BOOT_STEP_DETAILS.getOrDefault(p.name(), "agent boot step") + " (guest uptime " + start
+                            + " ms)"));
+        }
+        return out;
+    }
+
     /**
      * Starts QEMU and waits for the agent's hello; on any failure QEMU is killed and the
      * directory removed. {@code placed} gets QEMU's pid right after the start (to move it into
@@ -156,9 +189,19 @@ final class KvmVm {
                         + ", the engine " + AgentProtocol.VERSION);
             }
             steps.add(new TraceEvent(wall + (t1 - t0), t2 - t1, "kvm", "kernel boot", "guest kernel "
-                    + hello.kernelRelease() + " ran the agent after " + hello.bootMillis() + " ms of guest uptime"));
+                    + hello.kernelRelease() + (hello.agentStartMillis() < 0 ? "" : " started the agent after "
+                    + hello.agentStartMillis() + " ms of guest uptime;") + " agent ready at " + hello.bootMillis()
+                    + " ms"));
+            steps.addAll(bootSteps(hello, wall + (t2 - t0)));
             steps.add(TraceEvent.instant("kvm", "agent ready", "protocol " + hello.protocol() + " on virtio-serial "
                     + "podlab.ctl"));
+            // The guest's clock comes from the RTC in whole seconds: set it to the host's, so that log
+            // lines and trace steps written in the guest line up with the host's.
+            AgentProtocol.Reply clock = agent.call("clock", List.of(Long.toString(TraceEvent.Clock.nowNanos())),
+                    Duration.ofSeconds(10), r -> { });
+            if (!clock.kind().equals("ok")) {
+                steps.add(TraceEvent.instant("kvm", "warning", "guest clock not set: " + clock.message()));
+            }
             return new KvmVm(key, dir, cfg.accel(), qemu.toHandle(), qemu, agent, hello);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (agent != null) {

@@ -60,7 +60,14 @@ class AgentProtocolTest {
     @Test
     void helloNamesProtocolKernelAndBootTime() {
         AgentProtocol.Hello h = AgentProtocol.parseHello("hello 1 6.1.0-56-amd64 1692");
-        assertThat(h).isEqualTo(new AgentProtocol.Hello(1, "6.1.0-56-amd64", 1692));
+        assertThat(h).isEqualTo(new AgentProtocol.Hello(1, "6.1.0-56-amd64", 1692, List.of()));
+        assertThat(h.agentStartMillis()).isEqualTo(-1);
+        AgentProtocol.Hello phased = AgentProtocol.parseHello("hello 1 6.1.0-56-amd64 2410 kernel=2100,modules=250,port=3");
+        assertThat(phased.phases()).containsExactly(new AgentProtocol.BootPhase("kernel", 2100),
+                new AgentProtocol.BootPhase("modules", 250), new AgentProtocol.BootPhase("port", 3));
+        assertThat(phased.agentStartMillis()).isEqualTo(2100);
+        assertThat(AgentProtocol.parseHello("hello 1 6.1.0-56-amd64 2410 kernel")).isNull();
+        assertThat(AgentProtocol.parseHello("hello 1 6.1.0-56-amd64 2410 kernel=x")).isNull();
         assertThat(AgentProtocol.parseHello("hello x y z")).isNull();
         assertThat(AgentProtocol.parseHello("1 ok")).isNull();
     }

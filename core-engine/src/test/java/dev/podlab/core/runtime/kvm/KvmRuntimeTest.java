@@ -1,5 +1,9 @@
 package dev.podlab.core.runtime.kvm;
 
+import dev.podlab.core.state.ContainerStore;
+
+import dev.podlab.core.events.TraceEvent;
+
 import dev.podlab.core.cgroup.CgroupResources;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerRecord;
@@ -9,10 +13,12 @@ import dev.podlab.core.container.ExecRequest;
 import dev.podlab.core.container.ExecResult;
 import dev.podlab.core.container.ExecSession;
 import dev.podlab.core.container.ExitRecord;
+import dev.podlab.core.events.TraceEvent;
 import dev.podlab.core.logs.CriLogLine;
 import dev.podlab.core.logs.LogFollower;
 import dev.podlab.core.runtime.RuntimeCatalog;
 import dev.podlab.core.runtime.RuntimeHandler;
+import dev.podlab.core.state.ContainerStore;
 import dev.podlab.core.testing.HostRequirements;
 import dev.podlab.core.testing.StreamCapture;
 import dev.podlab.core.testing.TestEngine;
@@ -105,9 +111,24 @@ class KvmRuntimeTest {
         assertThat(guestRelease).isNotEqualTo(hostRelease);
         String trace = trace(r.id());
         for (String step : List.of("accelerator", "build initramfs", "qemu start", "kernel boot", "agent ready", "container create",
-                "container start", "pivot_root")) {
+                "container start", "pivot_root", "boot: load modules", "boot: mount 9p share", "seccomp filter")) {
             assertThat(trace).as("trace step %s", step).contains("\"step\":\"" + step + "\"");
         }
+        // The kernel was entered through PVH, decompressed on the host once.
+        assertThat(trace).containsPattern("\"step\":\"(prepare|reuse) kernel\",\"detail\":\"[^\"]*entered through PVH");
+        // The guest's clock was set from the host's: its shim's steps fall inside the host's create call
+        // (with only the RTC's whole seconds they landed up to a second early).
+        List<TraceEvent> events = new ArrayList<>();
+        for (String line : trace(r.id()).lines().toList()) {
+            events.add(ContainerStore.JSON.readValue(line, TraceEvent.class));
+        }
+        TraceEvent create = events.stream().filter(e -> e.step().equals("container create")).findFirst().orElseThrow();
+        TraceEvent clone = events.stream().filter(e -> e.source().equals("guest") && e.step().equals("clone"))
+                .findFirst().orElseThrow();
+        assertThat(clone.startNanos()).isBetween(create.startNanos() - 50_000_000L,
+                create.startNanos() + create.durationNanos());
+        // The filter was compiled on the host and loaded in the guest, not compiled under emulation.
+        assertThat(trace).doesNotContain("\"step\":\"seccomp-compile\"").contains("\"step\":\"seccomp\"");
         assertThat(trace).containsPattern("\"detail\":\"pid \\d+, (tcg|kvm), ");
         long qemuPid = kvm().runningVms().values().iterator().next();
         assertThat(Files.exists(Path.of("/proc/" + qemuPid))).isTrue();
@@ -152,6 +173,15 @@ class KvmRuntimeTest {
         assertThat(mixed.stderrText()).isEqualTo("err\n");
         ExecResult missing = engine.exec("vm-sleeper", ExecRequest.of(List.of("no-such-tool")), Duration.ofSeconds(60));
         assertThat(missing.exitCode()).isEqualTo(127);
+        // The balloon (free page reporting) is loaded after the hello, at idle priority; this VM has no pod
+        // network, so its virtio-net modules were never loaded.
+        String modules = "";
+        for (long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+             !modules.contains("virtio_balloon") && System.nanoTime() < end; Thread.sleep(500)) {
+            modules = engine.exec("vm-sleeper", ExecRequest.of(List.of("cat", "/proc/modules")), Duration.ofSeconds(60))
+                    .stdoutText();
+        }
+        assertThat(modules).contains("virtio_balloon ").contains("9p ").doesNotContain("virtio_net ");
         interactiveExecForwardsStdinATerminalAndItsSize();
 
         // reopen-log (CRI ReopenContainerLog): the guest shim opens the log path again through 9p.

@@ -2,6 +2,7 @@ package dev.podlab.core.runtime.kvm;
 
 import dev.podlab.core.oci.RuntimeSpec;
 import dev.podlab.core.runtime.RuntimeUnavailableException;
+import dev.podlab.core.runtime.builtin.SeccompCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +54,24 @@ class KvmUnitsTest {
     }
 
     @Test
+    void networkAndBalloonModulesAreTaggedOnlyWhenNothingElseNeedsThem(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("modules.dep"), """
+                kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
+                kernel/drivers/virtio/virtio_ring.ko:
+                kernel/drivers/virtio/virtio_mmio.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+                kernel/net/core/failover.ko:
+                kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko
+                kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+                kernel/drivers/virtio/virtio_balloon.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+                """);
+        assertThat(InitramfsBuilder.loadWhen(tmp, List.of("virtio_mmio", "virtio_net", "virtio_balloon")))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("failover", "net", "net_failover", "net", "virtio_net", "net",
+                        "virtio_balloon", "late"));
+        // Without an untagged request needing virtio, the net and balloon requests share it: loaded first.
+        assertThat(InitramfsBuilder.loadWhen(tmp, List.of("virtio_net", "virtio_balloon"))).doesNotContainKey("virtio");
+    }
+
+    @Test
     void optionsAreStrict() {
         KvmOptions d = KvmOptions.parse("kvm", Map.of());
         assertThat(d.accel()).isEqualTo("auto");
@@ -61,7 +80,11 @@ class KvmUnitsTest {
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("kernal", "/boot/x")))
                 .isInstanceOf(RuntimeUnavailableException.class)
                 .hasMessage("failed to configure runtime class vm: unknown option kernal (known: qemu, kernel, accel, "
-                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds, pingIntervalSeconds, pingMisses)");
+                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds, pingIntervalSeconds, pingMisses, boot)");
+        assertThat(d.directBoot()).isTrue();
+        assertThat(KvmOptions.parse("vm", Map.of("boot", "bzimage")).directBoot()).isFalse();
+        assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("boot", "uefi")))
+                .hasMessage("failed to configure runtime class vm: option boot must be auto or bzimage, not uefi");
         assertThat(d.pingInterval()).isEqualTo(java.time.Duration.ofSeconds(5));
         assertThat(d.pingMisses()).isEqualTo(4);
         assertThat(KvmOptions.parse("vm", Map.of("pingIntervalSeconds", "2", "pingMisses", "3")))
@@ -183,7 +206,8 @@ class KvmUnitsTest {
         Files.createDirectories(vms.resolve("pod-live/share/c/live1"));
         Files.createDirectories(vms.resolve("pod-live/share/c/gone2"));
         Files.createDirectories(vms.resolve("pod-live/share/m/gone2/0"));
-        KvmRuntime kvm = new KvmRuntime("kvm", root.resolve("shim"), root, null, KvmOptions.parse("kvm", Map.of()));
+        KvmRuntime kvm = new KvmRuntime("kvm", root.resolve("shim"),
+                SeccompCache.forShim(root, root.resolve("shim")), root, null, KvmOptions.parse("kvm", Map.of()));
 
         List<String> repaired = kvm.reapOrphans(java.util.Set.of("live1"));
         assertThat(repaired).containsExactlyInAnyOrder(
