@@ -80,7 +80,7 @@ public final class InitramfsBuilder {
                         .getBytes(StandardCharsets.UTF_8));
             }
             String hash = HexFormat.of().formatHex(md.digest()).substring(0, 16);
-            Path target = cacheDir.resolve("initramfs-" + hash + ".cpio");
+            Path target = cacheDir.resolve("initramfs-" + kernel.release() + "-" + hash + ".cpio");
             List<String> names = files.stream().map(InitramfsBuilder::moduleName).toList();
             if (Files.isRegularFile(target)) {
                 return new Result(target, true, names);
@@ -105,9 +105,27 @@ public final class InitramfsBuilder {
             }
             Files.createDirectories(cacheDir);
             AtomicFiles.write(target, bytes.toByteArray(), false);
+            prune(kernel.release(), target);
             return new Result(target, false, names);
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new KvmException("failed to build initramfs for kernel " + kernel.release() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the other archives for this kernel release (an older shim's: every podlab upgrade makes a new
+     * one). QEMU reads the initramfs at start, so a running VM does not need its file any more.
+     */
+    private void prune(String release, Path keep) {
+        String prefix = "initramfs-" + release + "-";
+        try (var s = Files.list(cacheDir)) {
+            for (Path p : s.filter(x -> x.getFileName().toString().startsWith(prefix)
+                    && x.getFileName().toString().endsWith(".cpio") && !x.equals(keep)).toList()) {
+                Files.deleteIfExists(p);
+                BUILT.values().removeIf(r -> r.file().equals(p));
+            }
+        } catch (IOException e) {
+            // Tidiness only: a leftover archive costs disk space, nothing else.
         }
     }
 

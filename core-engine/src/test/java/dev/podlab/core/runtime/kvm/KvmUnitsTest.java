@@ -54,6 +54,34 @@ class KvmUnitsTest {
     }
 
     @Test
+    void aNewShimsInitramfsReplacesTheOldOneOfTheSameKernel(@TempDir Path tmp) throws Exception {
+        Path mods = Files.createDirectories(tmp.resolve("lib/modules/6.1.0-56-amd64"));
+        Files.createDirectories(mods.resolve("kernel/drivers/virtio"));
+        Files.writeString(mods.resolve("modules.dep"), """
+                kernel/drivers/virtio/virtio_balloon.ko: kernel/drivers/virtio/virtio.ko
+                kernel/drivers/virtio/virtio.ko:
+                """);
+        Files.write(mods.resolve("kernel/drivers/virtio/virtio.ko"), new byte[] {1, 2, 3});
+        Files.write(mods.resolve("kernel/drivers/virtio/virtio_balloon.ko"), new byte[] {4, 5});
+        GuestKernel kernel = new GuestKernel(tmp.resolve("vmlinuz-6.1.0-56-amd64"), "6.1.0-56-amd64", mods);
+        Path otherKernels = Files.writeString(Files.createDirectories(tmp.resolve("kvm"))
+                .resolve("initramfs-5.10.0-9-amd64-0123456789abcdef.cpio"), "x");
+        Path shim = Files.writeString(tmp.resolve("shim-a"), "shim a");
+        InitramfsBuilder b = new InitramfsBuilder(tmp.resolve("kvm"));
+        InitramfsBuilder.Result first = b.build(shim, kernel, List.of("virtio_balloon"));
+        assertThat(first.reused()).isFalse();
+        assertThat(first.file().getFileName().toString()).startsWith("initramfs-6.1.0-56-amd64-");
+        assertThat(new String(Files.readAllBytes(first.file()), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .contains("/lib/modules/virtio.ko late\n/lib/modules/virtio_balloon.ko late\n");
+        assertThat(b.build(shim, kernel, List.of("virtio_balloon")).reused()).isTrue();
+        Path shimB = Files.writeString(tmp.resolve("shim-b"), "shim b, a new build");
+        InitramfsBuilder.Result second = b.build(shimB, kernel, List.of("virtio_balloon"));
+        assertThat(second.file()).isNotEqualTo(first.file()).exists();
+        assertThat(first.file()).doesNotExist();
+        assertThat(otherKernels).exists();
+    }
+
+    @Test
     void networkAndBalloonModulesAreTaggedOnlyWhenNothingElseNeedsThem(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("modules.dep"), """
                 kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
