@@ -83,6 +83,10 @@ class KvmPodTest {
         HostRequirements.requireCommand("qemu-system-x86_64");
         t = TestPods.open(PodManager.Listener.NONE, Duration.ofMillis(200));
         String guestRelease = GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).orElseThrow().release();
+        int hostPort;
+        try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            hostPort = probe.getLocalPort();
+        }
         PodRecord p = t.pods.play("vm.yaml", """
                 apiVersion: v1
                 kind: Pod
@@ -98,6 +102,8 @@ class KvmPodTest {
                     image: localhost/podlab/busybox:latest
                     imagePullPolicy: Never
                     command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
+                    ports: [{containerPort: 8080, hostPort: %d}]
+                    readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
                   - name: talk
                     image: localhost/podlab/busybox:latest
                     imagePullPolicy: Never
@@ -113,9 +119,10 @@ class KvmPodTest {
                     tty: true
                   restartPolicy: Never
                   shareProcessNamespace: true
-                """, new PodManager.PlayOptions(false, false, null)).pods().get(0);
+                """.formatted(hostPort), new PodManager.PlayOptions(false, false, null)).pods().get(0);
+        // Ready, not only running: httpd listens a while after its process starts in a TCG guest.
         PodStatus s = t.await(p, st -> st.phase().equals("Running") && st.containerStatuses().stream()
-                .allMatch(c -> c.state().kind().equals("running")), Duration.ofMinutes(4));
+                .allMatch(c -> c.state().kind().equals("running") && c.ready()), Duration.ofMinutes(4));
         KvmRuntime kvm = (KvmRuntime) t.engine.engine.runtimes().handler("kvm");
         Map<String, Long> vms = kvm.runningVms();
         assertThat(vms).hasSize(1);
@@ -154,6 +161,10 @@ class KvmPodTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(hostname.statusCode()).isEqualTo(200);
         assertThat(hostname.body()).isEqualTo("vm\n");
+        // hostPort: the portmap plugin's DNAT on the host leads to the pod IP, and so into the VM.
+        HttpResponse<String> viaHostPort = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hostPort
+                + "/hostname")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(viaHostPort.body()).isEqualTo("vm\n");
 
         // Attach to a container in the guest: its stdin, both output streams, and its exit record at the end.
         String talkId = s.containerStatuses().stream().filter(c -> c.name().equals("talk")).findFirst()
