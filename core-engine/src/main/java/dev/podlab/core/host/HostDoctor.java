@@ -91,6 +91,7 @@ public final class HostDoctor {
         checks.add(rlimits(host, status));
         checks.add(kvm(host, ctx));
         checks.add(qemu(host));
+        checks.add(ksm(host));
         checks.add(guestKernel(ctx));
         checks.add(cniPlugins(host, ctx));
         checks.add(cniConf(host, ctx));
@@ -336,6 +337,23 @@ public final class HostDoctor {
                         + c.reason() + when,
                 "check nested virtualisation (the hypervisor must expose VMX/SVM to this machine), then re-probe with "
                         + REPROBE);
+    }
+
+    /** The host's KSM, which lets VM sandboxes share identical guest pages (docs/kvm.md, "Memory"). */
+    static Check ksm(HostProbe host) {
+        String title = "KSM for VM sandboxes";
+        Optional<String> run = host.readFile(Path.of("/sys/kernel/mm/ksm/run")).map(String::strip);
+        if (run.isEmpty()) {
+            return Check.info("kvm.ksm", title, "not in this kernel (CONFIG_KSM): each VM keeps its own copy of pages "
+                    + "that are the same in every guest", "");
+        }
+        if (run.get().equals("1")) {
+            return Check.ok("kvm.ksm", title, "on: VMs share identical guest pages (their kernels, zero pages)");
+        }
+        return Check.info("kvm.ksm", title, "off: each VM keeps its own copy of pages that are the same in every guest "
+                        + "(measured here: one more sandbox costs 142 MiB without, 51-66 MiB with KSM)",
+                "option ksm: \"on\" of the kvm runtime class turns it on when a VM boots, or echo 1 > "
+                        + "/sys/kernel/mm/ksm/run (ksmd then spends some CPU scanning)");
     }
 
     static Check qemu(HostProbe host) {

@@ -81,7 +81,7 @@ class HostDoctorTest {
         assertThat(checks).allSatisfy(c -> assertThat(c.status()).as(c.toString()).isIn(Status.OK, Status.INFO));
         assertThat(HostDoctor.healthy(checks)).isTrue();
         assertThat(checks).extracting(Check::id).contains("root", "kernel", "namespaces", "cgroup", "cgroup.delegation",
-                "overlayfs", "seccomp", "cap.sys_admin", "cap.sys_resource", "rlimits", "kvm", "qemu", "guest-kernel",
+                "overlayfs", "seccomp", "cap.sys_admin", "cap.sys_resource", "rlimits", "kvm", "qemu", "kvm.ksm", "guest-kernel",
                 "cni.plugins", "cni.conf", "runtime.runc", "runtime.crun", "runtime.youki", "busybox", "skopeo",
                 "umoci", "disk", "state-root", "engine.unit");
         assertThat(checks).extracting(Check::id).doesNotHaveDuplicates();
@@ -311,6 +311,17 @@ class HostDoctorTest {
         host.path.remove("qemu-system-x86_64");
         assertThat(check("qemu")).extracting(Check::status, Check::fix)
                 .containsExactly(Status.INFO, "apt-get install qemu-system-x86");
+    }
+
+    @Test
+    void ksmOffIsReportedWithTheWayToTurnItOn() {
+        assertThat(check("kvm.ksm")).extracting(Check::status).isEqualTo(Status.INFO);
+        assertThat(check("kvm.ksm").detail()).startsWith("not in this kernel");
+        host.files.put(Path.of("/sys/kernel/mm/ksm/run"), "0\n");
+        assertThat(check("kvm.ksm").detail()).startsWith("off: ");
+        assertThat(check("kvm.ksm").fix()).contains("ksm: \"on\"", "/sys/kernel/mm/ksm/run");
+        host.files.put(Path.of("/sys/kernel/mm/ksm/run"), "1\n");
+        assertThat(check("kvm.ksm").status()).isEqualTo(Status.OK);
     }
 
     @Test

@@ -24,11 +24,14 @@ import java.util.Map;
  * @param directBoot     {@code boot: auto} (default): QEMU enters the kernel's ELF, taken out of the bzImage
  *                       once, through its PVH entry (no decompression in the guest, no guest KASLR);
  *                       {@code boot: bzimage}: the bzImage as it is
+ * @param ksm            {@code ksm: on}: turn the host's KSM on (if it is off) when a VM boots, so VMs share
+ *                       identical guest pages; {@code leave} (default): the host's setting is the admin's
  */
 public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, int defaultMiB, Duration bootTimeout,
-                         Duration pingInterval, int pingMisses, boolean directBoot) {
+                         Duration pingInterval, int pingMisses, boolean directBoot, boolean ksm) {
     public static final List<String> KEYS = List.of("qemu", "kernel", "accel", "memoryOverheadMiB",
-            "defaultMemoryMiB", "bootTimeoutSeconds", "pingIntervalSeconds", "pingMisses", "boot");
+            "defaultMemoryMiB", "bootTimeoutSeconds", "pingIntervalSeconds", "pingMisses", "boot",
+            "ksm");
 
     public static KvmOptions parse(String runtimeClass, Map<String, String> options) {
         for (String k : options.keySet()) {
@@ -44,6 +47,10 @@ public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, 
         if (!List.of("auto", "bzimage").contains(boot)) {
             throw bad(runtimeClass, "option boot must be auto or bzimage, not " + boot);
         }
+        String ksm = options.getOrDefault("ksm", "leave");
+        if (!List.of("on", "leave").contains(ksm)) {
+            throw bad(runtimeClass, "option ksm must be on or leave, not " + ksm);
+        }
         return new KvmOptions(
                 options.containsKey("qemu") ? Path.of(options.get("qemu")) : null,
                 options.containsKey("kernel") ? Path.of(options.get("kernel")) : null,
@@ -53,7 +60,7 @@ public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, 
                 Duration.ofSeconds(number(runtimeClass, options, "bootTimeoutSeconds", 120, 1, 3600)),
                 Duration.ofSeconds(number(runtimeClass, options, "pingIntervalSeconds", 5, 1, 3600)),
                 number(runtimeClass, options, "pingMisses", 4, 1, 1000),
-                boot.equals("auto"));
+                boot.equals("auto"), ksm.equals("on"));
     }
 
     private static int number(String rc, Map<String, String> o, String key, int def, int min, int max) {

@@ -91,6 +91,27 @@ public final class KvmRuntime implements RuntimeHandler {
         this.qemuBinary = options.qemu() != null ? options.qemu() : findQemu().orElse(Path.of("qemu-system-x86_64"));
     }
 
+    static final Path KSM_RUN = Path.of("/sys/kernel/mm/ksm/run");
+
+    /**
+     * Option {@code ksm: on}: the host's KSM merges identical pages of the VMs (QEMU marks guest RAM
+     * mergeable; PVH-booted guests hold their kernels at the same addresses). Turned on when off, never
+     * off again (other users of the host may rely on it). Returns what happened, for the trace.
+     */
+    static String ksmOn(Path run) {
+        try {
+            String now = Files.readString(run).strip();
+            if (now.equals("1")) {
+                return "the host's KSM is on: identical guest pages are shared between VMs";
+            }
+            Files.writeString(run, "1");
+            return "turned the host's KSM on (it was " + now + "; option ksm: on): identical guest pages are shared "
+                    + "between VMs";
+        } catch (IOException e) {
+            return "KSM not turned on: " + PodlabException.describe(e);
+        }
+    }
+
     /** qemu-system-x86_64 on PATH or in /usr/bin. */
     public static Optional<Path> findQemu() {
         List<Path> dirs = new ArrayList<>();
@@ -449,6 +470,9 @@ public final class KvmRuntime implements RuntimeHandler {
             GuestKernel kernel = kernel().orElseThrow(() -> new KvmException("failed to boot VM " + key + ": "
                     + v.reason()));
             steps.add(TraceEvent.instant("kvm", "accelerator", v.accel() + ": " + v.reason()));
+            if (options.ksm()) {
+                steps.add(TraceEvent.instant("kvm", "ksm", ksmOn(KSM_RUN)));
+            }
             long kw = TraceEvent.Clock.nowNanos();
             long k0 = System.nanoTime();
             BootImage.Prepared boot = BootImage.prepare(kernel, kvmRoot, options.directBoot());

@@ -54,6 +54,15 @@ class KvmUnitsTest {
     }
 
     @Test
+    void optionKsmTurnsTheHostsKsmOnButNeverOff(@TempDir Path tmp) throws Exception {
+        Path run = Files.writeString(tmp.resolve("run"), "0\n");
+        assertThat(KvmRuntime.ksmOn(run)).startsWith("turned the host's KSM on (it was 0");
+        assertThat(Files.readString(run)).isEqualTo("1");
+        assertThat(KvmRuntime.ksmOn(run)).startsWith("the host's KSM is on");
+        assertThat(KvmRuntime.ksmOn(tmp.resolve("absent"))).startsWith("KSM not turned on: ");
+    }
+
+    @Test
     void aNewShimsInitramfsReplacesTheOldOneOfTheSameKernel(@TempDir Path tmp) throws Exception {
         Path mods = Files.createDirectories(tmp.resolve("lib/modules/6.1.0-56-amd64"));
         Files.createDirectories(mods.resolve("kernel/drivers/virtio"));
@@ -108,7 +117,10 @@ class KvmUnitsTest {
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("kernal", "/boot/x")))
                 .isInstanceOf(RuntimeUnavailableException.class)
                 .hasMessage("failed to configure runtime class vm: unknown option kernal (known: qemu, kernel, accel, "
-                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds, pingIntervalSeconds, pingMisses, boot)");
+                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds, pingIntervalSeconds, pingMisses, boot, ksm)");
+        assertThat(d.ksm()).isFalse();
+        assertThat(KvmOptions.parse("vm", Map.of("ksm", "on")).ksm()).isTrue();
+        assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("ksm", "yes"))).hasMessageContaining("on or leave");
         assertThat(d.directBoot()).isTrue();
         assertThat(KvmOptions.parse("vm", Map.of("boot", "bzimage")).directBoot()).isFalse();
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("boot", "uefi")))
