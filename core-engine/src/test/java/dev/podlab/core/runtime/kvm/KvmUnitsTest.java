@@ -176,7 +176,7 @@ class KvmUnitsTest {
         assertThat(cmd).contains("-M microvm,rtc=on", "-accel tcg,tb-size=16", "-m 352M", "-smp 1", "-nodefaults",
                 "-no-user-config", "-nographic", "-no-reboot", "tsc_early_khz=2096008", "podlab.hostname=web",
                 "path=/s/kvm/vms/pod-1/share,,x,security_model=passthrough", "mount_tag=podlab",
-                "virtserialport,chardev=ctl,name=podlab.ctl");
+                "virtserialport,chardev=ctl,name=podlab.ctl", "cryptomgr.notests i8042.noaux");
         var kvm = new VmConfig(cfg.qemu(), kernel, cfg.initramfs(), "kvm", 352, 2, cfg.shareDir(), cfg.controlSocket(),
                 cfg.consoleLog(), "bad name!", 2096008, new VmConfig.Net(Path.of("/run/podlab/netns/p1"),
                 "0a:58:0a:d5:01:05", "10.213.1.5/24", "10.213.1.1"));
