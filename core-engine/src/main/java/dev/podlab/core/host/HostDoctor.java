@@ -351,7 +351,7 @@ public final class HostDoctor {
             return Check.ok("kvm.ksm", title, "on: VMs share identical guest pages (their kernels, zero pages)");
         }
         return Check.info("kvm.ksm", title, "off: each VM keeps its own copy of pages that are the same in every guest "
-                        + "(measured here: one more sandbox costs 131-142 MiB without, 49-69 MiB with KSM)",
+                        + "(on podlab's benchmark machine one more sandbox cost 131-142 MiB without KSM, 49-69 MiB with it)",
                 "option ksm: \"on\" of the kvm runtime class turns it on when a VM boots, or echo 1 > "
                         + "/sys/kernel/mm/ksm/run (ksmd then spends some CPU scanning)");
     }
