@@ -1,11 +1,14 @@
 package dev.podlab.core.runtime.kvm;
 
+import dev.podlab.core.image.Digest;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -52,13 +55,6 @@ public final class BootImage {
             return new Prepared(kernel, false, true, kernel.image() + " as a bzImage (the guest decompresses itself;"
                     + " option boot: bzimage)");
         }
-        try {
-            if (hasPvhEntry(kernel.image())) {
-                return new Prepared(kernel, true, true, kernel.image() + ", an ELF kernel already, entered through PVH");
-            }
-        } catch (IOException e) {
-            return fallback(kernel, "cannot read it: " + e.getMessage());
-        }
         String key;
         try {
             key = kernel.image().toRealPath() + ":" + Files.size(kernel.image()) + ":"
@@ -66,27 +62,36 @@ public final class BootImage {
         } catch (IOException e) {
             return fallback(kernel, "cannot read it: " + e.getMessage());
         }
-        Path elf = cacheDir.resolve("vmlinux-" + kernel.release() + "-" + shortHash(key));
-        Prepared known = KNOWN.get(key);
-        if (known != null && Files.isRegularFile(known.kernel().image())) {
-            return new Prepared(known.kernel(), known.pvh(), true, known.detail());
+        // Remembered per kernel file, the verdicts "no direct boot" included: a kernel without a PVH entry
+        // is not inflated again at every VM boot.
+        Prepared known = KNOWN.get(cacheDir + " " + key);
+        if (known != null && (known.kernel().equals(kernel) || Files.isRegularFile(known.kernel().image()))) {
+            return known;
         }
-        Prepared p;
-        if (Files.isRegularFile(elf)) {
-            p = new Prepared(withImage(kernel, elf), true, true, elf + ", entered through PVH (cached)");
-        } else {
-            try {
-                Files.createDirectories(cacheDir);
-                String how = extract(kernel.image(), elf);
-                p = new Prepared(withImage(kernel, elf), true, false, elf + " taken out of " + kernel.image() + " ("
-                        + how + "), entered through PVH: the guest skips its own decompression");
-                prune(cacheDir, kernel.release(), elf);
-            } catch (IOException e) {
-                return fallback(kernel, e.getMessage());
+        Prepared first = prepareUncached(kernel, cacheDir, key);
+        KNOWN.put(cacheDir + " " + key, first.reused() ? first : new Prepared(first.kernel(), first.pvh(), true,
+                first.kernel().image() + ", entered through PVH (cached)"));
+        return first;
+    }
+
+    private static Prepared prepareUncached(GuestKernel kernel, Path cacheDir, String key) {
+        try {
+            if (hasPvhEntry(kernel.image())) {
+                return new Prepared(kernel, true, true, kernel.image() + ", an ELF kernel already, entered through PVH");
             }
+            Path elf = cacheDir.resolve("vmlinux-" + kernel.release() + "-"
+                    + Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex().substring(0, 16));
+            if (Files.isRegularFile(elf)) {
+                return new Prepared(withImage(kernel, elf), true, true, elf + ", entered through PVH (cached)");
+            }
+            Files.createDirectories(cacheDir);
+            String how = extract(kernel.image(), elf);
+            prune(cacheDir, kernel.release(), elf);
+            return new Prepared(withImage(kernel, elf), true, false, elf + " taken out of " + kernel.image() + " ("
+                    + how + "), entered through PVH: the guest skips its own decompression");
+        } catch (IOException e) {
+            return fallback(kernel, e.getMessage());
         }
-        KNOWN.put(key, p);
-        return p;
     }
 
     private static Prepared fallback(GuestKernel kernel, String why) {
@@ -294,16 +299,6 @@ public final class BootImage {
             }
         } catch (IOException e) {
             // Pruning is tidiness only.
-        }
-    }
-
-    private static String shortHash(String s) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
         }
     }
 }

@@ -71,7 +71,8 @@ public final class InitramfsBuilder {
 
     private Result buildUncached(Path shim, GuestKernel kernel, List<String> modules) {
         try {
-            List<Path> files = resolve(kernel.modules(), modules);
+            ModuleDeps deps = ModuleDeps.read(kernel.modules());
+            List<Path> files = deps.resolve(modules);
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update((FORMAT + "\n" + kernel.release() + "\n").getBytes(StandardCharsets.UTF_8));
             md.update(Files.readAllBytes(shim));
@@ -94,7 +95,7 @@ public final class InitramfsBuilder {
                 cpio.charDevice("dev/console", 0600, 5, 1);
                 cpio.file("init", 0755, Files.readAllBytes(shim));
                 StringBuilder list = new StringBuilder();
-                Map<String, String> when = loadWhen(kernel.modules(), modules);
+                Map<String, String> when = loadWhen(deps, modules);
                 for (Path f : files) {
                     String name = "lib/modules/" + moduleName(f) + ".ko";
                     cpio.file(name, 0644, moduleBytes(f));
@@ -121,8 +122,7 @@ public final class InitramfsBuilder {
         try (var s = Files.list(cacheDir)) {
             for (Path p : s.filter(x -> x.getFileName().toString().startsWith(prefix)
                     && x.getFileName().toString().endsWith(".cpio") && !x.equals(keep)).toList()) {
-                Files.deleteIfExists(p);
-                BUILT.values().removeIf(r -> r.file().equals(p));
+                Files.deleteIfExists(p); // a remembered answer naming it is checked against the file
             }
         } catch (IOException e) {
             // Tidiness only: a leftover archive costs disk space, nothing else.
@@ -148,10 +148,14 @@ public final class InitramfsBuilder {
      * modules any untagged request needs are absent (loaded first).
      */
     static Map<String, String> loadWhen(Path modulesDir, List<String> wanted) throws IOException {
+        return loadWhen(ModuleDeps.read(modulesDir), wanted);
+    }
+
+    private static Map<String, String> loadWhen(ModuleDeps deps, List<String> wanted) throws IOException {
         Map<String, Set<String>> tagsOf = new HashMap<>();
         for (String w : wanted) {
             String tag = LOAD_WHEN.getOrDefault(w.replace('-', '_'), "");
-            for (Path f : resolve(modulesDir, List.of(w))) {
+            for (Path f : deps.resolve(List.of(w))) {
                 tagsOf.computeIfAbsent(moduleName(f), k -> new LinkedHashSet<>()).add(tag);
             }
         }
@@ -166,29 +170,40 @@ public final class InitramfsBuilder {
 
     /** Module files for {@code wanted} and everything they depend on, dependencies first. */
     static List<Path> resolve(Path modulesDir, List<String> wanted) throws IOException {
-        Map<String, String> pathOf = new HashMap<>();
-        Map<String, List<String>> deps = new HashMap<>();
-        for (String line : Files.readAllLines(modulesDir.resolve("modules.dep"))) {
-            int colon = line.indexOf(':');
-            if (colon < 0) {
-                continue;
-            }
-            String path = line.substring(0, colon).trim();
-            String name = moduleName(Path.of(path));
-            pathOf.put(name, path);
-            List<String> d = new ArrayList<>();
-            for (String dep : line.substring(colon + 1).trim().split("\\s+")) {
-                if (!dep.isEmpty()) {
-                    d.add(moduleName(Path.of(dep)));
+        return ModuleDeps.read(modulesDir).resolve(wanted);
+    }
+
+    /** {@code modules.dep} of one kernel, read once: module name to its path and to its dependencies. */
+    private record ModuleDeps(Path dir, Map<String, String> pathOf, Map<String, List<String>> deps) {
+        static ModuleDeps read(Path modulesDir) throws IOException {
+            Map<String, String> pathOf = new HashMap<>();
+            Map<String, List<String>> deps = new HashMap<>();
+            for (String line : Files.readAllLines(modulesDir.resolve("modules.dep"))) {
+                int colon = line.indexOf(':');
+                if (colon < 0) {
+                    continue;
                 }
+                String path = line.substring(0, colon).trim();
+                String name = moduleName(Path.of(path));
+                pathOf.put(name, path);
+                List<String> d = new ArrayList<>();
+                for (String dep : line.substring(colon + 1).trim().split("\\s+")) {
+                    if (!dep.isEmpty()) {
+                        d.add(moduleName(Path.of(dep)));
+                    }
+                }
+                deps.put(name, d);
             }
-            deps.put(name, d);
+            return new ModuleDeps(modulesDir, pathOf, deps);
         }
-        Set<String> order = new LinkedHashSet<>();
-        for (String w : wanted) {
-            visit(w.replace('-', '_'), pathOf, deps, order, new LinkedHashSet<>());
+
+        List<Path> resolve(List<String> wanted) throws IOException {
+            Set<String> order = new LinkedHashSet<>();
+            for (String w : wanted) {
+                visit(w.replace('-', '_'), pathOf, deps, order, new LinkedHashSet<>());
+            }
+            return order.stream().map(n -> dir.resolve(pathOf.get(n))).toList();
         }
-        return order.stream().map(n -> modulesDir.resolve(pathOf.get(n))).toList();
     }
 
     private static void visit(String name, Map<String, String> pathOf, Map<String, List<String>> deps,

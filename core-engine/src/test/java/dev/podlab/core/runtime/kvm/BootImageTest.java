@@ -100,6 +100,14 @@ class BootImageTest {
         try (var left = Files.list(dir.resolve("cache"))) {
             assertThat(left).isEmpty();
         }
+        // The verdict is remembered per kernel file: the next VM boot does not inflate it again (a damaged
+        // header of the same size and mtime would give another reason if it did).
+        var mtime = Files.getLastModifiedTime(k.image());
+        byte[] damaged = Files.readAllBytes(k.image());
+        damaged[0x202] = 0;
+        Files.write(k.image(), damaged);
+        Files.setLastModifiedTime(k.image(), mtime);
+        assertThat(BootImage.prepare(k, dir.resolve("cache"), true).detail()).contains("no PVH entry point");
     }
 
     @Test
