@@ -49,8 +49,9 @@ class TuiEndToEndTest {
                 assertThat(s).contains("engine: connected");
 
                 tmux.keys("/init-demo", "Enter", "Enter");
+                // The whole page, Conditions included: a capture can land between two parts of one redraw.
                 s = tmux.await("the pod page", t -> t.contains("pod default/init-demo") && t.contains("Pod cgroup usage")
-                        && t.contains("› fetch (init)") && t.contains("prepare (init)"));
+                        && t.contains("› fetch (init)") && t.contains("prepare (init)") && t.contains("Conditions"));
                 assertThat(s).contains("Containers").contains("Conditions").contains("restartPolicy OnFailure");
 
                 tmux.keys("2");
