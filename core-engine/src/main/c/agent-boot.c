@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/random.h>
+#include <net/if_arp.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -104,6 +106,8 @@ module_params (const char *cmdline, const char *module)
 static int late_fd[MAX_LATE];
 static char late_name[MAX_LATE][64];
 static int nlate;
+/* Set by podlab.template=1: the late modules are not loaded. */
+static bool skip_late;
 
 /* Loads the modules of MODULE_LIST whose tag is in TAGS ("" is the untagged
  * ones, loaded first; "net" those only a pod network needs), and opens those
@@ -205,25 +209,26 @@ set_sin (struct sockaddr *sa, in_addr_t addr)
 }
 
 /* The pod's network: eth0 (virtio-net on a tap the host mirrors to the
- * pod's CNI interface) gets the pod IP and the default route. */
+ * pod's CNI interface) gets the pod's MAC (a VM restored from a template
+ * carries the template's), the pod IP and the default route. */
 static int
-pod_network (const char *cmdline, struct shim_error *err)
+pod_network (const char *ip_cidr, const char *gw, const char *mac, struct shim_error *err)
 {
-  char ip[64], gw[64];
+  char ip[64];
   char *slash;
   struct in_addr addr, gateway;
   int prefix;
+  unsigned int m[6];
   cleanup_fd int s = -1;
   struct ifreq ifr = { 0 };
 
-  if (!cmdline_value (cmdline, "podlab.ip=", ip, sizeof (ip)))
-    return 0;
+  snprintf (ip, sizeof (ip), "%s", ip_cidr);
   slash = strchr (ip, '/');
   prefix = slash ? atoi (slash + 1) : 32;
   if (slash)
     *slash = '\0';
   if (inet_pton (AF_INET, ip, &addr) != 1 || prefix < 0 || prefix > 32)
-    return shim_error_set (err, EINVAL, "failed to configure eth0: bad address \"%s\"", ip);
+    return shim_error_set (err, EINVAL, "failed to configure eth0: bad address \"%s\"", ip_cidr);
   s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   strcpy (ifr.ifr_name, "eth0");
   /* The driver registers eth0 right after probing: wait a little for it. */
@@ -232,6 +237,19 @@ pod_network (const char *cmdline, struct shim_error *err)
       if (tries > 100)
         return shim_fail (err, errno, "find eth0");
       pause_ms (20);
+    }
+  if (*mac)
+    {
+      struct ifreq hw = { 0 };
+
+      if (sscanf (mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+        return shim_error_set (err, EINVAL, "failed to configure eth0: bad MAC address \"%s\"", mac);
+      strcpy (hw.ifr_name, "eth0");
+      hw.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+      for (int i = 0; i < 6; i++)
+        hw.ifr_hwaddr.sa_data[i] = (char) m[i];
+      if (ioctl (s, SIOCSIFHWADDR, &hw) < 0)
+        return shim_fail (err, errno, "set the MAC address of eth0 to %s", mac);
     }
   set_sin (&ifr.ifr_addr, addr.s_addr);
   if (ioctl (s, SIOCSIFADDR, &ifr) < 0)
@@ -244,10 +262,12 @@ pod_network (const char *cmdline, struct shim_error *err)
   ifr.ifr_flags |= IFF_UP;
   if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
     return shim_fail (err, errno, "bring eth0 up");
-  if (cmdline_value (cmdline, "podlab.gw=", gw, sizeof (gw)) && inet_pton (AF_INET, gw, &gateway) == 1)
+  if (*gw)
     {
       struct rtentry rt = { 0 };
 
+      if (inet_pton (AF_INET, gw, &gateway) != 1)
+        return shim_error_set (err, EINVAL, "failed to configure eth0: bad gateway \"%s\"", gw);
       set_sin (&rt.rt_dst, 0);
       set_sin (&rt.rt_genmask, 0);
       set_sin (&rt.rt_gateway, gateway.s_addr);
@@ -317,25 +337,6 @@ mount_share (struct shim_error *err)
     }
 }
 
-static void
-set_hostname (const char *cmdline)
-{
-  const char *p = strstr (cmdline, "podlab.hostname=");
-  char name[65];
-  size_t n = 0;
-
-  if (p == NULL)
-    return;
-  p += strlen ("podlab.hostname=");
-  while (p[n] && p[n] != ' ' && p[n] != '\n' && n < sizeof (name) - 1)
-    {
-      name[n] = p[n];
-      n++;
-    }
-  name[n] = '\0';
-  sethostname (name, n);
-}
-
 /* pivot_root(2) refuses the initramfs (rootfs has no parent mount), so every
  * container create would fail: move to a tmpfs root first, as switch_root
  * does, with only the agent binary in it (modules are loaded by then). */
@@ -368,6 +369,13 @@ agent_load_late_modules (void)
 
   if (nlate == 0)
     return;
+  if (skip_late)
+    {
+      for (int i = 0; i < nlate; i++)
+        close (late_fd[i]);
+      nlate = 0;
+      return;
+    }
   pid = fork ();
   if (pid != 0)
     {
@@ -400,14 +408,22 @@ agent_boot (int *port_fd, struct shim_error *err)
   static const char controllers[] = "+memory +pids +cpu";
   static const char *const base[] = { "", NULL }, *const with_net[] = { "", "net", NULL };
   cleanup_free char *cmdline = NULL;
-  char ip[64];
+  char flag[8];
   size_t len;
   int fd;
 
   phase_done ("kernel");
   if (do_mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0
-      || read_file_at (AT_FDCWD, "/proc/cmdline", &cmdline, &len, err) < 0
-      || load_modules (cmdline, cmdline_value (cmdline, "podlab.ip=", ip, sizeof (ip)) ? with_net : base, err) < 0)
+      || read_file_at (AT_FDCWD, "/proc/cmdline", &cmdline, &len, err) < 0)
+    return -1;
+  /* A template VM is snapshotted after the hello and every VM restored from
+   * it starts there: it has no balloon (see docs/kvm.md, "Templates"). */
+  skip_late = cmdline_value (cmdline, "podlab.template=", flag, sizeof (flag)) && strcmp (flag, "1") == 0;
+  if (load_modules (cmdline, cmdline_value (cmdline, "podlab.net=", flag, sizeof (flag)) && strcmp (flag, "1") == 0
+                                 ? with_net
+                                 : base,
+                    err)
+      < 0)
     return -1;
   phase_done ("modules");
   umount2 ("/proc", MNT_DETACH);
@@ -422,13 +438,8 @@ agent_boot (int *port_fd, struct shim_error *err)
       || do_mount ("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
     return -1;
   phase_done ("mounts");
-  set_hostname (cmdline);
-  if (loopback_up (err) < 0 || pod_network (cmdline, err) < 0)
+  if (loopback_up (err) < 0)
     return -1;
-  phase_done ("network");
-  if (mount_share (err) < 0)
-    return -1;
-  phase_done ("share");
   mkdir (AGENT_RUN, 0700);
   /* Containers get their limits in children of AGENT_CGROUP (the root
    * cgroup may hold processes and still delegate controllers). */
@@ -444,5 +455,64 @@ agent_boot (int *port_fd, struct shim_error *err)
     return -1;
   phase_done ("port");
   *port_fd = fd;
+  return 0;
+}
+
+/* Mixes SEED (hex) into the guest's pool and reseeds the kernel's generator
+ * at once: VMs restored from one template would otherwise all draw the same
+ * random numbers from the same generator state. */
+static int
+reseed (const char *seed_hex, struct shim_error *err)
+{
+  struct
+  {
+    struct rand_pool_info info;
+    unsigned char bytes[64];
+  } in = { 0 };
+  size_t n = strlen (seed_hex) / 2;
+  cleanup_fd int fd = -1;
+
+  if (n == 0 || n > sizeof (in.bytes) || strlen (seed_hex) % 2)
+    return shim_error_set (err, EINVAL, "failed to seed the guest's random generator: bad seed length");
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned int byte;
+      if (sscanf (seed_hex + 2 * i, "%2x", &byte) != 1)
+        return shim_error_set (err, EINVAL, "failed to seed the guest's random generator: bad seed");
+      in.bytes[i] = (unsigned char) byte;
+    }
+  in.info.entropy_count = (int) n * 8;
+  in.info.buf_size = (int) n;
+  fd = open ("/dev/urandom", O_RDWR | O_CLOEXEC);
+  if (fd < 0 || ioctl (fd, RNDADDENTROPY, &in) < 0 || ioctl (fd, RNDRESEEDCRNG) < 0)
+    return shim_fail (err, errno, "seed the guest's random generator");
+  return 0;
+}
+
+int
+agent_setup (long long clock_ns, const char *seed_hex, const char *hostname, const char *ip_cidr,
+             const char *gateway, const char *mac, char *phases_out, size_t size, struct shim_error *err)
+{
+  static bool done;
+  struct timespec ts = { clock_ns / 1000000000LL, clock_ns % 1000000000LL };
+  long long t0 = uptime_ms (), t1, t2;
+
+  if (done)
+    return shim_error_set (err, EEXIST, "failed to set the guest up: it was set up already");
+  if (clock_ns <= 0 || clock_settime (CLOCK_REALTIME, &ts) < 0)
+    return shim_error_set (err, clock_ns <= 0 ? EINVAL : errno, "failed to set the guest clock: %s",
+                           clock_ns <= 0 ? "bad time" : strerror (errno));
+  if (reseed (seed_hex, err) < 0)
+    return -1;
+  if (*hostname && sethostname (hostname, strlen (hostname)) < 0)
+    return shim_fail (err, errno, "set the hostname to %s", hostname);
+  if (*ip_cidr && pod_network (ip_cidr, gateway, mac, err) < 0)
+    return -1;
+  t1 = uptime_ms ();
+  if (mount_share (err) < 0)
+    return -1;
+  t2 = uptime_ms ();
+  done = true;
+  snprintf (phases_out, size, "clock=%lld,network=%lld,share=%lld", t0, t1 - t0, t2 - t1);
   return 0;
 }

@@ -885,6 +885,16 @@ is_attach (const char *line)
   return v && strncmp (v + 1, "attach ", 7) == 0;
 }
 
+/* Decodes N tokens in place; false when one is malformed. */
+static bool
+unescape_all (char **tok, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (agent_unescape (tok[i]) < 0)
+      return false;
+  return true;
+}
+
 static void
 serve (sigset_t *old_mask)
 {
@@ -974,6 +984,27 @@ serve (sigset_t *old_mask)
                 send_line (tag, "error", "failed to set the guest clock: %s", ns <= 0 ? "bad time" : strerror (errno));
               else
                 send_line (tag, "ok", NULL);
+              linebuf_consume (&lb, used);
+              continue;
+            }
+          if (verb && strncmp (verb + 1, "setup ", 6) == 0)
+            {
+              char tag[64], phases[128];
+              char *tok[8], *save = NULL;
+              int n = 0;
+              struct shim_error err = { 0 };
+
+              snprintf (tag, sizeof (tag), "%.*s", (int) (verb - line), line);
+              for (char *t = strtok_r ((char *) verb + 7, " ", &save); t && n < 8; t = strtok_r (NULL, " ", &save))
+                tok[n++] = t;
+              if (n != 6 || !unescape_all (tok, n))
+                send_line (tag, "error", "failed to set the guest up: malformed setup request");
+              else if (agent_setup (atoll (tok[0]), tok[1], tok[2], tok[3], tok[4], tok[5], phases, sizeof (phases),
+                                    &err)
+                       < 0)
+                send_error (tag, &err);
+              else
+                send_line (tag, "ok", "%s", phases);
               linebuf_consume (&lb, used);
               continue;
             }

@@ -174,8 +174,8 @@ public final class KvmBench {
         Path console = dir.resolve("console.log");
         // The runtime's own command line (memory: its default 256 MiB + 96 MiB overhead), another initrd.
         VmConfig cfg = new VmConfig(Path.of(KvmRuntime.findQemu().orElseThrow().toString()), kernel, initrd, accel,
-                352, 1, Files.createDirectories(dir.resolve("share")), dir.resolve("ctl.sock"), console, "plain",
-                accel.equals("tcg") ? tscKhz() : 0, null);
+                352, 1, Files.createDirectories(dir.resolve("share")), dir.resolve("ctl.sock"), console,
+                accel.equals("tcg") ? tscKhz() : 0, null, null);
         long t0 = System.nanoTime();
         Process qemu = new ProcessBuilder(cfg.command()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("qemu.log").toFile()).start();

@@ -30,15 +30,22 @@ public final class TestEngine implements AutoCloseable {
     public final CgroupManager cgroups;
     public final String cgroupParent;
 
-    private TestEngine(Path root, CgroupManager cgroups, String parent) {
+    private TestEngine(Path root, CgroupManager cgroups, String parent,
+                       java.util.Map<String, dev.podlab.core.config.EngineSettings.RuntimeClass> classes) {
         this.root = root;
         this.cgroups = cgroups;
         this.cgroupParent = parent;
-        this.engine = new ContainerEngine(new EngineConfig(root, cgroups, parent));
+        this.engine = new ContainerEngine(new EngineConfig(root, cgroups, parent, classes));
     }
 
     /** Checks the host (root, cgroups, busybox), then opens an engine on a fresh temporary root. */
     public static TestEngine open() throws IOException {
+        return open(java.util.Map.of());
+    }
+
+    /** As {@link #open()}, with these runtime classes configured. */
+    public static TestEngine open(java.util.Map<String, dev.podlab.core.config.EngineSettings.RuntimeClass> classes)
+            throws IOException {
         HostRequirements.requireRoot();
         HostRequirements.require(Files.isExecutable(BusyboxRootfs.HOST_BUSYBOX),
                 "needs " + BusyboxRootfs.HOST_BUSYBOX + " (apt-get install busybox-static)");
@@ -47,7 +54,7 @@ public final class TestEngine implements AutoCloseable {
         // Short paths: the shim's control socket path must fit in sun_path (108 bytes).
         Path root = Files.createTempDirectory(Path.of("/tmp"), "plt");
         String parent = "podlab-test-" + UUID.randomUUID().toString().substring(0, 8);
-        return new TestEngine(root, CgroupManagers.host(), parent);
+        return new TestEngine(root, CgroupManagers.host(), parent, classes);
     }
 
     /**

@@ -26,12 +26,16 @@ import java.util.Map;
  *                       {@code boot: bzimage}: the bzImage as it is
  * @param ksm            {@code ksm: on}: turn the host's KSM on (if it is off) when a VM boots, so VMs share
  *                       identical guest pages; {@code leave} (default): the host's setting is the admin's
+ * @param template       {@code template: on} (default): VMs are restored from a template frozen at the agent's
+ *                       hello ({@link VmTemplate}), built by the first VM of each shape; {@code off}: every VM
+ *                       boots (fresh kernel randomness, no shared guest memory, and the balloon)
  */
 public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, int defaultMiB, Duration bootTimeout,
-                         Duration pingInterval, int pingMisses, boolean directBoot, boolean ksm) {
+                         Duration pingInterval, int pingMisses, boolean directBoot, boolean ksm,
+                         boolean template) {
     public static final List<String> KEYS = List.of("qemu", "kernel", "accel", "memoryOverheadMiB",
             "defaultMemoryMiB", "bootTimeoutSeconds", "pingIntervalSeconds", "pingMisses", "boot",
-            "ksm");
+            "ksm", "template");
 
     public static KvmOptions parse(String runtimeClass, Map<String, String> options) {
         for (String k : options.keySet()) {
@@ -51,6 +55,10 @@ public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, 
         if (!List.of("on", "leave").contains(ksm)) {
             throw bad(runtimeClass, "option ksm must be on or leave, not " + ksm);
         }
+        String template = options.getOrDefault("template", "on");
+        if (!List.of("on", "off").contains(template)) {
+            throw bad(runtimeClass, "option template must be on or off, not " + template);
+        }
         return new KvmOptions(
                 options.containsKey("qemu") ? Path.of(options.get("qemu")) : null,
                 options.containsKey("kernel") ? Path.of(options.get("kernel")) : null,
@@ -60,7 +68,7 @@ public record KvmOptions(Path qemu, Path kernel, String accel, int overheadMiB, 
                 Duration.ofSeconds(number(runtimeClass, options, "bootTimeoutSeconds", 120, 1, 3600)),
                 Duration.ofSeconds(number(runtimeClass, options, "pingIntervalSeconds", 5, 1, 3600)),
                 number(runtimeClass, options, "pingMisses", 4, 1, 1000),
-                boot.equals("auto"), ksm.equals("on"));
+                boot.equals("auto"), ksm.equals("on"), template.equals("on"));
     }
 
     private static int number(String rc, Map<String, String> o, String key, int def, int min, int max) {

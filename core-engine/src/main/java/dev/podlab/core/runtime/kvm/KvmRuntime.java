@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -213,8 +214,9 @@ public final class KvmRuntime implements RuntimeHandler {
             Path initramfs = new InitramfsBuilder(kvmRoot).build(shim, kernel, InitramfsBuilder.DEFAULT_MODULES).file();
             VmConfig cfg = new VmConfig(qemuBinary, BootImage.prepare(kernel, kvmRoot, options.directBoot()).kernel(),
                     initramfs, "kvm", 128, 1, KvmVm.shareOf(dir),
-                    dir.resolve("ctl.sock"), dir.resolve("console.log"), "probe", 0, null);
-            KvmVm vm = KvmVm.boot("probe", dir, cfg, Duration.ofSeconds(20), pid -> { }, new ArrayList<>());
+                    dir.resolve("ctl.sock"), dir.resolve("console.log"), 0, null, null);
+            KvmVm vm = KvmVm.boot("probe", dir, cfg, null, new KvmVm.GuestSetup("probe", null), Duration.ofSeconds(20),
+                    pid -> { }, new ArrayList<>());
             vm.shutdown(Duration.ofSeconds(5));
             return null;
         } catch (IOException | RuntimeException e) {
@@ -487,15 +489,8 @@ public final class KvmRuntime implements RuntimeHandler {
                     ird.modules()) + ")"));
             int memoryMiB = workloadMiB(spec, cgroupsPath) + options.overheadMiB();
             int vcpus = vcpus(spec);
-            deleteVmDir(dir); // what a dead VM left: its QEMU (if somehow alive) is killed, its share unbound
-            try {
-                Files.createDirectories(dir);
-                if (qemuCgroup(cgroupsPath, key) != null) {
-                    Files.writeString(dir.resolve("qemu.cgroup"), qemuCgroup(cgroupsPath, key));
-                }
-            } catch (IOException e) {
-                throw new KvmException(PodlabException.failed("create VM directory", dir.toString(), e), e);
-            }
+            // What a dead VM left goes: its QEMU (if somehow alive) is killed, its share unbound.
+            resetVmDir(dir, cgroupsPath, key);
             String qemuCgroup = qemuCgroup(cgroupsPath, key);
             VmConfig.Net net = null;
             Optional<Path> netns = spec.linux().namespaces().stream()
@@ -511,15 +506,33 @@ public final class KvmRuntime implements RuntimeHandler {
             }
             VmConfig cfg = new VmConfig(qemuBinary, boot.kernel(), ird.file(), v.accel(), memoryMiB, vcpus,
                     KvmVm.shareOf(dir), dir.resolve("ctl.sock"), dir.resolve("console.log"),
-                    guestHostname(spec), v.accel().equals("tcg") ? hostTscKhz() : 0, net);
-            KvmVm booted;
+                    v.accel().equals("tcg") ? hostTscKhz() : 0, net, null);
+            KvmVm.GuestSetup setup = new KvmVm.GuestSetup(guestHostname(spec), net);
+            LongConsumer placed = pid -> {
+                if (qemuCgroup != null) {
+                    Cgroup cg = cgroups.create(qemuCgroup, CgroupResources.none());
+                    cgroups.addProcess(cg, pid);
+                }
+            };
+            KvmVm booted = null;
             try {
-                booted = KvmVm.boot(key, dir, cfg, options.bootTimeout(), pid -> {
-                    if (qemuCgroup != null) {
-                        Cgroup cg = cgroups.create(qemuCgroup, CgroupResources.none());
-                        cgroups.addProcess(cg, pid);
+                VmTemplate.Prepared template = options.template() ? template(cfg, steps) : null;
+                if (template != null) {
+                    try {
+                        booted = KvmVm.boot(key, dir, template.restoring(cfg), template, setup, options.bootTimeout(),
+                                placed, steps);
+                    } catch (KvmException e) {
+                        // A template QEMU cannot load (damaged, or from a QEMU that changed in place)
+                        // goes; the next VM of this shape builds a new one. This one boots.
+                        VmTemplate.discard(template);
+                        steps.add(TraceEvent.instant("kvm", "warning", "template " + template.key()
+                                + " removed, the VM boots instead: " + e.getMessage()));
+                        resetVmDir(dir, cgroupsPath, key);
                     }
-                }, steps);
+                }
+                if (booted == null) {
+                    booted = KvmVm.boot(key, dir, cfg, null, setup, options.bootTimeout(), placed, steps);
+                }
             } catch (RuntimeException e) {
                 destroyQemuCgroup(qemuCgroup);
                 deleteVmDir(dir);
@@ -527,6 +540,36 @@ public final class KvmRuntime implements RuntimeHandler {
             }
             track(booted);
             return booted;
+        }
+    }
+
+    /** The template for VMs like {@code cold}, built when there is none; null (and a warning) when it fails. */
+    private VmTemplate.Prepared template(VmConfig cold, List<TraceEvent> steps) {
+        long wall = TraceEvent.Clock.nowNanos();
+        long t0 = System.nanoTime();
+        try {
+            VmTemplate.Prepared t = VmTemplate.obtain(kvmRoot, cold, options.bootTimeout(), steps);
+            if (t.reused()) {
+                steps.add(new TraceEvent(wall, System.nanoTime() - t0, "kvm", "reuse template", t.detail()));
+            }
+            return t;
+        } catch (KvmException e) {
+            steps.add(TraceEvent.instant("kvm", "warning", "no VM template, the VM boots: " + e.getMessage()));
+            return null;
+        }
+    }
+
+    /** Empties a VM directory after a failed start, keeping what {@link #vmFor} wrote before it. */
+    private void resetVmDir(Path dir, String cgroupsPath, String key) {
+        deleteVmDir(dir);
+        try {
+            Files.createDirectories(dir);
+            String qemuCgroup = qemuCgroup(cgroupsPath, key);
+            if (qemuCgroup != null) {
+                Files.writeString(dir.resolve("qemu.cgroup"), qemuCgroup);
+            }
+        } catch (IOException e) {
+            throw new KvmException(PodlabException.failed("create VM directory", dir.toString(), e), e);
         }
     }
 

@@ -115,13 +115,11 @@ final class KvmVm {
 
     private static final Map<String, String> BOOT_STEP_NAMES = Map.of(
             "modules", "load modules", "mounts", "switch root and mount",
-            "network", "network", "share", "mount 9p share", "cgroups", "cgroup2 tree", "port", "open control port");
+            "cgroups", "lo and cgroup2 tree", "port", "open control port");
     private static final Map<String, String> BOOT_STEP_DETAILS = Map.of(
             "modules", "finit_module of each module listed in the initramfs (virtio, 9p, net, balloon)",
             "mounts", "initramfs left for a tmpfs root; proc, sysfs, devtmpfs, devpts, tmpfs, cgroup2",
-            "network", "lo up; eth0 gets the pod IP and the default route",
-            "share", "the pod directory over virtio-9p at /podlab",
-            "cgroups", "memory, pids and cpu delegated to the containers' parent",
+            "cgroups", "lo up; memory, pids and cpu delegated to the containers' parent",
             "port", "the virtio-serial port podlab.ctl");
 
     /**
@@ -147,12 +145,30 @@ final class KvmVm {
     }
 
     /**
-     * Starts QEMU and waits for the agent's hello; on any failure QEMU is killed and the
-     * directory removed. {@code placed} gets QEMU's pid right after the start (to move it into
-     * its host cgroup).
+     * What the engine tells the agent in its {@code setup} request: the hostname (null: keep the
+     * kernel's) and the pod network (null: loopback only). The clock and a random seed are added
+     * at the time of the call.
      */
-    static KvmVm boot(String key, Path dir, VmConfig cfg, Duration helloTimeout, LongConsumer placed,
-                      List<TraceEvent> steps) {
+    record GuestSetup(String hostname, VmConfig.Net net) {
+        List<String> args(long nowNanos, byte[] seed) {
+            boolean named = hostname != null && hostname.matches("[A-Za-z0-9.-]{1,64}");
+            return List.of(Long.toString(nowNanos), java.util.HexFormat.of().formatHex(seed), named ? hostname : "",
+                    net == null ? "" : net.ipCidr(), net == null || net.gateway() == null ? "" : net.gateway(),
+                    net == null || net.mac() == null ? "" : net.mac());
+        }
+    }
+
+    private static final java.security.SecureRandom SEEDS = new java.security.SecureRandom();
+
+    /**
+     * Starts QEMU and brings the guest to where containers can be created: a boot to the agent's
+     * hello, or, with a {@code template} ({@code cfg} being {@link VmTemplate.Prepared#restoring}),
+     * a restore of the guest frozen at its hello; then the agent's {@code setup}. On any failure
+     * QEMU is killed. {@code placed} gets QEMU's pid right after the start (to move it into its
+     * host cgroup).
+     */
+    static KvmVm boot(String key, Path dir, VmConfig cfg, VmTemplate.Prepared template, GuestSetup setup,
+                      Duration helloTimeout, LongConsumer placed, List<TraceEvent> steps) {
         Process qemu = null;
         AgentConnection agent = null;
         try {
@@ -167,41 +183,63 @@ final class KvmVm {
             placed.accept(qemu.pid());
             AtomicFiles.write(dir.resolve("vm.json"), ContainerStore.JSON.writeValueAsBytes(Map.of("key", key,
                     "pid", qemu.pid(), "accel", cfg.accel(), "memoryMiB", cfg.memoryMiB(), "vcpus", cfg.vcpus(),
-                    "kernel", cfg.kernel().release())), false);
+                    "kernel", cfg.kernel().release(), "template", template == null ? "" : template.key())), false);
             agent = AgentConnection.connect(cfg.controlSocket(), Duration.ofSeconds(10), key);
             long t1 = System.nanoTime();
             steps.add(new TraceEvent(wall, t1 - t0, "kvm", "qemu start", "pid " + qemu.pid() + ", " + cfg.accel()
-                    + ", " + cfg.memoryMiB() + " MiB, " + cfg.vcpus() + " vCPU, microvm"));
-            AgentProtocol.Hello hello = null;
-            long deadline = t1 + helloTimeout.toNanos();
-            while (hello == null && qemu.isAlive() && System.nanoTime() < deadline) {
-                hello = agent.awaitHello(Duration.ofMillis(200));
+                    + ", " + cfg.memoryMiB() + " MiB, " + cfg.vcpus() + " vCPU, microvm" + (template == null ? ""
+                    : ", guest RAM mapped private from the template")));
+            if (template != null) {
+                // The control socket is connected first: the restored guest then finds its host there.
+                try (Qmp qmp = Qmp.connect(cfg.snapshot().qmpSocket(), Duration.ofSeconds(10))) {
+                    qmp.execute("migrate-set-capabilities", VmTemplate.CAPABILITIES);
+                    qmp.execute("migrate-incoming", Map.of("uri", "exec:cat "
+                            + VmConfig.shellQuoted(template.state())));
+                    qmp.awaitMigration(helloTimeout);
+                    // The template was saved stopped, so the load leaves the guest paused.
+                    qmp.execute("cont", Map.of());
+                } catch (IOException e) {
+                    throw new KvmException("failed to restore VM " + key + " from template " + template.key() + ": "
+                            + e.getMessage() + (qemu.isAlive() ? "" : "; " + tail(dir.resolve("qemu.log"))), e);
+                }
             }
+            AgentProtocol.Hello hello = template == null ? awaitHello(key, cfg, dir, qemu, agent, helloTimeout)
+                    : template.hello();
             long t2 = System.nanoTime();
-            if (hello == null) {
-                String why = qemu.isAlive() ? "no hello from the guest agent within " + helloTimeout.toSeconds() + " s"
-                        : "QEMU exited with status " + qemu.waitFor() + ": " + tail(dir.resolve("qemu.log"));
-                throw new KvmException("failed to boot VM " + key + ": " + why + "; console: "
-                        + tail(cfg.consoleLog()));
-            }
             if (hello.protocol() != AgentProtocol.VERSION) {
                 throw new KvmException("failed to boot VM " + key + ": the agent speaks protocol " + hello.protocol()
                         + ", the engine " + AgentProtocol.VERSION);
             }
-            steps.add(new TraceEvent(wall + (t1 - t0), t2 - t1, "kvm", "kernel boot", "guest kernel "
-                    + hello.kernelRelease() + (hello.agentStartMillis() < 0 ? "" : " started the agent after "
-                    + hello.agentStartMillis() + " ms of guest uptime;") + " agent ready at " + hello.bootMillis()
-                    + " ms"));
-            steps.addAll(bootSteps(hello, wall + (t2 - t0)));
-            steps.add(TraceEvent.instant("kvm", "agent ready", "protocol " + hello.protocol() + " on virtio-serial "
-                    + "podlab.ctl"));
-            // The guest's clock comes from the RTC in whole seconds: set it to the host's, so that log
-            // lines and trace steps written in the guest line up with the host's.
-            AgentProtocol.Reply clock = agent.call("clock", List.of(Long.toString(TraceEvent.Clock.nowNanos())),
-                    Duration.ofSeconds(10), r -> { });
-            if (!clock.kind().equals("ok")) {
-                steps.add(TraceEvent.instant("kvm", "warning", "guest clock not set: " + clock.message()));
+            if (template == null) {
+                steps.add(new TraceEvent(wall + (t1 - t0), t2 - t1, "kvm", "kernel boot", "guest kernel "
+                        + hello.kernelRelease() + (hello.agentStartMillis() < 0 ? "" : " started the agent after "
+                        + hello.agentStartMillis() + " ms of guest uptime;") + " agent ready at " + hello.bootMillis()
+                        + " ms"));
+                steps.addAll(bootSteps(hello, wall + (t2 - t0)));
+                steps.add(TraceEvent.instant("kvm", "agent ready", "protocol " + hello.protocol()
+                        + " on virtio-serial podlab.ctl"));
             }
+            // The guest's clock comes from the RTC in whole seconds (a restored guest's from the
+            // template): the host's, so that log lines and trace steps written in the guest line up.
+            byte[] seed = new byte[32];
+            SEEDS.nextBytes(seed);
+            AgentProtocol.Reply answer;
+            try {
+                answer = agent.call("setup", setup.args(TraceEvent.Clock.nowNanos(), seed), helloTimeout, r -> { });
+            } catch (KvmException e) {
+                throw new KvmException("failed to " + (template == null ? "set up" : "restore") + " VM " + key + ": "
+                        + (qemu.isAlive() ? e.getMessage() : "QEMU exited with status " + qemu.waitFor() + ": "
+                        + tail(dir.resolve("qemu.log"))), e);
+            }
+            long t3 = System.nanoTime();
+            if (!answer.kind().equals("ok")) {
+                throw new KvmException("failed to set up VM " + key + ": " + answer.message());
+            }
+            if (template != null) {
+                steps.add(new TraceEvent(wall + (t1 - t0), t3 - t1, "kvm", "restore VM", "QEMU read the device state "
+                        + "of " + template.detail() + " and resumed the guest at its hello; the agent answered setup"));
+            }
+            steps.addAll(setupSteps(answer.text(), wall + (t3 - t0), setup));
             return new KvmVm(key, dir, cfg.accel(), qemu.toHandle(), qemu, agent, hello);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (agent != null) {
@@ -218,6 +256,50 @@ final class KvmVm {
             }
             throw new KvmException("failed to boot VM " + key + ": " + e.getMessage(), e);
         }
+    }
+
+    private static AgentProtocol.Hello awaitHello(String key, VmConfig cfg, Path dir, Process qemu,
+                                                  AgentConnection agent, Duration timeout)
+            throws InterruptedException {
+        AgentProtocol.Hello hello = null;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (hello == null && qemu.isAlive() && System.nanoTime() < deadline) {
+            hello = agent.awaitHello(Duration.ofMillis(200));
+        }
+        if (hello == null) {
+            String why = qemu.isAlive() ? "no hello from the guest agent within " + timeout.toSeconds() + " s"
+                    : "QEMU exited with status " + qemu.waitFor() + ": " + tail(dir.resolve("qemu.log"));
+            throw new KvmException("failed to boot VM " + key + ": " + why + "; console: " + tail(cfg.consoleLog()));
+        }
+        return hello;
+    }
+
+    /**
+     * The agent's {@code setup} steps ({@code clock=UPTIME,network=MS,share=MS}) as trace events
+     * ending when the answer arrived ({@code answerWall}).
+     */
+    static List<TraceEvent> setupSteps(String phases, long answerWall, GuestSetup setup) {
+        Map<String, Long> ms = new java.util.HashMap<>();
+        for (String p : phases.split(",")) {
+            int eq = p.indexOf('=');
+            if (eq > 0) {
+                try {
+                    ms.put(p.substring(0, eq), Long.parseLong(p.substring(eq + 1)));
+                } catch (NumberFormatException e) {
+                    // Not a phase: skipped.
+                }
+            }
+        }
+        long share = ms.getOrDefault("share", 0L) * 1_000_000L;
+        long network = ms.getOrDefault("network", 0L) * 1_000_000L;
+        return List.of(
+                new TraceEvent(answerWall - share - network, network, "guest", "setup: clock, seed, network",
+                        "clock set from the host, random generator reseeded, hostname "
+                                + (setup.hostname() == null ? "(kernel's)" : setup.hostname())
+                                + (setup.net() == null ? ", no pod network" : ", eth0 " + setup.net().ipCidr()
+                                + (setup.net().gateway() == null ? "" : " via " + setup.net().gateway()))),
+                new TraceEvent(answerWall - share, share, "guest", "setup: mount 9p share",
+                        "the pod directory over virtio-9p at /podlab"));
     }
 
     /** The kernel's words when it panics ({@code panic()} prints them at KERN_EMERG, also under {@code quiet}). */

@@ -9,18 +9,36 @@ import java.util.List;
  * machine (no PCI, no firmware beyond qboot, virtio-mmio devices announced by ACPI), the
  * distribution kernel with podlab's initramfs, the share over virtio-9p (mount tag {@code podlab})
  * and the control port over virtio-serial ({@code podlab.ctl}, QEMU listening on a unix socket).
+ * The pod's own settings (hostname, addresses) are not on this command line: the engine sends
+ * them in the agent's {@code setup} request, so a VM restored from a {@link VmTemplate template}
+ * gets them the same way as one that booted.
  *
  * @param tscKhz the host's TSC rate for TCG guests (0 = let the guest calibrate): under TCG on a
  *               loaded host the guest's PIT calibration fails and it stalls without a clock source
  */
 public record VmConfig(Path qemu, GuestKernel kernel, Path initramfs, String accel, int memoryMiB, int vcpus,
-                       Path shareDir, Path controlSocket, Path consoleLog, String hostname, long tscKhz, Net net) {
+                       Path shareDir, Path controlSocket, Path consoleLog, long tscKhz, Net net, Snapshot snapshot) {
 
     /**
      * The pod's network for the guest (null: loopback only): QEMU starts inside {@code netns}
-     * (through nsenter, which execs it: same pid) and opens the tap {@link PodTap} made there.
+     * (through nsenter, which execs it: same pid) and opens the tap {@link PodTap} made there. A
+     * template's net has no namespace: QEMU starts in a new, empty one (unshare) and makes its tap
+     * there, so the template has the device and no connection.
      */
-    public record Net(Path netns, String mac, String ipCidr, String gateway) {}
+    public record Net(Path netns, String mac, String ipCidr, String gateway) {
+        /** The network device of a template VM: present, connected to nothing. */
+        static final Net TEMPLATE = new Net(null, null, null, null);
+    }
+
+    /**
+     * Guest memory in a file, for {@link VmTemplate templates} (null: anonymous memory, and the
+     * balloon). {@code build}: the template VM itself, writing the file ({@code share=on}); else a
+     * VM restored from it: the file mapped private (copy-on-write, the file is never written),
+     * waiting ({@code -incoming defer}) for its device state. Both answer QMP on {@code qmpSocket},
+     * where the engine turns {@code x-ignore-shared} on (RAM stays out of the migration stream: it
+     * is the file; QEMU 7.2 has no command-line switch for it) and starts the save or the load.
+     */
+    public record Snapshot(Path memoryFile, Path deviceState, Path qmpSocket, boolean build) {}
 
     /**
      * TCG's translation cache in MiB, resident in QEMU and charged to the pod's host cgroup. A
@@ -41,20 +59,18 @@ public record VmConfig(Path qemu, GuestKernel kernel, Path initramfs, String acc
             append.add("tsc_early_khz=" + tscKhz);
             append.add("tsc=reliable");
         }
-        if (hostname != null && hostname.matches("[A-Za-z0-9.-]{1,64}")) {
-            append.add("podlab.hostname=" + hostname);
-        }
         List<String> cmd = new ArrayList<>();
         if (net != null) {
-            cmd.addAll(List.of("nsenter", "--net=" + net.netns(), "--"));
-            append.add("podlab.ip=" + net.ipCidr());
-            if (net.gateway() != null) {
-                append.add("podlab.gw=" + net.gateway());
-            }
+            cmd.addAll(net.netns() == null ? List.of("unshare", "--net", "--")
+                    : List.of("nsenter", "--net=" + net.netns(), "--"));
+            append.add("podlab.net=1"); // the agent loads virtio-net
+        }
+        if (snapshot != null) {
+            append.add("podlab.template=1"); // no balloon module: see below
         }
         cmd.addAll(List.of(qemu.toString(),
                 "-name", "podlab",
-                "-M", "microvm,rtc=on",
+                "-M", snapshot == null ? "microvm,rtc=on" : "microvm,rtc=on,memory-backend=ram",
                 // tb-size caps TCG's translation cache (1 GiB by default), which counts in the host cgroup.
                 "-accel", kvm ? "kvm" : "tcg,tb-size=" + TCG_CACHE_MIB,
                 "-cpu", kvm ? "host" : "max",
@@ -69,15 +85,31 @@ public record VmConfig(Path qemu, GuestKernel kernel, Path initramfs, String acc
                 "-device", "virtio-9p-device,fsdev=share,mount_tag=podlab",
                 "-device", "virtio-serial-device",
                 "-chardev", "socket,id=ctl,path=" + opt(controlSocket) + ",server=on,wait=off",
-                "-device", "virtserialport,chardev=ctl,name=podlab.ctl",
-                // The guest reports pages it freed (boot-time copies, page cache it dropped) and QEMU
-                // gives them back to the host: the VM's resident memory follows the guest's use.
-                "-device", "virtio-balloon-device,free-page-reporting=on"));
+                "-device", "virtserialport,chardev=ctl,name=podlab.ctl"));
+        if (snapshot == null) {
+            // The guest reports pages it freed (boot-time copies, page cache it dropped) and QEMU
+            // gives them back to the host: the VM's resident memory follows the guest's use. Not with
+            // a template: QEMU 7.2 discards reported pages of a file-backed RAM by punching holes in
+            // the file (fixed in 8.1), which would zero the template under every other VM mapping it.
+            cmd.addAll(List.of("-device", "virtio-balloon-device,free-page-reporting=on"));
+        } else {
+            cmd.addAll(List.of("-object", "memory-backend-file,id=ram,size=" + memoryMiB + "M,mem-path="
+                            + opt(snapshot.memoryFile()) + ",share=" + (snapshot.build() ? "on" : "off"),
+                    "-qmp", "unix:" + opt(snapshot.qmpSocket()) + ",server=on,wait=off"));
+            if (!snapshot.build()) {
+                cmd.addAll(List.of("-incoming", "defer"));
+            }
+        }
         if (net != null) {
             cmd.addAll(List.of("-netdev", "tap,id=net0,ifname=" + PodTap.TAP + ",script=no,downscript=no",
-                    "-device", "virtio-net-device,netdev=net0,mac=" + net.mac()));
+                    "-device", "virtio-net-device,netdev=net0" + (net.mac() == null ? "" : ",mac=" + net.mac())));
         }
         return List.copyOf(cmd);
+    }
+
+    /** QEMU runs {@code exec:} migration URIs with {@code /bin/sh -c}. */
+    static String shellQuoted(Path p) {
+        return "'" + p.toString().replace("'", "'\\''") + "'";
     }
 
     /** QEMU option values double their commas. */

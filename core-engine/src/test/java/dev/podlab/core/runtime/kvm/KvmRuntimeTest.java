@@ -1,5 +1,6 @@
 package dev.podlab.core.runtime.kvm;
 
+import dev.podlab.core.config.EngineSettings;
 import dev.podlab.core.state.ContainerStore;
 
 import dev.podlab.core.events.TraceEvent;
@@ -47,6 +48,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("root")
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class KvmRuntimeTest {
+    /** {@code kvm} restores VMs from templates (the default); {@code kvm-boot} boots every VM. */
+    private static final Map<String, EngineSettings.RuntimeClass> CLASSES = Map.of("kvm-boot",
+            new EngineSettings.RuntimeClass("kvm", Map.of("template", "off")));
     private TestEngine t;
     private ContainerEngine engine;
 
@@ -56,7 +60,7 @@ class KvmRuntimeTest {
         HostRequirements.requireCommand("qemu-system-x86_64");
         HostRequirements.require(GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).isPresent(),
                 "needs a guest kernel in /boot with /lib/modules (apt-get install linux-image-amd64)");
-        t = TestEngine.open();
+        t = TestEngine.open(CLASSES);
         engine = t.engine;
         RuntimeCatalog.Entry e = engine.runtimes().entry("kvm");
         assertThat(e.works()).as("kvm verdict: %s", e.reason()).isTrue();
@@ -68,12 +72,17 @@ class KvmRuntimeTest {
         if (t != null) {
             t.close();
             assertThat(kvm().runningVms()).as("VMs left running").isEmpty();
+            assertThat(kvm("kvm-boot").runningVms()).as("VMs left running").isEmpty();
             assertThat(KvmVm.mountsUnder(t.root)).as("mounts left under the state root").isEmpty();
         }
     }
 
     private KvmRuntime kvm() {
-        return (KvmRuntime) engine.runtimes().handler("kvm");
+        return kvm("kvm");
+    }
+
+    private KvmRuntime kvm(String runtimeClass) {
+        return (KvmRuntime) engine.runtimes().handler(runtimeClass);
     }
 
     private RuntimeHandler.Target target(ContainerRecord r) {
@@ -103,17 +112,29 @@ class KvmRuntimeTest {
     void aContainerRunsInItsOwnVmWithTheGuestKernelAndItsLogAndExitReachTheHost() throws Exception {
         String hostRelease = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         String guestRelease = GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).orElseThrow().release();
-        ContainerRecord r = engine.run(busybox("uname", "-r").name("guest").runtime("kvm").build());
+        // It also draws random bytes, and fills guest memory (a tmpfs) that the template never sees.
+        ContainerRecord r = engine.run(busybox("sh", "-c", "uname -r; head -c 16 /dev/urandom | od -An -tx1 | tr -d "
+                + "' \\n'; echo; dd if=/dev/urandom of=/dev/shm/fill bs=1M count=24 2>/dev/null").name("guest")
+                .runtime("kvm").build());
         ExitRecord exit = engine.await(r.id(), Duration.ofSeconds(120)).orElseThrow();
         assertThat(exit.exitCode()).isZero();
         List<CriLogLine> lines = log(r.id());
-        assertThat(lines).extracting(CriLogLine::text).containsExactly(guestRelease);
+        assertThat(lines).extracting(CriLogLine::text).hasSize(2).first().isEqualTo(guestRelease);
         assertThat(guestRelease).isNotEqualTo(hostRelease);
         String trace = trace(r.id());
-        for (String step : List.of("accelerator", "build initramfs", "qemu start", "kernel boot", "agent ready", "container create",
-                "container start", "pivot_root", "boot: load modules", "boot: mount 9p share", "seccomp filter")) {
+        // The first VM of its shape built the template (a boot to the hello, then a snapshot) and was
+        // restored from it; the pod's settings came in the agent's setup request.
+        for (String step : List.of("accelerator", "build initramfs", "template boot", "template snapshot", "qemu start",
+                "restore VM", "setup: clock, seed, network", "setup: mount 9p share", "container create",
+                "container start", "pivot_root", "seccomp filter")) {
             assertThat(trace).as("trace step %s", step).contains("\"step\":\"" + step + "\"");
         }
+        assertThat(trace).doesNotContain("\"step\":\"kernel boot\"", "\"step\":\"warning\",\"detail\":\"template");
+        Path template;
+        try (var dirs = Files.list(t.root.resolve("kvm/templates"))) {
+            template = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        String memoryBefore = sha256(template.resolve("memory"));
         // The kernel was entered through PVH, decompressed on the host once.
         assertThat(trace).containsPattern("\"step\":\"(prepare|reuse) kernel\",\"detail\":\"[^\"]*entered through PVH");
         // The guest's clock was set from the host's: its shim's steps fall inside the host's create call
@@ -142,12 +163,18 @@ class KvmRuntimeTest {
         assertThat(vm.accelerator()).isIn("tcg", "kvm");
         assertThat(vm.agent()).startsWith("podlab-shim");
 
-        ContainerRecord failing = engine.run(busybox("sh", "-c", "echo oops >&2; exit 3").runtime("kvm").build());
+        ContainerRecord failing = engine.run(busybox("sh", "-c", "head -c 16 /dev/urandom | od -An -tx1 | tr -d "
+                + "' \\n'; echo; echo oops >&2; exit 3").runtime("kvm").build());
         ExitRecord three = engine.await(failing.id(), Duration.ofSeconds(120)).orElseThrow();
         assertThat(three.exitCode()).isEqualTo(3);
-        assertThat(log(failing.id())).extracting(CriLogLine::stream, CriLogLine::text)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("stderr", "oops"));
-        assertThat(trace(failing.id())).contains("\"step\":\"reuse initramfs\"");
+        assertThat(log(failing.id())).extracting(CriLogLine::stream).containsExactly("stdout", "stderr");
+        assertThat(log(failing.id()).get(1).text()).isEqualTo("oops");
+        assertThat(trace(failing.id())).contains("\"step\":\"reuse initramfs\"", "\"step\":\"reuse template\"",
+                "\"step\":\"restore VM\"").doesNotContain("\"step\":\"template boot\"");
+        // Two guests restored from one frozen generator draw different numbers (setup reseeds it).
+        assertThat(log(failing.id()).get(0).text()).hasSize(32).isNotEqualTo(lines.get(1).text());
+        // What the guests wrote stayed in their own copies: the template's memory is as it was built.
+        assertThat(sha256(template.resolve("memory"))).isEqualTo(memoryBefore);
 
         engine.remove(r.id(), false);
         engine.remove(failing.id(), false);
@@ -158,9 +185,21 @@ class KvmRuntimeTest {
         }
     }
 
+    private static String sha256(Path file) throws Exception {
+        var md = java.security.MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
     @Test
     void execStatsAndAMemoryLimitApplyInsideTheGuest() throws Exception {
-        ContainerRecord r = engine.run(busybox("sleep", "300").name("vm-sleeper").runtime("kvm")
+        // A VM that boots (template: off), as every VM did before templates.
+        ContainerRecord r = engine.run(busybox("sleep", "300").name("vm-sleeper").runtime("kvm-boot")
                 .resources(CgroupResources.builder().memoryLimitBytes(48L << 20).pidsLimit(30L).build()).build());
         ExecResult limit = engine.exec("vm-sleeper", ExecRequest.of(List.of("cat", "/sys/fs/cgroup/memory.max",
                 "/sys/fs/cgroup/pids.max")), Duration.ofSeconds(60));
@@ -184,6 +223,11 @@ class KvmRuntimeTest {
                     .stdoutText();
         }
         assertThat(modules).contains("virtio_balloon ").contains("9p ").doesNotContain("virtio_net ").endsWith("\n3\n");
+        for (String step : List.of("kernel boot", "agent ready", "boot: load modules", "boot: switch root and mount",
+                "setup: mount 9p share")) {
+            assertThat(trace(r.id())).as("trace step %s", step).contains("\"step\":\"" + step + "\"");
+        }
+        assertThat(trace(r.id())).doesNotContain("template");
         interactiveExecForwardsStdinATerminalAndItsSize();
 
         // reopen-log (CRI ReopenContainerLog): the guest shim opens the log path again through 9p.
@@ -201,15 +245,15 @@ class KvmRuntimeTest {
         assertThat(Files.readString(logFile)).doesNotContain("first");
         assertThat(Files.readString(rotated)).contains("first").doesNotContain("second");
 
-        Map<String, Long> stats = kvm().guestStats(target(r));
+        Map<String, Long> stats = kvm("kvm-boot").guestStats(target(r));
         assertThat(stats.get("memory.max")).isEqualTo(48L << 20);
         assertThat(stats.get("pids.current")).isPositive();
         assertThat(stats.get("memory.current")).isPositive();
 
         // The engine exits (the VM runs on); a new engine on the same root reconnects to it.
-        long qemuPid = kvm().runningVms().values().iterator().next();
-        kvm().detach();
-        ContainerEngine second = new ContainerEngine(new EngineConfig(t.root, t.cgroups, t.cgroupParent));
+        long qemuPid = kvm("kvm-boot").runningVms().values().iterator().next();
+        kvm("kvm-boot").detach();
+        ContainerEngine second = new ContainerEngine(new EngineConfig(t.root, t.cgroups, t.cgroupParent, CLASSES));
         assertThat(second.inspect("vm-sleeper").status()).isEqualTo(ContainerStatus.RUNNING);
         String guestRelease = GuestKernel.discover(Path.of("/boot"), Path.of("/lib/modules")).orElseThrow().release();
         ExecResult again = second.exec("vm-sleeper", ExecRequest.of(List.of("uname", "-r")), Duration.ofSeconds(60));
@@ -218,7 +262,7 @@ class KvmRuntimeTest {
         ContainerRecord stopped = second.stop("vm-sleeper", Duration.ofSeconds(2));
         assertThat(stopped.exit().exitCode()).isEqualTo(137);
         second.remove("vm-sleeper", false);
-        assertThat(((KvmRuntime) second.runtimes().handler("kvm")).runningVms()).isEmpty();
+        assertThat(((KvmRuntime) second.runtimes().handler("kvm-boot")).runningVms()).isEmpty();
         assertThat(ProcessHandle.of(qemuPid).map(ProcessHandle::isAlive)).as("QEMU %d", qemuPid).isNotEqualTo(
                 java.util.Optional.of(true));
     }

@@ -117,8 +117,12 @@ class KvmUnitsTest {
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("kernal", "/boot/x")))
                 .isInstanceOf(RuntimeUnavailableException.class)
                 .hasMessage("failed to configure runtime class vm: unknown option kernal (known: qemu, kernel, accel, "
-                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds, pingIntervalSeconds, pingMisses, boot, ksm)");
+                        + "memoryOverheadMiB, defaultMemoryMiB, bootTimeoutSeconds, pingIntervalSeconds, pingMisses, boot, ksm, "
+                        + "template)");
         assertThat(d.ksm()).isFalse();
+        assertThat(d.template()).isTrue();
+        assertThat(KvmOptions.parse("vm", Map.of("template", "off")).template()).isFalse();
+        assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("template", "no"))).hasMessageContaining("on or off");
         assertThat(KvmOptions.parse("vm", Map.of("ksm", "on")).ksm()).isTrue();
         assertThatThrownBy(() -> KvmOptions.parse("vm", Map.of("ksm", "yes"))).hasMessageContaining("on or leave");
         assertThat(d.directBoot()).isTrue();
@@ -171,22 +175,68 @@ class KvmUnitsTest {
                 Path.of("/lib/modules/6.1.0-56-amd64"));
         var cfg = new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), kernel, Path.of("/s/kvm/initramfs-1.cpio"),
                 "tcg", 352, 1, Path.of("/s/kvm/vms/pod-1/share,x"), Path.of("/s/kvm/vms/pod-1/ctl.sock"),
-                Path.of("/s/kvm/vms/pod-1/console.log"), "web", 2096008, null);
+                Path.of("/s/kvm/vms/pod-1/console.log"), 2096008, null, null);
         String cmd = String.join(" ", cfg.command());
-        assertThat(cmd).contains("-M microvm,rtc=on", "-accel tcg,tb-size=16", "-m 352M", "-smp 1", "-nodefaults",
-                "-no-user-config", "-nographic", "-no-reboot", "tsc_early_khz=2096008", "podlab.hostname=web",
+        assertThat(cmd).contains("-M microvm,rtc=on ", "-accel tcg,tb-size=16", "-m 352M", "-smp 1", "-nodefaults",
+                "-no-user-config", "-nographic", "-no-reboot", "tsc_early_khz=2096008",
                 "path=/s/kvm/vms/pod-1/share,,x,security_model=passthrough", "mount_tag=podlab",
-                "virtserialport,chardev=ctl,name=podlab.ctl", "cryptomgr.notests i8042.noaux");
+                "virtserialport,chardev=ctl,name=podlab.ctl", "cryptomgr.notests i8042.noaux",
+                "virtio-balloon-device,free-page-reporting=on")
+                .doesNotContain("podlab.net", "podlab.template", "memory-backend", "-incoming");
+        var net = new VmConfig.Net(Path.of("/run/podlab/netns/p1"), "0a:58:0a:d5:01:05", "10.213.1.5/24", "10.213.1.1");
         var kvm = new VmConfig(cfg.qemu(), kernel, cfg.initramfs(), "kvm", 352, 2, cfg.shareDir(), cfg.controlSocket(),
-                cfg.consoleLog(), "bad name!", 2096008, new VmConfig.Net(Path.of("/run/podlab/netns/p1"),
-                "0a:58:0a:d5:01:05", "10.213.1.5/24", "10.213.1.1"));
-        assertThat(String.join(" ", kvm.command())).contains("-accel kvm", "-cpu host").doesNotContain("tsc_early",
-                "hostname");
+                cfg.consoleLog(), 2096008, net, null);
+        assertThat(String.join(" ", kvm.command())).contains("-accel kvm", "-cpu host").doesNotContain("tsc_early");
         assertThat(kvm.command().subList(0, 4)).containsExactly("nsenter", "--net=/run/podlab/netns/p1", "--",
                 "/usr/bin/qemu-system-x86_64");
-        assertThat(String.join(" ", kvm.command())).contains("podlab.ip=10.213.1.5/24 podlab.gw=10.213.1.1",
+        // The pod's addresses go in the agent's setup request, not on the command line.
+        assertThat(String.join(" ", kvm.command())).contains("podlab.net=1",
                 "-netdev tap,id=net0,ifname=tap0,script=no,downscript=no",
-                "virtio-net-device,netdev=net0,mac=0a:58:0a:d5:01:05");
+                "virtio-net-device,netdev=net0,mac=0a:58:0a:d5:01:05").doesNotContain("10.213.1.5");
+    }
+
+    @Test
+    void templatesAndTheirRestoresDifferOnlyInBackendsAndMemorySharing() {
+        var kernel = new GuestKernel(Path.of("/boot/vmlinuz-6.1.0-56-amd64"), "6.1.0-56-amd64",
+                Path.of("/lib/modules/6.1.0-56-amd64"));
+        var net = new VmConfig.Net(Path.of("/run/podlab/netns/p1"), "0a:58:0a:d5:01:05", "10.213.1.5/24", "10.213.1.1");
+        var cold = new VmConfig(Path.of("/usr/bin/qemu-system-x86_64"), kernel, Path.of("/s/kvm/initramfs-1.cpio"),
+                "tcg", 352, 1, Path.of("/s/vms/p/share"), Path.of("/s/vms/p/ctl.sock"), Path.of("/s/vms/p/console.log"),
+                2096008, net, null);
+        var build = new VmConfig(cold.qemu(), kernel, cold.initramfs(), "tcg", 352, 1, Path.of("/s/t/b/share"),
+                Path.of("/s/t/b/ctl.sock"), Path.of("/s/t/b/console.log"), 2096008, VmConfig.Net.TEMPLATE,
+                new VmConfig.Snapshot(Path.of("/s/t/b/memory"), Path.of("/s/t/b/state"), Path.of("/s/t/b/qmp.sock"),
+                        true));
+        var template = new VmTemplate.Prepared("k", Path.of("/s/t/it's"), new AgentProtocol.Hello(1, "r", 1, List.of()),
+                true, "d");
+        String b = String.join(" ", build.command());
+        String r = String.join(" ", template.restoring(cold).command());
+        // The template gets a network device in an empty namespace of its own.
+        assertThat(build.command().subList(0, 3)).containsExactly("unshare", "--net", "--");
+        assertThat(b).contains("memory-backend=ram", "memory-backend-file,id=ram,size=352M,mem-path=/s/t/b/memory,"
+                + "share=on", "-qmp unix:/s/t/b/qmp.sock,server=on,wait=off",
+                "podlab.template=1").endsWith("virtio-net-device,netdev=net0").doesNotContain("balloon", "-incoming");
+        assertThat(r).contains("mem-path=/s/t/it's/memory,share=off", "-qmp unix:/s/vms/p/qmp.sock,server=on,wait=off",
+                "podlab.template=1", "mac=0a:58:0a:d5:01:05", "-incoming defer").doesNotContain("balloon");
+        assertThat(VmConfig.shellQuoted(template.state())).isEqualTo("'/s/t/it'\\''s/state'");
+        // The guest sees the same machine either way.
+        assertThat(strip(b)).isEqualTo(strip(r));
+        // The template's name follows everything the frozen guest depends on.
+        assertThat(VmTemplate.key(cold)).isEqualTo(VmTemplate.key(cold)).hasSize(16);
+        var bigger = new VmConfig(cold.qemu(), kernel, cold.initramfs(), "tcg", 353, 1, cold.shareDir(),
+                cold.controlSocket(), cold.consoleLog(), 2096008, net, null);
+        var noNet = new VmConfig(cold.qemu(), kernel, cold.initramfs(), "tcg", 352, 1, cold.shareDir(),
+                cold.controlSocket(), cold.consoleLog(), 2096008, null, null);
+        assertThat(List.of(VmTemplate.key(bigger), VmTemplate.key(noNet))).doesNotContain(VmTemplate.key(cold))
+                .doesNotHaveDuplicates();
+    }
+
+    /** A command line without its per-VM paths, backends and the way memory is shared or restored. */
+    private static String strip(String cmd) {
+        return cmd.replaceAll("^(unshare --net --|nsenter --net=\\S+ --) ", "")
+                .replaceAll(" -incoming defer", "")
+                .replaceAll("(path|mem-path|share)=[^ ,]+", "")
+                .replaceAll("file:\\S+|unix:\\S+|,mac=\\S+", "");
     }
 
     @Test
