@@ -1,6 +1,7 @@
 package dev.podlab.bench;
 
 import dev.podlab.core.cgroup.CgroupManagers;
+import dev.podlab.core.config.EngineSettings;
 import dev.podlab.core.container.ContainerConfig;
 import dev.podlab.core.container.ContainerEngine;
 import dev.podlab.core.container.ContainerRecord;
@@ -30,8 +31,10 @@ import java.util.Map;
  * {@code ./scripts/bench kvm [RUNS]}: the {@code kvm} runtime against a plain QEMU boot
  * (docs/benchmarks.md, "KVM sandbox runtime").
  * <ol>
- *   <li>Boot to container-running: {@code engine.run} of a busybox {@code sleep} on runtime kvm
- *       (initramfs reused, QEMU start, kernel boot, agent hello, container create and start),
+ *   <li>Run to container-running: {@code engine.run} of a busybox {@code sleep} on runtime kvm, twice
+ *       per round: restored from its template (the default: QEMU start, device state load, setup,
+ *       container create and start) and booted ({@code template: off}: QEMU start, kernel boot, agent
+ *       hello, setup, container create and start),
  *       against the same QEMU command line (same kernel, memory, devices, accelerator) with a
  *       minimal initramfs whose static {@code /init}, built here with gcc, writes a marker to the
  *       serial console as soon as it runs; timed from QEMU's start to the marker. Twice: booting the
@@ -39,7 +42,8 @@ import java.util.Map;
  *       through PVH, as podlab does (so the second comparison is podlab's own work alone).
  *       Interleaved, so all see the same machine load.</li>
  *   <li>Memory per sandbox on the host: QEMU's RSS and PSS and the host cgroup of the VM, against
- *       the workload's own memory in the guest cgroup.</li>
+ *       the workload's own memory in the guest cgroup; what one more sandbox costs (its USS), for
+ *       restored and for booted VMs.</li>
  * </ol>
  */
 public final class KvmBench {
@@ -53,16 +57,25 @@ public final class KvmBench {
         String parent = "podlab-kvmbench-" + ProcessHandle.current().pid();
         try {
             Path rootfs = BusyboxRootfs.ensure(work.resolve("busybox"));
-            var engine = new ContainerEngine(new EngineConfig(work.resolve("state"), CgroupManagers.host(), parent));
+            var engine = new ContainerEngine(new EngineConfig(work.resolve("state"), CgroupManagers.host(), parent,
+                    Map.of(BOOTED, new EngineSettings.RuntimeClass("kvm", Map.of("template", "off")))));
             KvmRuntime kvm = (KvmRuntime) engine.runtimes().require(KvmRuntime.NAME);
+            KvmRuntime kvmBooted = (KvmRuntime) engine.runtimes().require(BOOTED);
             GuestKernel kernel = kvm.kernel().orElseThrow();
             KvmRuntime.Verdict verdict = kvm.verdict();
             System.out.println("kvm runtime: " + verdict.reason());
             Path plainInitrd = plainInitramfs(work);
-            // One unmeasured run builds podlab's initramfs and warms the JIT.
-            engine.remove(bootPodlab(engine, rootfs).id(), true);
+            // One unmeasured run builds podlab's initramfs and the template, and warms the JIT.
+            ContainerRecord first = bootPodlab(engine, rootfs, KvmRuntime.NAME);
+            long build = trace(engine, first).stream().filter(e -> e.step().startsWith("template "))
+                    .mapToLong(TraceEvent::durationNanos).sum();
+            System.out.printf("template built once (boot to the hello, snapshot, sync): %.0f ms%n", build / 1e6);
+            engine.remove(first.id(), true);
+            engine.remove(bootPodlab(engine, rootfs, BOOTED).id(), true);
 
             long[] podlab = new long[runs];
+            long[] booted = new long[runs];
+            long[] bootedCpu = new long[runs];
             long[] plain = new long[runs];
             long[] plainPvh = new long[runs];
             GuestKernel pvhKernel = BootImage.prepare(kernel, work.resolve("state/kvm"), true).kernel();
@@ -76,8 +89,16 @@ public final class KvmBench {
                 plain[i] = plainRun[0];
                 plainCpu[i] = plainRun[1];
                 plainPvh[i] = bootPlain(work, pvhKernel, plainInitrd, verdict.accel(), runs + i)[0];
+                long b0 = System.nanoTime();
+                ContainerRecord cold = bootPodlab(engine, rootfs, BOOTED);
+                booted[i] = System.nanoTime() - b0;
+                bootedCpu[i] = cpuNanos(kvmBooted.runningVms().values().iterator().next());
+                if (i == runs - 1) {
+                    secondSandbox(engine, kvmBooted, rootfs, BOOTED, false);
+                }
+                engine.remove(cold.id(), true);
                 long t0 = System.nanoTime();
-                ContainerRecord r = bootPodlab(engine, rootfs);
+                ContainerRecord r = bootPodlab(engine, rootfs, KvmRuntime.NAME);
                 podlab[i] = System.nanoTime() - t0;
                 podlabCpu[i] = cpuNanos(kvm.runningVms().values().iterator().next());
                 for (TraceEvent e : trace(engine, r)) {
@@ -91,14 +112,19 @@ public final class KvmBench {
                 }
                 if (i == runs - 1) {
                     memory(engine, kvm, r);
-                    secondSandbox(engine, kvm, rootfs);
+                    secondSandbox(engine, kvm, rootfs, KvmRuntime.NAME, true);
                 }
                 engine.remove(r.id(), true);
             }
             Bench.report("plain QEMU boot to /init, bzImage (" + verdict.accel() + ")", plain);
             Bench.report("plain QEMU boot to /init, PVH ELF (" + verdict.accel() + ")", plainPvh);
-            Bench.report("podlab kvm run to container running", podlab);
+            Bench.report("podlab kvm run to container running, booted (template: off)", booted);
+            Bench.report("podlab kvm run to container running, restored from the template", podlab);
             steps.forEach((step, nanos) -> Bench.report("  of which " + step, nanos));
+            System.out.printf("booted against the plain PVH boot (medians): %+.0f%% (%+.0f ms)%n",
+                    (Bench.median(booted) / Bench.median(plainPvh) - 1) * 100,
+                    (Bench.median(booted) - Bench.median(plainPvh)) / 1e6);
+            System.out.printf("restored against booted (medians): %.2fx%n", Bench.median(podlab) / Bench.median(booted));
             double over = Bench.median(podlab) / Bench.median(plain) - 1;
             System.out.printf("podlab against the plain bzImage boot (medians): %+.0f%% (%+.0f ms)%n", over * 100,
                     (Bench.median(podlab) - Bench.median(plain)) / 1e6);
@@ -106,7 +132,8 @@ public final class KvmBench {
                     + " (%+.0f ms)%n", (Bench.median(podlab) / Bench.median(plainPvh) - 1) * 100,
                     (Bench.median(podlab) - Bench.median(plainPvh)) / 1e6);
             Bench.report("QEMU CPU time, plain boot to /init", plainCpu);
-            Bench.report("QEMU CPU time, podlab to container running", podlabCpu);
+            Bench.report("QEMU CPU time, podlab booted to container running", bootedCpu);
+            Bench.report("QEMU CPU time, podlab restored to container running", podlabCpu);
             System.out.printf("overhead in QEMU CPU time (medians): %.0f%%%n",
                     (Bench.median(podlabCpu) / Bench.median(plainCpu) - 1) * 100);
         } finally {
@@ -115,8 +142,10 @@ public final class KvmBench {
     }
 
     /** The trace steps the boot-to-running time is made of (docs/kvm.md, "Trace steps"). */
-    private static final List<String> STEPS = List.of("reuse kernel", "reuse initramfs", "qemu start", "kernel boot",
-            "container create", "container start");
+    private static final List<String> STEPS = List.of("reuse kernel", "reuse initramfs", "reuse template",
+            "qemu start", "restore VM", "container create", "container start");
+    /** The runtime class of VMs that boot ({@code template: off}), measured beside the default. */
+    private static final String BOOTED = "kvm-boot";
 
     private static List<TraceEvent> trace(ContainerEngine engine, ContainerRecord r) throws IOException {
         List<TraceEvent> out = new java.util.ArrayList<>();
@@ -126,8 +155,8 @@ public final class KvmBench {
         return out;
     }
 
-    private static ContainerRecord bootPodlab(ContainerEngine engine, Path rootfs) {
-        return engine.run(ContainerConfig.builder(rootfs, List.of("sleep", "600")).runtime(KvmRuntime.NAME).build());
+    private static ContainerRecord bootPodlab(ContainerEngine engine, Path rootfs, String runtime) {
+        return engine.run(ContainerConfig.builder(rootfs, List.of("sleep", "600")).runtime(runtime).build());
     }
 
     /** A newc initramfs with /dev/console and a static /init that prints the marker and waits. */
@@ -252,8 +281,9 @@ public final class KvmBench {
      * 10 s. QEMU's binary and libraries are shared (PSS splits them), so the second VM's private
      * memory (USS: Private_Clean + Private_Dirty) is its marginal cost.
      */
-    private static void secondSandbox(ContainerEngine engine, KvmRuntime kvm, Path rootfs) throws Exception {
-        ContainerRecord second = bootPodlab(engine, rootfs);
+    private static void secondSandbox(ContainerEngine engine, KvmRuntime kvm, Path rootfs, String runtime,
+                                      boolean ksm) throws Exception {
+        ContainerRecord second = bootPodlab(engine, rootfs, runtime);
         try {
             Thread.sleep(10_000);
             long pssSum = 0;
@@ -261,13 +291,15 @@ public final class KvmBench {
                 String rollup = Files.readString(Path.of("/proc/" + vm.getValue() + "/smaps_rollup"));
                 long uss = kib(rollup, "Private_Clean") + kib(rollup, "Private_Dirty");
                 pssSum += kib(rollup, "Pss");
-                System.out.printf("two sandboxes: QEMU pid %d (%s): PSS %d KiB, USS %d KiB, shared %d KiB%n",
-                        vm.getValue(), vm.getKey(), kib(rollup, "Pss"), uss, kib(rollup, "Shared_Clean")
+                System.out.printf("two %s sandboxes: QEMU pid %d (%s): PSS %d KiB, USS %d KiB, shared %d KiB%n",
+                        runtime, vm.getValue(), vm.getKey(), kib(rollup, "Pss"), uss, kib(rollup, "Shared_Clean")
                                 + kib(rollup, "Shared_Dirty"));
             }
             System.out.printf("two sandboxes: PSS sum %.1f MiB, %.1f MiB per sandbox; the marginal cost of one more "
                     + "is its USS (above)%n", pssSum / 1024.0, pssSum / 2048.0);
-            withKsm(kvm);
+            if (ksm) {
+                withKsm(kvm);
+            }
         } finally {
             engine.remove(second.id(), true);
         }
