@@ -288,7 +288,7 @@ final class ContainersApi extends ContainersGrpc.ContainersImplBase {
                 engine.vm(r.id()).ifPresent(vm -> b.setVm(VirtualMachine.newBuilder().setKey(vm.key())
                         .setQemuPid(vm.qemuPid()).setAccelerator(vm.accelerator()).setQemuCgroup(vm.qemuCgroup())
                         .setQemuRssBytes(Math.max(0, HostInfo.rssBytes(vm.qemuPid()))).setGuestKernel(vm.guestKernel())
-                        .setAgent(vm.agent()).setBootMillis(vm.bootMillis())));
+                        .setAgent(vm.agent()).setBootMillis(vm.bootMillis()).setTemplate(vm.template())));
             }
             return b.build();
         });

@@ -152,7 +152,9 @@ public record PodDiagram(String title, List<String> containers, List<NamespaceRo
         }
         host.add(new Fact("VM", vm.getKey()));
         List<Fact> guest = List.of(new Fact("kernel", vm.getGuestKernel()), new Fact("agent", vm.getAgent()),
-                new Fact("booted in", vm.getBootMillis() + " ms"));
+                vm.getTemplate().isEmpty() ? new Fact("booted in", vm.getBootMillis() + " ms")
+                        : new Fact("restored from", "template " + vm.getTemplate() + " (frozen at the agent's hello, "
+                        + vm.getBootMillis() + " ms into its boot)"));
         List<String> inside = new ArrayList<>();
         inspected.forEach((name, r) -> {
             if (r.hasVm() && r.getVm().getKey().equals(vm.getKey())) {

@@ -98,6 +98,10 @@ class PodDiagramTest {
         assertThat(d.vm().guest()).containsExactly(new Fact("kernel", "6.1.0-9-amd64"),
                 new Fact("agent", "podlab-shim (/init) protocol 1 on virtio-serial"), new Fact("booted in", "950 ms"));
         assertThat(d.vm().containers()).containsExactly("app", "side");
+        // A guest restored from a template did not boot: the diagram says where it came from.
+        in.replaceAll((name, r) -> r.toBuilder().setVm(vm.toBuilder().setTemplate("5899ae5019e2088f")).build());
+        assertThat(PodDiagram.of(pod, in).vm().guest()).contains(new Fact("restored from",
+                "template 5899ae5019e2088f (frozen at the agent's hello, 950 ms into its boot)"));
         assertThat(d.namespaces()).isEmpty();
         assertThat(d.cgroups()).extracting(CgroupNode::path).contains("/podlab/pod-7", "/podlab/pod-7/c1");
     }

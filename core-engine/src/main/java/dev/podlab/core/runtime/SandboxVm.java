@@ -11,6 +11,7 @@ package dev.podlab.core.runtime;
  * @param guestKernel  the guest's {@code uname -r}
  * @param agent        what runs the containers inside: the agent and the line it speaks on
  * @param bootMillis   guest uptime when the agent said hello
+ * @param template     the VM template the guest was restored from (frozen at that hello); empty when it booted
  */
 public record SandboxVm(String key, long qemuPid, String accelerator, String qemuCgroup, String guestKernel,
-                        String agent, long bootMillis) {}
+                        String agent, long bootMillis, String template) {}

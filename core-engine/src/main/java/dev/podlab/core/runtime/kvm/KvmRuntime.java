@@ -202,8 +202,9 @@ public final class KvmRuntime implements RuntimeHandler {
         }
         Accelerator.Verdict a = Accelerator.decide(options.accel(), Path.of("/dev/kvm"),
                 kvmRoot.resolve("accel.json"), key, () -> probeKvm(k.get()));
-        return new Verdict(true, qemuVersion() + ", guest kernel " + k.get().release() + "; accelerator " + a.reason(),
-                a.accel());
+        return new Verdict(true, qemuVersion() + ", guest kernel " + k.get().release() + "; accelerator " + a.reason()
+                + (options.template() ? "; VMs are restored from templates frozen at the agent's hello (option template)"
+                : "; every VM boots (template: off)"), a.accel());
     }
 
     /** A bounded test boot under KVM; null when the agent said hello. */
@@ -1006,7 +1007,8 @@ public final class KvmRuntime implements RuntimeHandler {
             cgroup = ""; // the VM is being deleted right now
         }
         return Optional.of(new SandboxVm(vm.key, vm.qemu.pid(), vm.accel, cgroup, vm.hello.kernelRelease(),
-                "podlab-shim (/init) protocol " + vm.hello.protocol() + " on virtio-serial", vm.hello.bootMillis()));
+                "podlab-shim (/init) protocol " + vm.hello.protocol() + " on virtio-serial", vm.hello.bootMillis(),
+                vm.template));
     }
 
     // ---- delete -------------------------------------------------------------------------------

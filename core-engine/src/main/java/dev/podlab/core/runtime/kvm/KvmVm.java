@@ -33,9 +33,11 @@ final class KvmVm {
     private final Process child;
     final AgentConnection agent;
     final AgentProtocol.Hello hello;
+    /** The template the guest was restored from; empty when it booted. */
+    final String template;
 
     private KvmVm(String key, Path dir, String accel, ProcessHandle qemu, Process child, AgentConnection agent,
-                  AgentProtocol.Hello hello) {
+                  AgentProtocol.Hello hello, String template) {
         this.key = key;
         this.dir = dir;
         this.share = dir.resolve("share");
@@ -44,6 +46,7 @@ final class KvmVm {
         this.child = child;
         this.agent = agent;
         this.hello = hello;
+        this.template = template;
     }
 
     /**
@@ -67,7 +70,8 @@ final class KvmVm {
             String key = json.path("key").asText();
             AgentConnection agent = AgentConnection.connect(dir.resolve("ctl.sock"), Duration.ofSeconds(5), key);
             return java.util.Optional.of(new KvmVm(key, dir, json.path("accel").asText(), h, null, agent,
-                    new AgentProtocol.Hello(AgentProtocol.VERSION, json.path("kernel").asText(), 0, List.of())));
+                    new AgentProtocol.Hello(AgentProtocol.VERSION, json.path("kernel").asText(), 0, List.of()),
+                    json.path("template").asText("")));
         } catch (IOException e) {
             return java.util.Optional.empty();
         } catch (InterruptedException e) {
@@ -240,7 +244,8 @@ final class KvmVm {
                         + "of " + template.detail() + " and resumed the guest at its hello; the agent answered setup"));
             }
             steps.addAll(setupSteps(answer.text(), wall + (t3 - t0), setup));
-            return new KvmVm(key, dir, cfg.accel(), qemu.toHandle(), qemu, agent, hello);
+            return new KvmVm(key, dir, cfg.accel(), qemu.toHandle(), qemu, agent, hello,
+                    template == null ? "" : template.key());
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (agent != null) {
                 agent.close();

@@ -64,7 +64,8 @@ class KvmRuntimeTest {
         engine = t.engine;
         RuntimeCatalog.Entry e = engine.runtimes().entry("kvm");
         assertThat(e.works()).as("kvm verdict: %s", e.reason()).isTrue();
-        assertThat(e.reason()).containsPattern("accelerator (KVM|TCG)");
+        assertThat(e.reason()).containsPattern("accelerator (KVM|TCG)").contains("restored from templates");
+        assertThat(engine.runtimes().entry("kvm-boot").reason()).contains("every VM boots (template: off)");
     }
 
     @AfterEach
@@ -227,7 +228,8 @@ class KvmRuntimeTest {
                 "setup: mount 9p share")) {
             assertThat(trace(r.id())).as("trace step %s", step).contains("\"step\":\"" + step + "\"");
         }
-        assertThat(trace(r.id())).doesNotContain("template");
+        assertThat(trace(r.id())).doesNotContain("\"step\":\"template", "\"step\":\"reuse template",
+                "\"step\":\"restore VM");
         interactiveExecForwardsStdinATerminalAndItsSize();
 
         // reopen-log (CRI ReopenContainerLog): the guest shim opens the log path again through 9p.
