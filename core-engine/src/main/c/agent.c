@@ -42,6 +42,11 @@ static const char *exec_winsz = NULL;
  * the host's stdin/eof/resize/cancel lines for TAG are served inline, the way
  * ping is, because only PID 1 reads the port. */
 #define MAX_SESSIONS 64
+/* Stdin flow control: the host keeps at most STDIN_WINDOW bytes of a
+ * session's input unacknowledged; PID 1 acknowledges what the pipe took, in
+ * steps of STDIN_ACK_STEP or when its buffer runs dry. */
+#define STDIN_WINDOW (256 * 1024)
+#define STDIN_ACK_STEP (32 * 1024)
 struct session
 {
   bool used;
@@ -53,6 +58,7 @@ struct session
   char *pending;  /* stdin bytes the pipe did not take yet */
   size_t plen;
   bool eof;       /* close `in` once pending is written */
+  size_t unacked; /* bytes the pipe took that the host was not told of yet */
 };
 static struct session sessions[MAX_SESSIONS];
 
@@ -691,8 +697,17 @@ session_end (struct session *s, int status)
   s->in = s->winsz = -1;
 }
 
+/* Tells the host how much more input it may send. */
+static void
+session_ack (struct session *s, size_t bytes)
+{
+  if (bytes > 0)
+    send_line (s->tag, "ack", "%zu", bytes);
+}
+
 /* Writes what the pipe takes now; the rest waits for POLLOUT, so a process
- * that does not read its stdin never blocks PID 1. */
+ * that does not read its stdin never blocks PID 1, and the host's window
+ * bounds what waits here. */
 static void
 session_flush (struct session *s)
 {
@@ -702,15 +717,24 @@ session_flush (struct session *s)
       if (w < 0 && errno == EINTR)
         continue;
       if (w < 0 && errno == EAGAIN)
-        return;
+        break;
       if (w < 0)
         {
-          /* EPIPE: the process closed its stdin; later input has nowhere to go. */
+          /* EPIPE: the process closed its stdin; later input has nowhere to
+           * go, and what waited is dropped: the host may send on. */
+          session_ack (s, s->unacked + s->plen);
+          s->unacked = 0;
           session_close_in (s);
           return;
         }
       memmove (s->pending, s->pending + w, s->plen - (size_t) w);
       s->plen -= (size_t) w;
+      s->unacked += (size_t) w;
+    }
+  if (s->unacked >= STDIN_ACK_STEP || (s->plen == 0 && s->unacked > 0))
+    {
+      session_ack (s, s->unacked);
+      s->unacked = 0;
     }
   if (s->eof && s->plen == 0)
     session_close_in (s);
@@ -744,6 +768,7 @@ session_open (const char *tag, const char *flags)
       fcntl (p[1], F_SETFL, O_NONBLOCK);
       exec_stdin = p[0];
       s->in = p[1];
+      send_line (tag, "window", "%d", STDIN_WINDOW);
     }
   if (strstr (flags, "tty"))
     {

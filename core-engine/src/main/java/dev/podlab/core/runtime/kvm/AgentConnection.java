@@ -26,7 +26,7 @@ import java.util.function.Consumer;
 final class AgentConnection implements AutoCloseable {
     private final SocketChannel channel;
     private final BlockingQueue<String> hello = new LinkedBlockingQueue<>();
-    private final Map<String, BlockingQueue<AgentProtocol.Reply>> pending = new ConcurrentHashMap<>();
+    private final Map<String, Request> pending = new ConcurrentHashMap<>();
     private final AtomicLong tags = new AtomicLong();
     // Tags differ between connections: an exec left running by an earlier engine still answers
     // under its old tag, which must not land on a new request.
@@ -81,9 +81,8 @@ final class AgentConnection implements AutoCloseable {
      */
     Request begin(String verb, List<String> args) {
         String tag = tagPrefix + tags.incrementAndGet();
-        BlockingQueue<AgentProtocol.Reply> q = new LinkedBlockingQueue<>();
-        pending.put(tag, q);
-        Request r = new Request(tag, verb, q);
+        Request r = new Request(tag, verb, new LinkedBlockingQueue<>());
+        pending.put(tag, r);
         try {
             r.send(verb, args);
         } catch (RuntimeException e) {
@@ -109,11 +108,21 @@ final class AgentConnection implements AutoCloseable {
         }
     }
 
-    /** One request in flight: its tag, the lines sent under it, its answers. */
+    /**
+     * One request in flight: its tag, the lines sent under it, its answers. An exec or attach with
+     * stdin gets credit for its input: the agent announces a window ({@code TAG window BYTES}) and
+     * acknowledges what the process's pipe took ({@code TAG ack BYTES}); {@link #sendStdin} waits
+     * while a window's worth is unacknowledged, so a process that does not read its input holds up
+     * its writer instead of filling the guest's memory (docs/kvm.md, "Interactive exec and attach").
+     */
     final class Request implements AutoCloseable {
         private final String tag;
         private final String verb;
         private final BlockingQueue<AgentProtocol.Reply> answers;
+        /** Input bytes the agent lets be unacknowledged; -1 until it says (an older agent never does). */
+        private long window = -1;
+        private long inFlight;
+        private boolean ended;
 
         private Request(String tag, String verb, BlockingQueue<AgentProtocol.Reply> answers) {
             this.tag = tag;
@@ -129,6 +138,48 @@ final class AgentConnection implements AutoCloseable {
         /** Sends {@code TAG KIND DATA} with a data payload ({@code %00} is a NUL byte; never empty). */
         void sendData(String kind, byte[] data) {
             write(tag + " " + kind + " " + AgentProtocol.escape(data) + "\n", verb);
+        }
+
+        /**
+         * Sends one {@code stdin} line, first waiting until the agent's window has room for it (woken
+         * by its acks, the request's end or the channel's). Throws when the request ended meanwhile.
+         */
+        void sendStdin(byte[] chunk) {
+            synchronized (this) {
+                try {
+                    while (!ended && window >= 0 && inFlight > 0 && inFlight + chunk.length > window) {
+                        wait();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new KvmException("failed to send stdin to the guest: interrupted", e);
+                }
+                if (ended) {
+                    throw new KvmException("failed to send stdin to the guest: the " + verb + " ended");
+                }
+                inFlight += chunk.length;
+            }
+            sendData("stdin", chunk);
+        }
+
+        /** The agent's {@code window} and {@code ack} lines. */
+        private synchronized void credit(AgentProtocol.Reply r) {
+            try {
+                long n = Long.parseLong(r.text().strip());
+                if (r.kind().equals("window")) {
+                    window = n;
+                } else {
+                    inFlight = Math.max(0, inFlight - n);
+                }
+            } catch (NumberFormatException e) {
+                return; // not a number: ignored, as any unknown line
+            }
+            notifyAll();
+        }
+
+        private synchronized void end() {
+            ended = true;
+            notifyAll();
         }
 
         /** Waits for the final answer; every line before it goes to {@code progress}. */
@@ -155,6 +206,7 @@ final class AgentConnection implements AutoCloseable {
         @Override
         public void close() {
             pending.remove(tag);
+            end();
         }
     }
 
@@ -193,7 +245,8 @@ final class AgentConnection implements AutoCloseable {
         }
         closedBecause = why;
         for (var e : pending.entrySet()) {
-            e.getValue().add(new AgentProtocol.Reply(e.getKey(), "error", why));
+            e.getValue().answers.add(new AgentProtocol.Reply(e.getKey(), "error", why));
+            e.getValue().end();
         }
     }
 
@@ -206,10 +259,18 @@ final class AgentConnection implements AutoCloseable {
         if (r == null) {
             return;
         }
-        BlockingQueue<AgentProtocol.Reply> q = pending.get(r.tag());
-        if (q != null) {
-            q.add(r);
+        Request req = pending.get(r.tag());
+        if (req == null) {
+            return;
         }
+        if (r.kind().equals("window") || r.kind().equals("ack")) {
+            req.credit(r);
+            return;
+        }
+        if (r.isFinal()) {
+            req.end(); // a writer waiting for credit gives up: nobody reads any more
+        }
+        req.answers.add(r);
     }
 
     @Override

@@ -87,7 +87,7 @@ final class KvmAttach implements AttachSession {
     public void write(byte[] data, int offset, int length) {
         for (int o = offset; o < offset + length; o += KvmExecProcess.STDIN_CHUNK) {
             byte[] chunk = Arrays.copyOfRange(data, o, Math.min(offset + length, o + KvmExecProcess.STDIN_CHUNK));
-            send(() -> request.sendData("stdin", chunk));
+            send(() -> request.sendStdin(chunk));
         }
     }
 

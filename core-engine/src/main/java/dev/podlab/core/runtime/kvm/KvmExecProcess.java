@@ -202,7 +202,7 @@ final class KvmExecProcess extends Process {
             relayResizes();
             for (int i = off; i < off + len; i += STDIN_CHUNK) {
                 try {
-                    request.sendData("stdin", java.util.Arrays.copyOfRange(b, i, Math.min(off + len, i + STDIN_CHUNK)));
+                    request.sendStdin(java.util.Arrays.copyOfRange(b, i, Math.min(off + len, i + STDIN_CHUNK)));
                 } catch (KvmException e) {
                     throw new IOException(e.getMessage(), e);
                 }

@@ -177,6 +177,17 @@ class KvmRuntimeTest {
         // What the guests wrote stayed in their own copies: the template's memory is as it was built.
         assertThat(sha256(template.resolve("memory"))).isEqualTo(memoryBefore);
 
+        // A template QEMU cannot load (here: a truncated device state) is removed and that VM boots.
+        Path state = template.resolve("state");
+        Files.write(state, java.util.Arrays.copyOf(Files.readAllBytes(state), 100));
+        ContainerRecord fallback = engine.run(busybox("true").runtime("kvm").build());
+        assertThat(engine.await(fallback.id(), Duration.ofSeconds(120)).orElseThrow().exitCode()).isZero();
+        assertThat(trace(fallback.id())).contains("\"step\":\"kernel boot\"")
+                .containsPattern("\"step\":\"warning\",\"detail\":\"template [0-9a-f]{16} removed, the VM boots "
+                        + "instead: failed to restore VM [^\"]+\"");
+        assertThat(template).doesNotExist();
+        engine.remove(fallback.id(), false);
+
         engine.remove(r.id(), false);
         engine.remove(failing.id(), false);
         assertThat(kvm().runningVms()).isEmpty();
@@ -283,6 +294,34 @@ class KvmRuntimeTest {
         assertThat(cat.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(catOut.join()).isEqualTo("ping one\ntwo\0three\n");
         assertThat(cat.process().exitValue()).isZero();
+
+        // Flow control: while the process does not read, its writer on the host stops at the agent's
+        // window (256 KiB unacknowledged, plus what the 64 KiB pipe took); then all of it arrives.
+        ExecSession slow = engine.startExec("vm-sleeper", ExecRequest.of(List.of("sh", "-c",
+                        "while [ ! -e /tmp/go ]; do sleep 0.2; done; wc -c")), 0, 0,
+                ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE);
+        StreamCapture slowOut = StreamCapture.of(slow.process().getInputStream());
+        var sent = new java.util.concurrent.atomic.AtomicLong();
+        byte[] block = new byte[16 * 1024];
+        java.util.Arrays.fill(block, (byte) 'x');
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try (var in = slow.process().getOutputStream()) {
+                for (int i = 0; i < 128; i++) { // 2 MiB
+                    in.write(block);
+                    sent.addAndGet(block.length);
+                }
+            } catch (java.io.IOException e) {
+                sent.set(-1);
+            }
+        });
+        Thread.sleep(3000);
+        assertThat(sent.get()).as("bytes sent while nothing reads").isBetween(16L * 1024, 400L * 1024);
+        assertThat(engine.exec("vm-sleeper", ExecRequest.of(List.of("touch", "/tmp/go")), Duration.ofSeconds(60))
+                .exitCode()).isZero();
+        writer.join(Duration.ofSeconds(60));
+        assertThat(sent.get()).isEqualTo(2L << 20);
+        assertThat(slow.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(slowOut.join().strip()).isEqualTo(Long.toString(2L << 20));
 
         // A terminal: the first size is there before the process runs, a resize reaches the pty before
         // the input sent after it, and the exit code comes back.
