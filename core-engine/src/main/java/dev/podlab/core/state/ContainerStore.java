@@ -35,11 +35,7 @@ public final class ContainerStore {
     public ContainerStore(Path root) {
         this.root = root;
         this.containers = root.resolve("containers");
-        try {
-            Files.createDirectories(containers);
-        } catch (IOException e) {
-            throw new StateException(PodlabException.failed("create state root", root.toString(), e), e);
-        }
+        StateDirs.secure(root);
     }
 
     public Path root() {
