@@ -412,8 +412,9 @@ public final class HostDoctor {
                 .map(Path::toString).toList();
         if (!packed.isEmpty()) {
             return Check.warn("guest-kernel", title, head + ": modules compressed in a format podlab cannot unpack "
-                    + "(only .ko and .ko.gz): " + String.join(", ", packed), "use a kernel whose modules are plain "
-                    + "or gzip-compressed, set with the kvm runtime class option kernel");
+                    + "(.ko, .ko.gz, .ko.xz and .ko.zst are known): " + String.join(", ", packed), "use a kernel whose "
+                    + "modules are plain or compressed with gzip, xz or zstd, set with the kvm runtime class option "
+                    + "kernel");
         }
         return Check.ok("guest-kernel", title, head + "; initramfs modules " + String.join(", ",
                 InitramfsBuilder.DEFAULT_MODULES) + " (" + files.size() + " files with dependencies) in " + k.modules());

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The guest kernel in the form QEMU boots fastest. A distribution's {@code vmlinuz} is a bzImage:
@@ -175,37 +174,8 @@ public final class BootImage {
     }
 
     private static void inflate(Path bzImage, Payload p, Path out) throws IOException {
-        if (p.format().equals("gzip")) {
-            try (InputStream in = new GZIPInputStream(slice(bzImage, p)); OutputStream o = Files.newOutputStream(out)) {
-                in.transferTo(o);
-            }
-            return;
-        }
-        List<String> cmd = switch (p.format()) {
-            case "xz" -> List.of("xz", "--decompress", "--stdout", "--single-stream");
-            case "zstd" -> List.of("zstd", "--decompress", "--stdout", "--quiet");
-            default -> List.of("lz4", "--decompress", "--stdout", "--quiet");
-        };
-        Process proc;
-        try {
-            proc = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.PIPE)
-                    .start();
-        } catch (IOException e) {
-            throw new IOException("inflating a " + p.format() + " kernel needs " + cmd.get(0) + ": " + e.getMessage(),
-                    e);
-        }
-        try (OutputStream toTool = proc.getOutputStream(); InputStream in = slice(bzImage, p)) {
-            in.transferTo(toTool);
-        }
-        try {
-            String err = new String(proc.getErrorStream().readAllBytes()).strip();
-            if (proc.waitFor() != 0) {
-                throw new IOException(cmd.get(0) + " failed on the kernel payload of " + bzImage + ": " + err);
-            }
-        } catch (InterruptedException e) {
-            proc.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while inflating " + bzImage, e);
+        try (InputStream in = slice(bzImage, p); OutputStream o = Files.newOutputStream(out)) {
+            Inflater.inflate(p.format(), in, o, "the " + p.format() + " kernel payload of " + bzImage);
         }
     }
 

@@ -17,7 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Builds the guest's initramfs: podlab-shim as {@code /init} (it becomes the agent as PID 1),
@@ -137,10 +136,9 @@ public final class InitramfsBuilder {
         return resolve(modulesDir, wanted);
     }
 
-    /** Whether {@link #build} can unpack this module file (plain {@code .ko} or {@code .ko.gz}). */
+    /** Whether {@link #build} can unpack this module file ({@code .ko}, {@code .ko.gz}, {@code .ko.xz}, {@code .ko.zst}). */
     public static boolean canUnpack(Path module) {
-        String n = module.getFileName().toString();
-        return n.endsWith(".ko") || n.endsWith(".ko.gz");
+        return !compression(module).equals("unknown");
     }
 
     /**
@@ -229,17 +227,27 @@ public final class InitramfsBuilder {
         return (ko >= 0 ? n.substring(0, ko) : n).replace('-', '_');
     }
 
+    /**
+     * The module, uncompressed: the guest loads it without its own decompressor (a guest kernel built without
+     * {@code CONFIG_MODULE_DECOMPRESS} could not load {@code .ko.xz} at all, and under TCG it would be slow).
+     * Debian 12 ships plain {@code .ko}, Debian 13 {@code .ko.xz}, Ubuntu {@code .ko.zst}.
+     */
     private static byte[] moduleBytes(Path f) throws IOException {
-        String n = f.getFileName().toString();
-        if (n.endsWith(".ko")) {
+        String format = compression(f);
+        if (format.isEmpty()) {
             return Files.readAllBytes(f);
         }
-        if (n.endsWith(".ko.gz")) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(f))) {
-                return in.readAllBytes();
-            }
+        var out = new ByteArrayOutputStream(1 << 20);
+        try (InputStream in = Files.newInputStream(f)) {
+            Inflater.inflate(format, in, out, "module " + f);
         }
-        throw new IOException("module " + f + " is compressed in a format podlab cannot unpack yet (.ko and .ko.gz"
-                + " are supported)");
+        return out.toByteArray();
+    }
+
+    /** The compression of a module file by its name: "" for a plain {@code .ko}, else gzip, xz or zstd. */
+    private static String compression(Path module) {
+        String n = module.getFileName().toString();
+        return n.endsWith(".ko.gz") ? "gzip" : n.endsWith(".ko.xz") ? "xz" : n.endsWith(".ko.zst") ? "zstd"
+                : n.endsWith(".ko") ? "" : "unknown";
     }
 }

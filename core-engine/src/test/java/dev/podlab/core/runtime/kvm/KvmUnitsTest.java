@@ -91,6 +91,65 @@ class KvmUnitsTest {
     }
 
     @Test
+    void compressedModulesArePackedUncompressed(@TempDir Path tmp) throws Exception {
+        Path mods = Files.createDirectories(tmp.resolve("lib/modules/6.12.0-1-amd64/kernel"));
+        Files.writeString(mods.resolveSibling("modules.dep"), """
+                kernel/virtio_ring.ko.xz:
+                kernel/virtio.ko.zst: kernel/virtio_ring.ko.xz
+                kernel/virtio_mmio.ko.gz: kernel/virtio.ko.zst kernel/virtio_ring.ko.xz
+                """);
+        var random = new java.util.Random(7);
+        Map<String, byte[]> plain = new java.util.LinkedHashMap<>();
+        for (String[] m : new String[][] {{"virtio_ring", "xz"}, {"virtio", "zstd"}, {"virtio_mmio", "gzip"}}) {
+            byte[] body = new byte[4096];
+            random.nextBytes(body);
+            plain.put(m[0], body);
+            Path ko = Files.write(mods.resolve(m[0] + ".ko"), body);
+            // The distribution's own tools made the files, as its kernel packages do.
+            List<String> cmd = switch (m[1]) {
+                case "xz" -> List.of("xz", "--check=crc32", ko.toString());
+                case "zstd" -> List.of("zstd", "-q", "--rm", ko.toString());
+                default -> List.of("gzip", ko.toString());
+            };
+            assertThat(new ProcessBuilder(cmd).inheritIO().start().waitFor()).as(String.join(" ", cmd)).isZero();
+        }
+        GuestKernel kernel = new GuestKernel(tmp.resolve("vmlinuz-6.12.0-1-amd64"), "6.12.0-1-amd64",
+                mods.getParent());
+        Path shim = Files.writeString(tmp.resolve("shim"), "shim");
+        InitramfsBuilder.Result r = new InitramfsBuilder(tmp.resolve("kvm")).build(shim, kernel,
+                List.of("virtio_mmio"));
+        assertThat(r.modules()).containsExactly("virtio_ring", "virtio", "virtio_mmio");
+        byte[] cpio = Files.readAllBytes(r.file());
+        plain.forEach((name, body) -> assertThat(indexOf(cpio, body)).as(name + " uncompressed in the archive")
+                .isPositive());
+
+        // A damaged module fails the build with the tool's reason, and nothing is cached.
+        Path broken = mods.resolve("virtio_ring.ko.xz");
+        byte[] xz = Files.readAllBytes(broken);
+        Files.write(broken, java.util.Arrays.copyOf(xz, xz.length / 2));
+        Files.writeString(shim, "another shim"); // a new archive, not the one built above
+        assertThatThrownBy(() -> new InitramfsBuilder(tmp.resolve("kvm")).build(shim, kernel, List.of("virtio_mmio")))
+                .isInstanceOf(KvmException.class).hasMessageContaining("failed to inflate module " + broken
+                        + ": xz exited with 1");
+        try (var files = Files.list(tmp.resolve("kvm"))) {
+            assertThat(files.toList()).containsExactly(r.file());
+        }
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
     void networkAndBalloonModulesAreTaggedOnlyWhenNothingElseNeedsThem(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("modules.dep"), """
                 kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
