@@ -1055,11 +1055,11 @@ public final class KvmRuntime implements RuntimeHandler {
      */
     @Override
     public List<String> reapOrphans(Set<String> liveIds) {
+        List<String> repaired = new ArrayList<>(VmTemplate.reapAbandoned(kvmRoot));
         Path vmsDir = kvmRoot.resolve("vms");
         if (!Files.isDirectory(vmsDir)) {
-            return List.of();
+            return repaired;
         }
-        List<String> repaired = new ArrayList<>();
         List<Path> dirs;
         try (Stream<Path> s = Files.list(vmsDir)) {
             dirs = s.toList();

@@ -177,6 +177,8 @@ final class VmTemplate {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("qemu.log").toFile()))
                     .start();
+            // For reapAbandoned, should this engine die before the build ends (QEMU would run on).
+            Files.writeString(work.resolve("qemu.pid"), Long.toString(qemu.pid()));
             agent = AgentConnection.connect(cfg.controlSocket(), Duration.ofSeconds(10), "template-" + key);
             AgentProtocol.Hello hello = null;
             long deadline = System.nanoTime() + bootTimeout.toNanos();
@@ -227,7 +229,7 @@ final class VmTemplate {
             json.put("memoryMiB", cold.memoryMiB());
             json.put("vcpus", cold.vcpus());
             json.put("net", cold.net() != null);
-            for (String f : List.of("ctl.sock", "qmp.sock")) {
+            for (String f : List.of("ctl.sock", "qmp.sock", "qemu.pid")) {
                 Files.deleteIfExists(work.resolve(f));
             }
             FileTrees.deleteRecursively(work.resolve("share"));
@@ -270,11 +272,61 @@ final class VmTemplate {
     }
 
     /**
+     * Template builds whose engine is gone (killed mid-build): their QEMU, which runs on without
+     * it, is killed by the pid the build recorded (if that pid is still a QEMU serving that build's
+     * control socket), and the directory removed. One line per build for the engine's reconcile
+     * report.
+     */
+    static List<String> reapAbandoned(Path kvmRoot) {
+        Path templates = kvmRoot.resolve("templates");
+        List<String> repaired = new ArrayList<>();
+        if (!Files.isDirectory(templates)) {
+            return repaired;
+        }
+        List<Path> builds;
+        try (Stream<Path> s = Files.list(templates)) {
+            builds = s.filter(p -> p.getFileName().toString().matches(".+\\.build-[0-9]{1,18}")).toList();
+        } catch (IOException e) {
+            return repaired;
+        }
+        for (Path build : builds) {
+            String name = build.getFileName().toString();
+            long engine = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+            if (ProcessHandle.of(engine).isPresent()) {
+                continue; // a live engine's build in progress
+            }
+            String what = "removed the unfinished template build " + name;
+            try {
+                long pid = Long.parseLong(Files.readString(build.resolve("qemu.pid")).strip());
+                String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+                if (cmdline.contains("qemu") && cmdline.contains(build.resolve("ctl.sock").toString())) {
+                    ProcessHandle.of(pid).ifPresent(h -> {
+                        h.destroyForcibly(); // this pid only
+                        h.onExit().completeOnTimeout(h, 10, java.util.concurrent.TimeUnit.SECONDS).join();
+                    });
+                    what = "killed QEMU " + pid + " of the unfinished template build " + name + " (its engine, pid "
+                            + engine + ", is gone) and removed it";
+                }
+            } catch (IOException | NumberFormatException e) {
+                // No pid recorded, or no such process: nothing runs for it.
+            }
+            try {
+                FileTrees.deleteRecursively(build);
+                repaired.add(what);
+            } catch (IOException e) {
+                repaired.add("could not remove the unfinished template build " + name + ": " + e.getMessage());
+            }
+        }
+        return repaired;
+    }
+
+    /**
      * Keeps the {@link #KEEP} most recently used templates whose kernel and initramfs still exist
      * (a new shim build makes a new initramfs, and so new templates), and removes build
      * directories a crashed engine left.
      */
     private static void prune(Path templates, String current) throws IOException {
+        reapAbandoned(templates.getParent());
         List<Path> live = new ArrayList<>();
         try (Stream<Path> s = Files.list(templates)) {
             for (Path p : s.toList()) {
@@ -283,11 +335,7 @@ final class VmTemplate {
                     continue;
                 }
                 if (name.contains(".build-")) {
-                    String pid = name.substring(name.indexOf(".build-") + 7);
-                    if (pid.matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
-                        FileTrees.deleteRecursively(p); // its engine is gone
-                    }
-                    continue;
+                    continue; // reapAbandoned's
                 }
                 JsonNode t;
                 try {

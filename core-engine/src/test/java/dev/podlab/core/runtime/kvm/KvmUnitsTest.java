@@ -345,6 +345,34 @@ class KvmUnitsTest {
     }
 
     @Test
+    void aTemplateBuildWhoseEngineDiedIsReapedWithItsQemu(@TempDir Path root) throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path templates = Files.createDirectories(root.resolve("kvm/templates"));
+        Path abandoned = Files.createDirectories(templates.resolve("0123456789abcdef.build-" + gone.pid()));
+        Path running = Files.createDirectories(templates.resolve("fedcba9876543210.build-"
+                + ProcessHandle.current().pid()));
+        // Stands in for the build's QEMU: a process whose command line names QEMU and the build's socket
+        // (bash waiting in its read builtin, no child of its own), started by this test.
+        Process qemu = new ProcessBuilder("bash", "-c", "read -t 600", "qemu-system-x86_64",
+                abandoned.resolve("ctl.sock").toString()).start();
+        Files.writeString(abandoned.resolve("qemu.pid"), Long.toString(qemu.pid()));
+        // A recorded pid that is not this build's QEMU (this JVM) is never killed.
+        Files.writeString(running.resolve("qemu.pid"), Long.toString(ProcessHandle.current().pid()));
+        try {
+            List<String> repaired = VmTemplate.reapAbandoned(root.resolve("kvm"));
+            assertThat(repaired).containsExactly("killed QEMU " + qemu.pid() + " of the unfinished template build "
+                    + abandoned.getFileName() + " (its engine, pid " + gone.pid() + ", is gone) and removed it");
+            assertThat(qemu.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(abandoned).doesNotExist();
+            assertThat(running).isDirectory();
+            assertThat(VmTemplate.reapAbandoned(root.resolve("kvm"))).isEmpty();
+        } finally {
+            qemu.destroyForcibly();
+        }
+    }
+
+    @Test
     void reapingRemovesVmsWhoseContainersHaveNoRecordAndKillsOnlyQemu(@TempDir Path root) throws Exception {
         Path vms = Files.createDirectories(root.resolve("kvm/vms"));
         // An orphan: its one container has no record; vm.json names a live pid that is not a QEMU (this JVM).
