@@ -201,9 +201,10 @@ public final class KvmBench {
     private static long[] bootPlain(Path work, GuestKernel kernel, Path initrd, String accel, int i) throws Exception {
         Path dir = Files.createDirectories(work.resolve("plain-" + i));
         Path console = dir.resolve("console.log");
-        // The runtime's own command line (memory: its default 256 MiB + 96 MiB overhead), another initrd.
+        // The runtime's own command line (memory: its default 256 MiB + 96 MiB overhead, rounded up to 384), another
+        // initrd.
         VmConfig cfg = new VmConfig(Path.of(KvmRuntime.findQemu().orElseThrow().toString()), kernel, initrd, accel,
-                352, 1, Files.createDirectories(dir.resolve("share")), dir.resolve("ctl.sock"), console,
+                384, 1, Files.createDirectories(dir.resolve("share")), dir.resolve("ctl.sock"), console,
                 accel.equals("tcg") ? tscKhz() : 0, null, null);
         long t0 = System.nanoTime();
         Process qemu = new ProcessBuilder(cfg.command()).redirectErrorStream(true)

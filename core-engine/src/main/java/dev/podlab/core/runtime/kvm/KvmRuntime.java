@@ -488,7 +488,7 @@ public final class KvmRuntime implements RuntimeHandler {
             steps.add(new TraceEvent(wall, System.nanoTime() - t0, "kvm", ird.reused() ? "reuse initramfs"
                     : "build initramfs", ird.file() + " (podlab-shim as /init, modules " + String.join(" ",
                     ird.modules()) + ")"));
-            int memoryMiB = workloadMiB(spec, cgroupsPath) + options.overheadMiB();
+            int memoryMiB = vmMemoryMiB(workloadMiB(spec, cgroupsPath), options.overheadMiB());
             int vcpus = vcpus(spec);
             // What a dead VM left goes: its QEMU (if somehow alive) is killed, its share unbound.
             resetVmDir(dir, cgroupsPath, key);
@@ -542,6 +542,19 @@ public final class KvmRuntime implements RuntimeHandler {
             track(booted);
             return booted;
         }
+    }
+
+    /** Guest RAM is sized in steps of this: pods with nearby limits share a template. */
+    static final int MEMORY_STEP_MIB = 128;
+
+    /**
+     * The VM's memory: the workload's plus the overhead, rounded up to {@link #MEMORY_STEP_MIB}. Guest RAM
+     * the guest never touches costs the host nothing (the guest cgroup still holds the container to its own
+     * limit), while every distinct size is a template of its own, built once with a whole boot.
+     */
+    static int vmMemoryMiB(int workloadMiB, int overheadMiB) {
+        int exact = workloadMiB + overheadMiB;
+        return (exact + MEMORY_STEP_MIB - 1) / MEMORY_STEP_MIB * MEMORY_STEP_MIB;
     }
 
     /** The template for VMs like {@code cold}, built when there is none; null (and a warning) when it fails. */

@@ -305,6 +305,10 @@ class KvmUnitsTest {
         assertThat(KvmRuntime.guestCgroup(res)).isEqualTo("memory.max 67108864\nmemory.swap.max 0\n"
                 + "cpu.max 50000 100000\ncpu.weight 39\npids.max 30\n");
         assertThat(KvmRuntime.guestCgroup(null)).isEmpty();
+        // Guest RAM in steps of 128 MiB: a 48 MiB and a 64 MiB container share a VM shape (and template).
+        assertThat(KvmRuntime.vmMemoryMiB(48, 96)).isEqualTo(KvmRuntime.vmMemoryMiB(64, 96)).isEqualTo(256);
+        assertThat(KvmRuntime.vmMemoryMiB(256, 96)).isEqualTo(384);
+        assertThat(KvmRuntime.vmMemoryMiB(160, 96)).isEqualTo(256);
         assertThat(KvmRuntime.vmKey("/podlab/pod-0123456789ab/c1", "c1")).isEqualTo("pod-0123456789ab");
         assertThat(KvmRuntime.vmKey("/podlab/0123456789abcdef", "0123456789abcdef")).isEqualTo("c-0123456789ab");
         assertThat(KvmRuntime.qemuCgroup("/podlab/pod-1/c1", "pod-1")).isEqualTo("podlab/pod-1/kvm-pod-1");
