@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -80,6 +81,12 @@ send_line (const char *tag, const char *kind, const char *fmt, ...)
     n = (int) sizeof (buf) - 2;
   buf[n++] = '\n';
   write_all (port, buf, (size_t) n);
+}
+
+static void
+send_step (const char *tag, const char *name, const struct step *st)
+{
+  send_line (tag, "step", "%s %" PRId64 " %" PRId64, name, st->start, st->duration);
 }
 
 static int
@@ -285,10 +292,22 @@ req_create (const char *tag, const char *id)
   int p[2];
   pid_t pid;
 
+  struct step plan_step, limits_step, create_step;
+
+  /* The agent's own part of a create, as guest steps beside the shim's. */
+  step_begin (&plan_step);
   if ((mkdir (dir, 0700) < 0 && errno != EEXIST && shim_fail (&err, errno, "create %s", dir))
       || read_file_at (AT_FDCWD, shared_plan, &plan, &len, &err) < 0
-      || write_new (plan_path, plan, len, &err) < 0 || apply_cgroup (id, &err) < 0)
+      || write_new (plan_path, plan, len, &err) < 0)
     return send_error (tag, &err);
+  step_end (&plan_step);
+  step_begin (&limits_step);
+  if (apply_cgroup (id, &err) < 0)
+    return send_error (tag, &err);
+  step_end (&limits_step);
+  send_step (tag, "agent:read-plan", &plan_step);
+  send_step (tag, "agent:cgroup-limits", &limits_step);
+  step_begin (&create_step);
   if (pipe2 (p, O_CLOEXEC) < 0 || (pid = fork ()) < 0)
     {
       shim_fail (&err, errno, "run podlab-shim create");
@@ -306,6 +325,8 @@ req_create (const char *tag, const char *id)
     ;
   close (p[0]);
   waitpid (pid, NULL, 0);
+  step_end (&create_step);
+  send_step (tag, "agent:run-shim-create", &create_step);
   linebuf_append (&lb, "", 0);
   while ((line = linebuf_next (&lb, &used)))
     {
