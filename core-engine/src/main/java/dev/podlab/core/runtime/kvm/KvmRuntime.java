@@ -522,9 +522,10 @@ public final class KvmRuntime implements RuntimeHandler {
                     try {
                         booted = KvmVm.boot(key, dir, template.restoring(cfg), template, setup, options.bootTimeout(),
                                 placed, steps);
-                    } catch (KvmException e) {
+                    } catch (TemplateRestoreException e) {
                         // A template QEMU cannot load (damaged, or from a QEMU that changed in place)
-                        // goes; the next VM of this shape builds a new one. This one boots.
+                        // goes; the next VM of this shape builds a new one. This one boots. (A guest
+                        // that answered its setup with an error fails as any VM would.)
                         VmTemplate.discard(template);
                         steps.add(TraceEvent.instant("kvm", "warning", "template " + template.key()
                                 + " removed, the VM boots instead: " + e.getMessage()));

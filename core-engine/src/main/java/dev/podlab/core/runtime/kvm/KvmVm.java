@@ -203,8 +203,9 @@ final class KvmVm {
                     // The template was saved stopped, so the load leaves the guest paused.
                     qmp.execute("cont", Map.of());
                 } catch (IOException e) {
-                    throw new KvmException("failed to restore VM " + key + " from template " + template.key() + ": "
-                            + e.getMessage() + (qemu.isAlive() ? "" : "; " + tail(dir.resolve("qemu.log"))), e);
+                    throw new TemplateRestoreException("failed to restore VM " + key + " from template "
+                            + template.key() + ": " + e.getMessage()
+                            + (qemu.isAlive() ? "" : "; " + tail(dir.resolve("qemu.log"))), e);
                 }
             }
             AgentProtocol.Hello hello = template == null ? awaitHello(key, cfg, dir, qemu, agent, helloTimeout)
@@ -231,9 +232,11 @@ final class KvmVm {
             try {
                 answer = agent.call("setup", setup.args(TraceEvent.Clock.nowNanos(), seed), helloTimeout, r -> { });
             } catch (KvmException e) {
-                throw new KvmException("failed to " + (template == null ? "set up" : "restore") + " VM " + key + ": "
+                // No answer at all: for a restored guest, the template's fault (it never came back to life).
+                String why = "failed to " + (template == null ? "set up" : "restore") + " VM " + key + ": "
                         + (qemu.isAlive() ? e.getMessage() : "QEMU exited with status " + qemu.waitFor() + ": "
-                        + tail(dir.resolve("qemu.log"))), e);
+                        + tail(dir.resolve("qemu.log")));
+                throw template == null ? new KvmException(why, e) : new TemplateRestoreException(why, e);
             }
             long t3 = System.nanoTime();
             if (!answer.kind().equals("ok")) {
