@@ -52,6 +52,9 @@ final class InspectCommand implements Callable<Integer> {
             doc.set("record", new ObjectMapper().readTree(r.getRecordJson()));
             doc.set("cgroups", Output.tree(r).path("cgroupPaths"));
             doc.set("namespaces", Output.tree(r).path("namespaces"));
+            if (r.hasVm()) {
+                doc.set("vm", Output.tree(r.getVm()));
+            }
             doc.set("trace", Output.tree(r.getTraceList()));
             Output.print(doc, output);
             return 0;
@@ -71,8 +74,17 @@ final class InspectCommand implements Callable<Integer> {
         if (r.getCgroupPathsMap().isEmpty()) {
             System.out.println("  (none: the container is not running; it was " + c.getCgroupPath() + ")");
         }
-        System.out.println("Namespaces of init (inode numbers identify them; equal numbers mean shared):");
-        r.getNamespacesMap().forEach((k, v) -> System.out.println("  " + pad(k) + v));
+        if (r.hasVm()) {
+            // A kvm container's processes live in a guest: no host namespaces, but a VM.
+            var vm = dev.podlab.api.view.PodDiagram.sides(r.getVm(), List.of());
+            System.out.println("VM (host side):");
+            vm.host().forEach(f -> System.out.println("  " + String.format("%-14s ", f.label()) + f.value()));
+            System.out.println("VM (guest side):");
+            vm.guest().forEach(f -> System.out.println("  " + String.format("%-14s ", f.label()) + f.value()));
+        } else {
+            System.out.println("Namespaces of init (inode numbers identify them; equal numbers mean shared):");
+            r.getNamespacesMap().forEach((k, v) -> System.out.println("  " + pad(k) + v));
+        }
         System.out.println("Trace:");
         printTrace(r.getTraceList());
         System.out.println("config.json: podlab inspect --config-json " + container);

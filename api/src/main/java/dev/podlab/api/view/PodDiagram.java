@@ -143,6 +143,21 @@ public record PodDiagram(String title, List<String> containers, List<NamespaceRo
         if (vm == null) {
             return null;
         }
+        List<String> inside = new ArrayList<>();
+        inspected.forEach((name, r) -> {
+            if (r.hasVm() && r.getVm().getKey().equals(vm.getKey())) {
+                inside.add(name);
+            }
+        });
+        return sides(vm, inside);
+    }
+
+    /**
+     * One VM as host and guest facts (the diagram's and {@code podlab inspect}'s): QEMU, its
+     * accelerator, cgroup and memory on the host; the guest kernel, the agent, and how the guest
+     * came up (booted, or restored from a template).
+     */
+    public static VmSides sides(VirtualMachine vm, List<String> containers) {
         List<Fact> host = new ArrayList<>();
         host.add(new Fact("QEMU pid", Long.toString(vm.getQemuPid())));
         host.add(new Fact("accelerator", vm.getAccelerator()));
@@ -155,13 +170,7 @@ public record PodDiagram(String title, List<String> containers, List<NamespaceRo
                 vm.getTemplate().isEmpty() ? new Fact("booted in", vm.getBootMillis() + " ms")
                         : new Fact("restored from", "template " + vm.getTemplate() + " (frozen at the agent's hello, "
                         + vm.getBootMillis() + " ms into its boot)"));
-        List<String> inside = new ArrayList<>();
-        inspected.forEach((name, r) -> {
-            if (r.hasVm() && r.getVm().getKey().equals(vm.getKey())) {
-                inside.add(name);
-            }
-        });
-        return new VmSides(host, guest, inside);
+        return new VmSides(host, guest, containers);
     }
 
     private static String pickController(Map<String, InspectContainerResponse> inspected) {
