@@ -348,6 +348,34 @@ class KvmRuntimeTest {
     }
 
     @Test
+    void twoVmsOfOneShapeStartedTogetherShareOneTemplate() throws Exception {
+        List<java.util.concurrent.CompletableFuture<ContainerRecord>> runs = new ArrayList<>();
+        for (String name : List.of("twin-a", "twin-b")) {
+            var config = busybox("sleep", "60").name(name).runtime("kvm").build();
+            runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> engine.run(config),
+                    r -> Thread.ofPlatform().start(r)));
+        }
+        List<String> traces = new ArrayList<>();
+        for (var run : runs) {
+            ContainerRecord r = run.get(3, TimeUnit.MINUTES);
+            assertThat(r.status()).isEqualTo(ContainerStatus.RUNNING);
+            traces.add(trace(r.id()));
+        }
+        // One built the template, the other restored from it too (the engine serialises creates under the
+        // state root's lock; the template's own locks guard against other processes on the root).
+        assertThat(traces).filteredOn(tr -> tr.contains("\"step\":\"template boot\"")).hasSize(1);
+        assertThat(traces).filteredOn(tr -> tr.contains("\"step\":\"reuse template\"")).hasSize(1);
+        assertThat(traces).allMatch(tr -> tr.contains("\"step\":\"restore VM\"") && !tr.contains("\"warning\""
+                + ",\"detail\":\"template"));
+        try (var dirs = Files.list(t.root.resolve("kvm/templates"))) {
+            assertThat(dirs.filter(Files::isDirectory).toList()).hasSize(1);
+        }
+        assertThat(kvm().runningVms()).hasSize(2);
+        engine.remove("twin-a", true);
+        engine.remove("twin-b", true);
+    }
+
+    @Test
     void aNewEngineReapsTheVmOfAContainerWhoseRecordIsGone() throws Exception {
         ContainerRecord r = engine.run(busybox("sleep", "300").name("vm-orphan").runtime("kvm").build());
         long qemuPid = kvm().runningVms().values().iterator().next();
