@@ -677,10 +677,12 @@ class GuiActionsTest {
 
     @Test
     void kvmPodDiagramDrawsTheHostAndGuestSides() throws Exception {
-        // A diagram built from a fixture (no VM boot): QEMU on the host, the guest kernel and agent inside.
+        // A diagram built from a fixture (no VM boot): QEMU on the host, the guest kernel and agent inside, the
+        // guest restored from a template (the default since session 7).
         var vm = dev.podlab.api.v1.VirtualMachine.newBuilder().setKey("pod-7").setQemuPid(4242).setAccelerator("tcg")
-                .setQemuCgroup("podlab/pod-7/kvm-pod-7").setQemuRssBytes(180L << 20).setGuestKernel("6.1.0-9-amd64")
-                .setAgent("podlab-shim (/init) protocol 1 on virtio-serial").setBootMillis(950).build();
+                .setQemuCgroup("podlab/pod-7/kvm-pod-7").setQemuRssBytes(86L << 20).setGuestKernel("6.1.0-56-amd64")
+                .setAgent("podlab-shim (/init) protocol 1 on virtio-serial").setBootMillis(2679)
+                .setTemplate("c970513177fd6dfe").build();
         Map<String, dev.podlab.api.v1.InspectContainerResponse> in = new java.util.LinkedHashMap<>();
         in.put("app", dev.podlab.api.v1.InspectContainerResponse.newBuilder().setContainer(Container.newBuilder()
                 .setCgroupPath("/podlab/pod-7/c1")).setVm(vm).build());
@@ -699,6 +701,8 @@ class GuiActionsTest {
         });
         assertThat(fx(() -> wb.containers.diagram.canvas.getHeight())).isGreaterThan(without + 80);
         assertThat(fx(() -> wb.containers.diagram.diagram().vm())).isNotNull();
+        assertThat(fx(() -> wb.containers.diagram.diagram().vm().guest())).extracting(PodDiagram.Fact::label)
+                .contains("restored from");
         // The guest box is drawn in its own colour beside the grey host box.
         javafx.scene.image.WritableImage img = fx(() -> wb.containers.diagram.canvas.snapshot(null, null));
         double w = img.getWidth();

@@ -168,8 +168,8 @@ public record PodDiagram(String title, List<String> containers, List<NamespaceRo
         host.add(new Fact("VM", vm.getKey()));
         List<Fact> guest = List.of(new Fact("kernel", vm.getGuestKernel()), new Fact("agent", vm.getAgent()),
                 vm.getTemplate().isEmpty() ? new Fact("booted in", vm.getBootMillis() + " ms")
-                        : new Fact("restored from", "template " + vm.getTemplate() + " (frozen at the agent's hello, "
-                        + vm.getBootMillis() + " ms into its boot)"));
+                        : new Fact("restored from", "template " + vm.getTemplate().substring(0,
+                        Math.min(12, vm.getTemplate().length())) + " (frozen at " + vm.getBootMillis() + " ms)"));
         return new VmSides(host, guest, containers);
     }
 
