@@ -1015,24 +1015,6 @@ serve (sigset_t *old_mask)
               linebuf_consume (&lb, used);
               continue;
             }
-          if (verb && strncmp (verb + 1, "clock ", 6) == 0)
-            {
-              /* The host's wall clock in unix nanoseconds, sent after the
-               * hello: the guest's only other source is the RTC (whole
-               * seconds), and log lines and trace steps written here are
-               * read beside the host's. */
-              char tag[64];
-              long long ns = atoll (verb + 7);
-              struct timespec ts = { ns / 1000000000LL, ns % 1000000000LL };
-
-              snprintf (tag, sizeof (tag), "%.*s", (int) (verb - line), line);
-              if (ns <= 0 || clock_settime (CLOCK_REALTIME, &ts) < 0)
-                send_line (tag, "error", "failed to set the guest clock: %s", ns <= 0 ? "bad time" : strerror (errno));
-              else
-                send_line (tag, "ok", NULL);
-              linebuf_consume (&lb, used);
-              continue;
-            }
           if (verb && strncmp (verb + 1, "setup ", 6) == 0)
             {
               char tag[64], phases[128];

@@ -84,20 +84,34 @@ public final class AgentProtocol {
             return null;
         }
         try {
-            List<BootPhase> phases = new ArrayList<>();
-            if (f.length == 5 && !f[4].isEmpty()) {
-                for (String p : f[4].split(",")) {
-                    int eq = p.indexOf('=');
-                    if (eq <= 0) {
-                        return null;
-                    }
-                    phases.add(new BootPhase(p.substring(0, eq), Long.parseLong(p.substring(eq + 1))));
-                }
-            }
-            return new Hello(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), phases);
+            List<BootPhase> phases = f.length == 5 ? parsePhases(f[4]) : List.of();
+            return phases == null ? null : new Hello(Integer.parseInt(f[1]), f[2], Long.parseLong(f[3]), phases);
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * Steps and their milliseconds as the agent writes them, {@code NAME=MS,...} (the hello's fifth
+     * field, the setup's answer); null when a part is not one.
+     */
+    public static List<BootPhase> parsePhases(String text) {
+        List<BootPhase> phases = new ArrayList<>();
+        if (text.isEmpty()) {
+            return phases;
+        }
+        for (String p : text.split(",")) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                return null;
+            }
+            try {
+                phases.add(new BootPhase(p.substring(0, eq), Long.parseLong(p.substring(eq + 1))));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return phases;
     }
 
     public static String escape(byte[] data) {

@@ -179,11 +179,7 @@ final class KvmVm {
             Files.createDirectories(cfg.shareDir().resolve("c"));
             long wall = TraceEvent.Clock.nowNanos();
             long t0 = System.nanoTime();
-            qemu = new ProcessBuilder(cfg.command())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("qemu.log").toFile()))
-                    .start();
+            qemu = startQemu(cfg, dir);
             placed.accept(qemu.pid());
             AtomicFiles.write(dir.resolve("vm.json"), ContainerStore.JSON.writeValueAsBytes(Map.of("key", key,
                     "pid", qemu.pid(), "accel", cfg.accel(), "memoryMiB", cfg.memoryMiB(), "vcpus", cfg.vcpus(),
@@ -266,9 +262,18 @@ final class KvmVm {
         }
     }
 
-    private static AgentProtocol.Hello awaitHello(String key, VmConfig cfg, Path dir, Process qemu,
-                                                  AgentConnection agent, Duration timeout)
-            throws InterruptedException {
+    /** Starts QEMU for {@code cfg}, its output appended to {@code dir/qemu.log}. */
+    static Process startQemu(VmConfig cfg, Path dir) throws IOException {
+        return new ProcessBuilder(cfg.command())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("qemu.log").toFile()))
+                .start();
+    }
+
+    /** The agent's hello; a KvmException naming QEMU's end or the timeout, with the console's tail. */
+    static AgentProtocol.Hello awaitHello(String key, VmConfig cfg, Path dir, Process qemu, AgentConnection agent,
+                                          Duration timeout) throws InterruptedException {
         AgentProtocol.Hello hello = null;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (hello == null && qemu.isAlive() && System.nanoTime() < deadline) {
@@ -288,15 +293,9 @@ final class KvmVm {
      */
     static List<TraceEvent> setupSteps(String phases, long answerWall, GuestSetup setup) {
         Map<String, Long> ms = new java.util.HashMap<>();
-        for (String p : phases.split(",")) {
-            int eq = p.indexOf('=');
-            if (eq > 0) {
-                try {
-                    ms.put(p.substring(0, eq), Long.parseLong(p.substring(eq + 1)));
-                } catch (NumberFormatException e) {
-                    // Not a phase: skipped.
-                }
-            }
+        List<AgentProtocol.BootPhase> parsed = AgentProtocol.parsePhases(phases.strip());
+        for (AgentProtocol.BootPhase p : parsed == null ? List.<AgentProtocol.BootPhase>of() : parsed) {
+            ms.put(p.name(), p.millis());
         }
         long share = ms.getOrDefault("share", 0L) * 1_000_000L;
         long network = ms.getOrDefault("network", 0L) * 1_000_000L;
@@ -450,7 +449,7 @@ final class KvmVm {
         agent.close();
     }
 
-    private static void killAndReap(ProcessHandle h, Process child) {
+    static void killAndReap(ProcessHandle h, Process child) {
         if (h.isAlive()) {
             h.destroyForcibly(); // SIGKILL to this pid only
         }

@@ -7,7 +7,6 @@ import dev.podlab.core.state.AtomicFiles;
 import dev.podlab.core.state.ContainerStore;
 import dev.podlab.core.state.FileTrees;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -172,24 +171,11 @@ final class VmTemplate {
         Process qemu = null;
         AgentConnection agent = null;
         try {
-            qemu = new ProcessBuilder(cfg.command())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("qemu.log").toFile()))
-                    .start();
+            qemu = KvmVm.startQemu(cfg, work);
             // For reapAbandoned, should this engine die before the build ends (QEMU would run on).
             Files.writeString(work.resolve("qemu.pid"), Long.toString(qemu.pid()));
             agent = AgentConnection.connect(cfg.controlSocket(), Duration.ofSeconds(10), "template-" + key);
-            AgentProtocol.Hello hello = null;
-            long deadline = System.nanoTime() + bootTimeout.toNanos();
-            while (hello == null && qemu.isAlive() && System.nanoTime() < deadline) {
-                hello = agent.awaitHello(Duration.ofMillis(200));
-            }
-            if (hello == null) {
-                throw new IOException((qemu.isAlive() ? "no hello from the guest agent within "
-                        + bootTimeout.toSeconds() + " s" : "QEMU exited with status " + qemu.waitFor() + ": "
-                        + KvmVm.tail(work.resolve("qemu.log"))) + "; console: " + KvmVm.tail(cfg.consoleLog()));
-            }
+            AgentProtocol.Hello hello = KvmVm.awaitHello("template-" + key, cfg, work, qemu, agent, bootTimeout);
             long booted = System.nanoTime();
             long stateBytes;
             try (Qmp qmp = Qmp.connect(cfg.snapshot().qmpSocket(), Duration.ofSeconds(10))) {
@@ -251,20 +237,15 @@ final class VmTemplate {
             if (agent != null) {
                 agent.close();
             }
-            if (qemu != null && qemu.isAlive()) {
-                qemu.destroyForcibly(); // this pid only
-                try {
-                    qemu.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
+            if (qemu != null) {
+                KvmVm.killAndReap(qemu.toHandle(), qemu); // this pid only
             }
             FileTrees.deleteRecursively(work);
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (qemu != null) {
-                qemu.destroyForcibly();
+                KvmVm.killAndReap(qemu.toHandle(), qemu);
             }
             FileTrees.deleteRecursively(work);
             throw new IOException("interrupted", e);
